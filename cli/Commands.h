@@ -1,0 +1,22 @@
+// The subcommands of the dfc binary: each registers its flags on the CLI11 app and runs when chosen.
+// CLI11 is a heavy header, so it stays in the .cpp files; this header only forward-declares the app.
+#pragma once
+
+namespace CLI {
+class App;
+} // namespace CLI
+
+namespace dfc::cli {
+
+// Process exit codes shared by every subcommand.
+enum ExitCode : int {
+  ExitSuccess = 0,
+  ExitFailure = 1, // the input has errors (diagnostics were printed)
+  ExitUsage = 2,   // bad flags or an unreadable input file
+};
+
+// `dfc parse [--dump=buildkit|--json] [--build-arg K=V]... [--target S] FILE|-`.
+// When the subcommand runs, it stores its exit code in `status`.
+void registerParseCommand(CLI::App &app, int &status);
+
+} // namespace dfc::cli

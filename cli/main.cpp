@@ -1,0 +1,28 @@
+// Entry point of the dfc binary: builds the CLI11 app from the subcommands in Commands.h and runs it.
+// All real work happens in the libraries; this file only maps flags and exit codes.
+#include "cli/Commands.h"
+
+#include <CLI/CLI.hpp>
+
+#ifndef DFC_VERSION
+#define DFC_VERSION "0.0.0"
+#endif
+
+int main(int argc, char **argv) {
+  CLI::App app{"dfc: a Dockerfile compiler, linter and language server", "dfc"};
+  app.set_version_flag("--version", "dfc " DFC_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough(false);
+
+  int status = dfc::cli::ExitSuccess;
+  dfc::cli::registerParseCommand(app, status);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError &e) {
+    // --help and --version are "errors" with exit code 0; every real usage error exits 2.
+    int code = app.exit(e);
+    return code == 0 ? dfc::cli::ExitSuccess : dfc::cli::ExitUsage;
+  }
+  return status;
+}
