@@ -1,0 +1,51 @@
+// BuildKit's argument parsers for one instruction line (parser/line_parsers.go): JSON exec form,
+// parseWords, heredoc markers, builder flags. The ANTLR grammars in grammar/ do JSON and words.
+#pragma once
+
+#include "frontend/SyntaxTree.h"
+
+#include <string>
+#include <vector>
+
+namespace dfc {
+
+// A piece of an input string: [begin, end) are byte offsets into that input.
+struct Span {
+  std::string value;
+  uint32_t begin = 0;
+  uint32_t end = 0;
+};
+
+struct JsonArray {
+  bool isJson = false;     // the (left-trimmed) text is exactly one valid JSON array
+  bool notStrings = false; // valid JSON, but some element is not a string (BuildKit's hard error)
+  std::vector<Span> elements;
+};
+
+// BuildKit's error for a JSON array with a non-string element.
+inline constexpr const char *NotStringArrayError =
+    "when using JSON array syntax, arrays must be comprised of strings only";
+
+JsonArray parseJsonArray(llvm::StringRef text);
+
+// parseWords: split on unquoted whitespace, quotes and escapes kept (ARG, ENV, LABEL).
+std::vector<Span> parseWords(llvm::StringRef text, char escape);
+
+// A heredoc marker word such as `<<-'EOF'`; `isHeredoc` false for words that are not markers.
+struct HeredocWord {
+  bool isHeredoc = false;
+  std::string error; // e.g. an unbalanced quote in the delimiter
+  Heredoc heredoc;
+};
+HeredocWord parseHeredocWord(llvm::StringRef word);
+// Heredoc markers of a whole logical line, in order (bodies empty).
+std::vector<Heredoc> heredocsFromLine(llvm::StringRef line);
+
+// BuildKit's extractBuilderFlags: leading `--words` (quotes removed, escapes processed).
+// Returns the offset in `text` where the arguments start; `flags` get offsets into `text`.
+uint32_t extractBuilderFlags(llvm::StringRef text, char escape, std::vector<Span> &flags);
+
+// Whitespace as Go's unicode.IsSpace, for one decoded code point.
+bool isUnicodeSpace(uint32_t cp);
+
+} // namespace dfc

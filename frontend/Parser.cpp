@@ -1,0 +1,478 @@
+// The physical layer of a Dockerfile, as BuildKit's parser.Parse reads it: BOM, directives,
+// comments, continuation joining, heredoc bodies; then keyword, flags and argument nodes per line.
+// Unlike BuildKit it never stops at an error: each becomes a diagnostic and parsing resumes.
+#include "frontend/LineParsers.h"
+#include "frontend/SyntaxTree.h"
+
+#include <llvm/ADT/StringExtras.h>
+
+namespace dfc {
+namespace {
+
+constexpr uint32_t MaxLineSize = 65535;
+
+bool isAsciiSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+// Go's reWhitespace `[\t\v\f\r ]+` (no newline: lines are already split).
+bool isSplitSpace(char c) { return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r'; }
+bool isRegexSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'; }
+
+struct PhysicalLine {
+  uint32_t begin; // first byte
+  uint32_t end;   // end of content, line ending excluded
+  uint32_t next;  // start of the next line
+  uint32_t number; // 0-based
+  uint32_t raw;    // start of the line, a BOM included
+};
+
+class Lines {
+public:
+  explicit Lines(llvm::StringRef text) : Text(text) {}
+  bool next(PhysicalLine &out) {
+    if (Pos >= Text.size())
+      return false;
+    size_t nl = Text.find('\n', Pos);
+    uint32_t begin = Pos;
+    uint32_t next = nl == llvm::StringRef::npos ? Text.size() : nl + 1;
+    uint32_t end = nl == llvm::StringRef::npos ? Text.size() : nl;
+    while (end > begin && (Text[end - 1] == '\r' || Text[end - 1] == '\n'))
+      --end;
+    if (Number == 0 && Text.substr(begin, 3) == "\xEF\xBB\xBF")
+      begin = std::min<uint32_t>(begin + 3, end);
+    out = {begin, end, next, Number++, Pos};
+    Pos = next;
+    return true;
+  }
+
+private:
+  llvm::StringRef Text;
+  uint32_t Pos = 0;
+  uint32_t Number = 0;
+};
+
+class Parser {
+public:
+  Parser(SyntaxTree &tree) : Tree(tree), Text(tree.source.text()), Input(Text) {}
+  void run();
+
+private:
+  SyntaxTree &Tree;
+  llvm::StringRef Text;
+  Lines Input;
+  char Escape = '\\';
+  bool DirectivesDone = false;
+  std::vector<std::string> Comments;
+
+  void error(Range r, std::string message, Severity sev = Severity::Error, std::string code = "syntax") {
+    Tree.diagnostics.push_back({r, sev, std::move(code), std::move(message)});
+  }
+  Range lineRange(const PhysicalLine &l) const { return Tree.source.range(l.begin, l.end); }
+  bool readLine(PhysicalLine &l) {
+    if (!Input.next(l))
+      return false;
+    if (l.end - l.begin > MaxLineSize)
+      error(lineRange(l), "dockerfile line greater than max allowed size of 65535");
+    return true;
+  }
+  bool isComment(const PhysicalLine &l) const {
+    uint32_t i = l.begin;
+    while (i < l.end && isAsciiSpace(Text[i]))
+      ++i;
+    return i < l.end && Text[i] == '#';
+  }
+  // trimContinuationCharacter: `([^E])E[ \t]*$|^E[ \t]*$`. Returns the end of the kept text, or
+  // `end` itself with `endOfLine` set when the line does not continue.
+  uint32_t trimContinuation(uint32_t begin, uint32_t end, bool &endOfLine) const {
+    uint32_t p = end;
+    while (p > begin && (Text[p - 1] == ' ' || Text[p - 1] == '\t'))
+      --p;
+    if (p > begin && Text[p - 1] == Escape && (p - 1 == begin || Text[p - 2] != Escape)) {
+      endOfLine = false;
+      return p - 1;
+    }
+    endOfLine = true;
+    return end;
+  }
+  void directive(const PhysicalLine &l, uint32_t begin);
+  void readHeredocs(Instruction &ins, uint32_t &lastLine, uint32_t &lastEnd, uint32_t &lastNext);
+};
+
+// DirectiveParser.ParseLine on a left-trimmed first line.
+void Parser::directive(const PhysicalLine &l, uint32_t begin) {
+  if (DirectivesDone)
+    return;
+  llvm::StringRef s = Text.slice(begin, l.end);
+  auto fail = [&] { DirectivesDone = true; };
+  if (!s.consume_front("#"))
+    return fail();
+  size_t keyStart = s.find_if_not(isRegexSpace);
+  if (keyStart == llvm::StringRef::npos)
+    return fail();
+  llvm::StringRef rest = s.drop_front(keyStart);
+  if (rest.empty() || !llvm::isAlpha(rest[0]))
+    return fail();
+  size_t keyLen = 1;
+  while (keyLen < rest.size() && llvm::isAlnum(rest[keyLen]))
+    ++keyLen;
+  llvm::StringRef key = rest.take_front(keyLen);
+  rest = rest.drop_front(keyLen).ltrim(" \t\n\f\r");
+  if (!rest.consume_front("="))
+    return fail();
+  llvm::StringRef value = rest.ltrim(" \t\n\f\r").rtrim(" \t\n\f\r");
+  if (value.empty())
+    return fail();
+  std::string k = key.lower();
+  if (k != "syntax" && k != "escape" && k != "check")
+    return fail();
+  Range r = Tree.source.range(begin, l.end);
+  for (const Directive &d : Tree.directives)
+    if (d.key == k) {
+      error(r, "only one " + k + " parser directive can be used");
+      return;
+    }
+  if (k == "escape") {
+    if (value != "\\" && value != "`") {
+      error(r, "invalid escape token '" + value.str() + "' does not match ` or \\");
+      Tree.directives.push_back({k, value.str(), r});
+      return;
+    }
+    Escape = value[0];
+    Tree.escape = Escape;
+  }
+  Tree.directives.push_back({k, value.str(), r});
+}
+
+// Go's strings.TrimSpace bounds over ASCII whitespace.
+void trimSpace(llvm::StringRef s, uint32_t &b, uint32_t &e) {
+  while (b < e && isAsciiSpace(s[b]))
+    ++b;
+  while (e > b && isAsciiSpace(s[e - 1]))
+    --e;
+}
+
+bool canHaveHeredoc(InstructionKind k) {
+  return k == InstructionKind::Run || k == InstructionKind::Copy || k == InstructionKind::Add;
+}
+
+class LineParser {
+public:
+  LineParser(const SourceText &src, char escape, std::vector<Diagnostic> &diags)
+      : Src(src), Escape(escape), Diags(diags) {}
+  // newNodeFromLine: `line` is the joined logical line, `map` its source mapping.
+  void parse(Instruction &ins);
+
+private:
+  const SourceText &Src;
+  char Escape;
+  std::vector<Diagnostic> &Diags;
+
+  void fail(const Instruction &ins, uint32_t b, uint32_t e, std::string msg) {
+    Diags.push_back({ins.rangeOf(Src, b, e), Severity::Error, "syntax", std::move(msg)});
+  }
+  void addWord(Instruction &ins, std::string value, uint32_t b, uint32_t e) {
+    ins.args.push_back({std::move(value), ins.rangeOf(Src, b, e)});
+  }
+  void splitWhitespace(Instruction &ins, uint32_t b, uint32_t e);
+  bool maybeJson(Instruction &ins, uint32_t b, uint32_t e, bool toList);
+  void nameValue(Instruction &ins, uint32_t b, uint32_t e, const char *key);
+};
+
+void LineParser::splitWhitespace(Instruction &ins, uint32_t b, uint32_t e) {
+  llvm::StringRef line(ins.line);
+  uint32_t i = b;
+  while (i < e) {
+    uint32_t w = i;
+    while (i < e && !isSplitSpace(line[i]))
+      ++i;
+    addWord(ins, line.slice(w, i).str(), w, i);
+    while (i < e && isSplitSpace(line[i]))
+      ++i;
+  }
+}
+
+// parseMaybeJSON / parseMaybeJSONToList. Returns false on the non-string-array error.
+bool LineParser::maybeJson(Instruction &ins, uint32_t b, uint32_t e, bool toList) {
+  if (b >= e)
+    return true;
+  llvm::StringRef line(ins.line);
+  JsonArray json = parseJsonArray(line.slice(b, e));
+  if (json.notStrings) {
+    fail(ins, b, e, NotStringArrayError);
+    return false;
+  }
+  if (json.isJson) {
+    ins.json = true;
+    for (Span &s : json.elements)
+      addWord(ins, std::move(s.value), b + s.begin, b + s.end);
+    return true;
+  }
+  if (toList)
+    splitWhitespace(ins, b, e);
+  else
+    addWord(ins, line.slice(b, e).str(), b, e);
+  return true;
+}
+
+void LineParser::nameValue(Instruction &ins, uint32_t b, uint32_t e, const char *key) {
+  llvm::StringRef line(ins.line);
+  std::vector<Span> words = parseWords(line.slice(b, e), Escape);
+  if (words.empty())
+    return;
+  if (!llvm::StringRef(words[0].value).contains('=')) {
+    // Legacy `KEY name value`: the value is everything after the first whitespace run.
+    uint32_t k = b;
+    while (k < e && !isSplitSpace(line[k]))
+      ++k;
+    uint32_t v = k;
+    while (v < e && isSplitSpace(line[v]))
+      ++v;
+    if (k >= e) {
+      fail(ins, b, e, std::string(key) + " must have two arguments");
+      return;
+    }
+    addWord(ins, line.slice(b, k).str(), b, k);
+    addWord(ins, line.slice(v, e).str(), v, e);
+    addWord(ins, "", k, v);
+    return;
+  }
+  for (Span &w : words) {
+    llvm::StringRef word(w.value);
+    size_t eq = word.find('=');
+    if (eq == llvm::StringRef::npos) {
+      fail(ins, b + w.begin, b + w.end,
+           "Syntax error - can't find = in \"" + w.value + "\". Must be of the form: name=value");
+      return;
+    }
+    // Map the '=' position back: the raw text may be longer than the value only by a dropped
+    // trailing escape, which sits after the '='.
+    uint32_t rawEq = b + w.begin + static_cast<uint32_t>(eq);
+    addWord(ins, word.take_front(eq).str(), b + w.begin, rawEq);
+    addWord(ins, word.drop_front(eq + 1).str(), rawEq + 1, b + w.end);
+    addWord(ins, "=", rawEq, rawEq + 1);
+  }
+}
+
+void LineParser::parse(Instruction &ins) {
+  llvm::StringRef line(ins.line);
+  uint32_t ts = 0, te = static_cast<uint32_t>(line.size());
+  trimSpace(line, ts, te);
+  uint32_t ke = ts;
+  while (ke < te && !isSplitSpace(line[ke]))
+    ++ke;
+  ins.keyword = line.slice(ts, ke).str();
+  ins.lower = llvm::StringRef(ins.keyword).lower();
+  ins.kind = instructionKind(ins.lower);
+  ins.keywordRange = ins.rangeOf(Src, ts, ke);
+  uint32_t rest = ke;
+  while (rest < te && isSplitSpace(line[rest]))
+    ++rest;
+  uint32_t b = te, e = te;
+  if (rest < te) {
+    std::vector<Span> flags;
+    uint32_t at = rest + extractBuilderFlags(line.slice(rest, te), Escape, flags);
+    for (Span &f : flags)
+      ins.flags.push_back({std::move(f.value), ins.rangeOf(Src, rest + f.begin, rest + f.end)});
+    b = at;
+    trimSpace(line, b, e);
+  }
+  ins.argsOffset = b;
+  switch (ins.kind) {
+  case InstructionKind::Run:
+  case InstructionKind::Cmd:
+  case InstructionKind::Entrypoint:
+  case InstructionKind::Shell:
+    maybeJson(ins, b, e, false);
+    break;
+  case InstructionKind::Add:
+  case InstructionKind::Copy:
+  case InstructionKind::Volume: {
+    // parseMaybeJSONToList tries JSON on the text as is (no empty check first).
+    if (b >= e)
+      break;
+    maybeJson(ins, b, e, true);
+    break;
+  }
+  case InstructionKind::Expose:
+  case InstructionKind::From:
+    splitWhitespace(ins, b, e);
+    break;
+  case InstructionKind::Env:
+    nameValue(ins, b, e, "ENV");
+    break;
+  case InstructionKind::Label:
+    nameValue(ins, b, e, "LABEL");
+    break;
+  case InstructionKind::Arg:
+    for (Span &w : parseWords(line.slice(b, e), Escape))
+      addWord(ins, std::move(w.value), b + w.begin, b + w.end);
+    break;
+  case InstructionKind::Maintainer:
+  case InstructionKind::StopSignal:
+  case InstructionKind::User:
+  case InstructionKind::Workdir:
+    if (b < e)
+      addWord(ins, line.slice(b, e).str(), b, e);
+    break;
+  case InstructionKind::Healthcheck: {
+    uint32_t sep = b;
+    while (sep < e && !isAsciiSpace(line[sep]))
+      ++sep;
+    if (sep == b)
+      break;
+    uint32_t next = sep;
+    while (next < e && isAsciiSpace(line[next]))
+      ++next;
+    addWord(ins, line.slice(b, sep).str(), b, sep);
+    maybeJson(ins, next, e, false);
+    break;
+  }
+  case InstructionKind::Onbuild: {
+    if (b >= e)
+      break;
+    auto trigger = std::make_unique<Instruction>();
+    trigger->line = line.slice(b, e).str();
+    for (const OffsetMap::Segment &s : ins.map.segments()) {
+      uint32_t lo = std::max(s.logical, b), hi = std::min(s.logical + s.length, e);
+      if (lo < hi)
+        trigger->map.add(lo - b, s.source + (lo - s.logical), hi - lo);
+    }
+    trigger->startLine = ins.startLine;
+    trigger->endLine = ins.endLine;
+    trigger->range = ins.rangeOf(Src, b, e);
+    parse(*trigger);
+    ins.trigger = std::move(trigger);
+    break;
+  }
+  case InstructionKind::Unknown:
+    break;
+  }
+}
+
+void Parser::readHeredocs(Instruction &ins, uint32_t &lastLine, uint32_t &lastEnd, uint32_t &lastNext) {
+  const Instruction &target = ins.trigger ? *ins.trigger : ins;
+  if (!canHaveHeredoc(target.kind) || target.json || !llvm::StringRef(ins.line).contains("<<"))
+    return;
+  std::vector<Heredoc> heredocs = heredocsFromLine(ins.line);
+  uint32_t searchFrom = 0;
+  for (Heredoc &h : heredocs) {
+    // Locate the marker on the line for its range: the next `<<` not yet used.
+    size_t at = llvm::StringRef(ins.line).find("<<", searchFrom);
+    if (at != llvm::StringRef::npos) {
+      size_t b = at;
+      while (b > 0 && llvm::isDigit(ins.line[b - 1]))
+        --b;
+      size_t e = at + 2;
+      while (e < ins.line.size() && !isSplitSpace(ins.line[e]))
+        ++e;
+      h.marker = ins.rangeOf(Tree.source, b, e);
+      searchFrom = static_cast<uint32_t>(e);
+    }
+    PhysicalLine l;
+    bool terminated = false;
+    uint32_t bodyBegin = lastNext;
+    uint32_t bodyEnd = bodyBegin;
+    while (readLine(l)) {
+      lastLine = l.number;
+      lastEnd = l.end;
+      lastNext = l.next;
+      llvm::StringRef candidate = Text.slice(l.begin, l.end);
+      if (h.chomp)
+        candidate = candidate.ltrim('\t');
+      if (candidate == h.name) {
+        terminated = true;
+        h.terminator = lineRange(l);
+        break;
+      }
+      // Raw body: line endings kept (a BOM is only ever stripped on line 0).
+      h.content.append(Text.data() + l.raw, l.next - l.raw);
+      bodyEnd = l.next;
+    }
+    h.body = Tree.source.range(bodyBegin, std::max(bodyBegin, bodyEnd));
+    if (!terminated) {
+      error(h.marker, "unterminated heredoc");
+      h.terminator = Tree.source.range(Text.size(), Text.size());
+    }
+    ins.heredocs.push_back(std::move(h));
+    if (!terminated)
+      break;
+  }
+}
+
+void Parser::run() {
+  PhysicalLine l;
+  while (readLine(l)) {
+    uint32_t begin = l.begin;
+    while (begin < l.end && isAsciiSpace(Text[begin]))
+      ++begin;
+    bool wasDirectivePhase = !DirectivesDone;
+    directive(l, begin);
+    bool isDirective = wasDirectivePhase && !DirectivesDone && begin < l.end;
+    if (begin < l.end && Text[begin] == '#') {
+      Tree.comments.push_back(Tree.source.range(begin, l.end));
+      if (!isDirective) {
+        // BuildKit trims the raw line after its first byte, so an indented `#` stays in the text.
+        llvm::StringRef c = Text.slice(l.begin + 1, l.end).trim();
+        if (c.empty())
+          Comments.clear();
+        else
+          Comments.push_back(c.str());
+      }
+      continue;
+    }
+    bool endOfLine = true;
+    uint32_t keep = trimContinuation(begin, l.end, endOfLine);
+    if (endOfLine && keep == begin)
+      continue; // blank line
+    Instruction ins;
+    ins.startLine = l.number + 1;
+    ins.map.add(0, begin, keep - begin);
+    ins.line.assign(Text.data() + begin, keep - begin);
+    uint32_t lastLine = l.number, lastEnd = l.end, lastNext = l.next;
+    bool emptyContinuation = false;
+    while (!endOfLine && readLine(l)) {
+      lastLine = l.number;
+      lastEnd = l.end;
+      lastNext = l.next;
+      if (isComment(l))
+        continue;
+      uint32_t i = l.begin;
+      while (i < l.end && isAsciiSpace(Text[i]))
+        ++i;
+      if (i == l.end) {
+        emptyContinuation = true;
+        continue;
+      }
+      uint32_t k = trimContinuation(l.begin, l.end, endOfLine);
+      ins.map.add(static_cast<uint32_t>(ins.line.size()), l.begin, k - l.begin);
+      ins.line.append(Text.data() + l.begin, k - l.begin);
+    }
+    // The logical line as BuildKit keeps it, without trailing whitespace.
+    size_t trimmed = llvm::StringRef(ins.line).rtrim(" \t\v\f\r\n").size();
+    ins.line.resize(trimmed);
+    LineParser(Tree.source, Escape, Tree.diagnostics).parse(ins);
+    if (emptyContinuation)
+      error(Tree.source.range(ins.map.toSource(0), lastEnd), "Empty continuation line found in: " + ins.line,
+            Severity::Warning, "NoEmptyContinuation");
+    readHeredocs(ins, lastLine, lastEnd, lastNext);
+    ins.endLine = lastLine + 1;
+    uint32_t startOffset = ins.keywordRange.begin.offset;
+    ins.range = Tree.source.range(startOffset, std::max(startOffset, lastEnd));
+    ins.comments = std::move(Comments);
+    Comments.clear();
+    Tree.instructions.push_back(std::move(ins));
+  }
+  if (Tree.instructions.empty())
+    error(Tree.source.range(0, 0), "file with no instructions");
+}
+
+} // namespace
+
+SyntaxTree parseDockerfile(std::string text, const ParseOptions &) {
+  SyntaxTree tree;
+  tree.source = SourceText(std::move(text));
+  Parser(tree).run();
+  std::stable_sort(tree.diagnostics.begin(), tree.diagnostics.end(),
+                   [](const Diagnostic &a, const Diagnostic &b) { return a.range.begin < b.range.begin; });
+  return tree;
+}
+
+} // namespace dfc

@@ -1,0 +1,32 @@
+// Line index over a source buffer: built once, answers offset -> position by binary search.
+#include "frontend/Source.h"
+
+#include <algorithm>
+
+namespace dfc {
+
+SourceText::SourceText(std::string text) : Text(std::move(text)) {
+  LineStarts.reserve(Text.size() / 32 + 1);
+  LineStarts.push_back(0);
+  for (uint32_t i = 0, n = static_cast<uint32_t>(Text.size()); i < n; ++i)
+    if (Text[i] == '\n')
+      LineStarts.push_back(i + 1);
+}
+
+llvm::StringRef SourceText::line(uint32_t line) const {
+  if (line >= LineStarts.size())
+    return {};
+  uint32_t begin = LineStarts[line];
+  uint32_t end = line + 1 < LineStarts.size() ? LineStarts[line + 1] : Text.size();
+  llvm::StringRef s(Text.data() + begin, end - begin);
+  return s.rtrim("\r\n");
+}
+
+Position SourceText::position(uint32_t offset) const {
+  offset = std::min<uint32_t>(offset, Text.size());
+  auto it = std::upper_bound(LineStarts.begin(), LineStarts.end(), offset);
+  uint32_t line = static_cast<uint32_t>(it - LineStarts.begin()) - 1;
+  return {line, offset - LineStarts[line], offset};
+}
+
+} // namespace dfc
