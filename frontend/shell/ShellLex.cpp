@@ -624,7 +624,8 @@ private:
     }
   }
 
-  // `<<` followed by blanks stays one word, so `<<  EOF` splits like `<<EOF`.
+  // `<<` (or `<<-`) followed by blanks stays one word, so `<<  EOF` and `<<- EOF` split like
+  // `<<EOF` and `<<-EOF` (BuildKit's heredoc tests expect both).
   bool processPossibleHeredoc(std::string &result) {
     Scan.next();
     if (Scan.peek() != '<') {
@@ -633,6 +634,8 @@ private:
     }
     Scan.next();
     result = "<<";
+    if (Scan.peek() == '-')
+      appendRune(result, Scan.next());
     for (int32_t ch = Scan.peek(); ch == '\t' || ch == '\r' || ch == ' '; ch = Scan.peek())
       appendRune(result, Scan.next());
     return true;

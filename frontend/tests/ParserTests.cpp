@@ -1,0 +1,141 @@
+// Parser behaviour beyond the BuildKit corpus: exact ranges through continuations, error recovery
+// (every error reported, parsing resumes), and hostile input that must not crash or hang.
+#include "frontend/LineParsers.h"
+#include "frontend/SyntaxTree.h"
+
+#include <catch2/catch.hpp>
+
+using namespace dfc;
+
+namespace {
+std::string textAt(const SyntaxTree &t, const Range &r) {
+  return t.source.text().slice(r.begin.offset, r.end.offset).str();
+}
+std::vector<std::string> errors(const SyntaxTree &t) {
+  std::vector<std::string> out;
+  for (const Diagnostic &d : t.diagnostics)
+    if (d.severity == Severity::Error)
+      out.push_back(std::to_string(d.range.begin.line + 1) + ":" + std::to_string(d.range.begin.column + 1) +
+                    " " + d.message);
+  return out;
+}
+} // namespace
+
+TEST_CASE("ranges of keyword, flags and words map back through continuations") {
+  SyntaxTree t = parseDockerfile("FROM busybox AS base\n"
+                                 "  COPY --from=base \\\n"
+                                 "     /src \\\n"
+                                 "  # a comment inside\n"
+                                 "     /dst\n");
+  REQUIRE(t.instructions.size() == 2);
+  const Instruction &copy = t.instructions[1];
+  CHECK(copy.keyword == "COPY");
+  CHECK(copy.keywordRange.begin.line == 1);
+  CHECK(copy.keywordRange.begin.column == 2);
+  REQUIRE(copy.flags.size() == 1);
+  CHECK(textAt(t, copy.flags[0].range) == "--from=base");
+  CHECK(copy.flags[0].name() == "from");
+  CHECK(copy.flags[0].value() == "base");
+  REQUIRE(copy.args.size() == 2);
+  CHECK(copy.args[0].value == "/src");
+  CHECK(copy.args[0].range.begin.line == 2);
+  CHECK(copy.args[0].range.begin.column == 5);
+  CHECK(textAt(t, copy.args[0].range) == "/src");
+  CHECK(copy.args[1].range.begin.line == 4);
+  CHECK(textAt(t, copy.args[1].range) == "/dst");
+  CHECK(copy.startLine == 2);
+  CHECK(copy.endLine == 5);
+  CHECK(copy.range.end.line == 4);
+}
+
+TEST_CASE("ENV and LABEL triples carry key and value ranges") {
+  SyntaxTree t = parseDockerfile("FROM a\nENV A=1 B=\"two words\"\nLABEL legacy value with spaces\n");
+  const Instruction &env = t.instructions[1];
+  REQUIRE(env.args.size() == 6);
+  CHECK(textAt(t, env.args[0].range) == "A");
+  CHECK(textAt(t, env.args[1].range) == "1");
+  CHECK(env.args[4].value == "\"two words\"");
+  CHECK(textAt(t, env.args[4].range) == "\"two words\"");
+  const Instruction &label = t.instructions[2];
+  REQUIRE(label.args.size() == 3);
+  CHECK(label.args[0].value == "legacy");
+  CHECK(label.args[1].value == "value with spaces");
+  CHECK(label.args[2].value == "");
+}
+
+TEST_CASE("exec form element ranges cover the JSON strings") {
+  SyntaxTree t = parseDockerfile("FROM a\nCMD [\"echo\", \"h\\u00e9llo\"]\n");
+  const Instruction &cmd = t.instructions[1];
+  CHECK(cmd.json);
+  REQUIRE(cmd.args.size() == 2);
+  CHECK(cmd.args[1].value == "h\xC3\xA9llo");
+  CHECK(textAt(t, cmd.args[1].range) == "\"h\\u00e9llo\"");
+}
+
+TEST_CASE("every error of a file is reported and parsing resumes at the next instruction") {
+  SyntaxTree t = parseDockerfile("FROM a\n"
+                                 "ENV ONLYKEY\n"
+                                 "CMD [\"a\", 1]\n"
+                                 "LABEL a=b c\n"
+                                 "RUN cat <<EOF\n"
+                                 "body\n");
+  CHECK(errors(t) == std::vector<std::string>{
+                         "2:5 ENV must have two arguments",
+                         "3:5 when using JSON array syntax, arrays must be comprised of strings only",
+                         "4:11 Syntax error - can't find = in \"c\". Must be of the form: name=value",
+                         "5:9 unterminated heredoc",
+                     });
+  CHECK(t.instructions.size() == 5);
+}
+
+TEST_CASE("directive errors and escape directive") {
+  SyntaxTree bad = parseDockerfile("# escape=x\nFROM a\n");
+  CHECK(errors(bad) == std::vector<std::string>{"1:1 invalid escape token 'x' does not match ` or \\"});
+  SyntaxTree twice = parseDockerfile("# escape=`\n# Escape=`\nFROM a\n");
+  CHECK(errors(twice) == std::vector<std::string>{"2:1 only one escape parser directive can be used"});
+  SyntaxTree tick = parseDockerfile("# escape=`\nFROM a\nRUN dir c:\\ `\n  && echo\n");
+  CHECK(tick.escape == '`');
+  REQUIRE(tick.instructions.size() == 2);
+  CHECK(tick.instructions[1].args[0].value == "dir c:\\   && echo");
+}
+
+TEST_CASE("heredoc bodies, terminators and ranges") {
+  SyntaxTree t = parseDockerfile("FROM a\nCOPY <<A <<-'B' /d\nbody a\nA\n\tbody b\n\tB\nRUN echo\n");
+  REQUIRE(t.instructions.size() == 3);
+  const Instruction &copy = t.instructions[1];
+  REQUIRE(copy.heredocs.size() == 2);
+  CHECK(copy.heredocs[0].content == "body a\n");
+  CHECK(textAt(t, copy.heredocs[0].marker) == "<<A");
+  CHECK(copy.heredocs[1].name == "B");
+  CHECK_FALSE(copy.heredocs[1].expand);
+  CHECK(copy.heredocs[1].chomp);
+  CHECK(copy.heredocs[1].terminator.begin.line == 5);
+  CHECK(copy.endLine == 6);
+  CHECK(t.instructions[2].startLine == 7);
+}
+
+TEST_CASE("ONBUILD trigger keeps its own ranges") {
+  SyntaxTree t = parseDockerfile("FROM a\nONBUILD RUN --mount=type=cache,target=/c echo hi\n");
+  const Instruction &on = t.instructions[1];
+  REQUIRE(on.trigger);
+  CHECK(on.trigger->kind == InstructionKind::Run);
+  CHECK(textAt(t, on.trigger->keywordRange) == "RUN");
+  REQUIRE(on.trigger->flags.size() == 1);
+  CHECK(textAt(t, on.trigger->flags[0].range) == "--mount=type=cache,target=/c");
+  CHECK(dumpBuildkit(t) == "(from \"a\")\n(onbuild (run [\"--mount=type=cache,target=/c\"] \"echo hi\"))\n");
+}
+
+TEST_CASE("hostile input never crashes, hangs or loses the tree") {
+  std::string nul("FROM a\nRUN \0\xff\xfe echo\n", 20);
+  CHECK(parseDockerfile(nul).instructions.size() == 2);
+  // Only escape characters: one empty instruction (BuildKit too); the IR rejects it.
+  CHECK(parseDockerfile("\\\n\\\n\\").instructions.size() == 1);
+  CHECK(parseDockerfile(std::string(200000, '\\')).instructions.size() <= 1);
+  std::string deep = "FROM a\nENV X=" + std::string(10000, '"') + "\n";
+  CHECK(parseDockerfile(deep).instructions.size() == 2);
+  std::string manyHeredocs = "FROM a\nRUN";
+  for (int i = 0; i < 2000; ++i)
+    manyHeredocs += " <<E" + std::to_string(i);
+  CHECK(parseDockerfile(manyHeredocs + "\n").hasErrors());
+  CHECK(parseDockerfile("\xEF\xBB\xBF" "FROM a\n").instructions[0].keywordRange.begin.column == 3);
+}
