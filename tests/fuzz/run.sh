@@ -42,7 +42,12 @@ status=0
 
 if [[ $status -ne 0 ]]; then
   echo "fuzz: FAILED (exit $status); the input that failed is in $WORK/artifacts/" >&2
-  grep -E -A30 '^==[0-9]+==ERROR|runtime error|^bad |deadly signal|timeout|out-of-memory' "$LOG" | head -60 >&2 || tail -40 "$LOG" >&2
+  # The cause, our own stack frames (long template names cut), and where the input was saved.
+  {
+    grep -m3 -E 'ERROR|runtime error|^bad |what\(\)|timeout|out-of-memory' "$LOG"
+    grep -E '^ +#[0-9]+ ' "$LOG" | grep -vE 'fuzzer::|libc\.so|libstdc\+\+|sanitizer|nptl/|stdlib/|signal/' | head -15 | cut -c1-220
+    grep -E '^SUMMARY|Test unit written' "$LOG"
+  } >&2 || tail -40 "$LOG" >&2
   exit 1
 fi
 runs="$(grep -oE '^Done [0-9]+ runs' "$LOG" | grep -oE '[0-9]+' || echo '?')"
