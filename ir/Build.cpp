@@ -1,0 +1,651 @@
+// buildProgram: groups parsed instructions into stages and dispatches them as BuildKit's
+// dockerfile2llb does (global/meta ARGs, stage env, expansion, --from resolution, cycles).
+#include "ir/Build.h"
+
+#include "ir/InstructionParser.h"
+#include "ir/Operands.h"
+
+#include <llvm/ADT/StringExtras.h>
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <set>
+#include <sys/utsname.h>
+
+namespace dfc {
+
+// ---------------------------------------------------------------------------------------------
+// Program / Stage accessors
+
+std::string Stage::displayName() const { return name.empty() ? "stage-" + std::to_string(index) : name; }
+
+const shell::ListEnvironment &Stage::envBefore(size_t i) const {
+  return Envs[std::min(i, Envs.size() - 1)];
+}
+
+bool Program::hasErrors() const {
+  return std::any_of(diagnostics.begin(), diagnostics.end(),
+                     [](const Diagnostic &d) { return d.severity == Severity::Error; });
+}
+
+std::optional<size_t> Program::findStage(llvm::StringRef name) const {
+  std::string lower = name.lower();
+  std::optional<size_t> found;
+  for (const Stage &s : stages)
+    if (!s.name.empty() && s.name == lower)
+      found = s.index; // a later duplicate wins, as in BuildKit's name map
+  return found;
+}
+
+std::vector<size_t> Program::reachableStages() const {
+  std::vector<size_t> out;
+  if (!targetStage || *targetStage >= stages.size())
+    return out;
+  std::vector<bool> seen(stages.size());
+  std::vector<size_t> todo{*targetStage};
+  while (!todo.empty()) {
+    size_t i = todo.back();
+    todo.pop_back();
+    if (i >= stages.size() || seen[i])
+      continue;
+    seen[i] = true;
+    if (auto *ref = std::get_if<StageRef>(&stages[i].base))
+      todo.push_back(ref->index);
+    for (const StageDependency &d : stages[i].dependencies)
+      todo.push_back(d.stage);
+  }
+  for (size_t i = 0; i < seen.size(); ++i)
+    if (seen[i])
+      out.push_back(i);
+  return out;
+}
+
+std::string hostPlatform() {
+  struct utsname u;
+  std::string arch = "amd64";
+  if (uname(&u) == 0) {
+    llvm::StringRef m(u.machine);
+    if (m == "x86_64" || m == "amd64")
+      arch = "amd64";
+    else if (m == "aarch64" || m == "arm64")
+      arch = "arm64";
+    else if (m.startswith("armv7"))
+      arch = "arm/v7";
+    else if (m.startswith("armv6"))
+      arch = "arm/v6";
+    else if (m == "i386" || m == "i686")
+      arch = "386";
+    else
+      arch = m.str();
+  }
+  return "linux/" + arch;
+}
+
+namespace {
+
+const char *const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+bool isNonEnvArg(llvm::StringRef name) {
+  return name == "BUILDKIT_SBOM_SCAN_CONTEXT" || name == "BUILDKIT_SBOM_SCAN_STAGE";
+}
+
+// The build env of a stage: ordered, one entry per name, later definitions replace earlier.
+class EnvTable : public shell::Environment {
+public:
+  void set(const std::string &k, const std::string &v) {
+    for (auto &e : Entries)
+      if (e.first == k) {
+        e.second = v;
+        return;
+      }
+    Entries.emplace_back(k, v);
+  }
+  const std::string *lookup(llvm::StringRef name) const override {
+    for (const auto &e : Entries)
+      if (e.first == name)
+        return &e.second;
+    return nullptr;
+  }
+  shell::ListEnvironment snapshot() const {
+    shell::ListEnvironment env;
+    for (const auto &e : Entries)
+      env.set(e.first, e.second);
+    return env;
+  }
+
+private:
+  std::vector<std::pair<std::string, std::string>> Entries;
+};
+
+struct Platform {
+  std::string os, arch, variant;
+};
+Platform splitPlatform(llvm::StringRef s) {
+  llvm::SmallVector<llvm::StringRef, 3> parts;
+  s.split(parts, '/');
+  Platform p;
+  if (parts.size() > 0)
+    p.os = parts[0].str();
+  if (parts.size() > 1)
+    p.arch = parts[1].str();
+  if (parts.size() > 2)
+    p.variant = parts[2].str();
+  return p;
+}
+
+bool isAtoi(llvm::StringRef s, long long &out) {
+  llvm::StringRef d = s;
+  if (!d.empty() && (d[0] == '+' || d[0] == '-'))
+    d = d.drop_front();
+  if (d.empty() || !llvm::all_of(d, llvm::isDigit))
+    return false;
+  bool neg = s[0] == '-';
+  unsigned long long v;
+  if (d.getAsInteger(10, v))
+    return false;
+  out = neg ? -static_cast<long long>(v) : static_cast<long long>(v);
+  return true;
+}
+
+struct PendingStage {
+  FromSpec from;
+  uint32_t syntaxIndex;
+  const Instruction *syntax;
+  std::vector<AnyInstruction> instructions;
+};
+
+// A forward --from reference, reported only when there is no cycle (BuildKit checks cycles
+// before dispatching).
+struct ForwardRef {
+  size_t stage, instruction;
+  Range range;
+  std::string message;
+};
+
+class ProgramBuilder {
+public:
+  ProgramBuilder(const SyntaxTree &tree, const BuildOptions &opts) : Tree(tree), Opts(opts) {
+    Lex.escape = tree.escape;
+  }
+
+  Program build();
+
+private:
+  const SyntaxTree &Tree;
+  const BuildOptions &Opts;
+  Program P;
+  shell::LexOptions Lex;
+  EnvTable Global;
+  std::vector<PendingStage> Pending;
+  std::vector<EnvTable> StageEnv;
+  std::vector<ForwardRef> Forward;
+
+  void semantic(const Range &r, std::string msg) {
+    P.diagnostics.push_back(Diagnostic{r, Severity::Error, "semantic", std::move(msg)});
+  }
+
+  void collect();
+  void resolveGlobalArgs();
+  void buildStages();
+  void dispatch(size_t stageIndex, EnvTable &env, std::vector<std::string> &declared);
+  void dispatchOne(Stage &stage, size_t idx, AnyInstruction &inst, EnvTable &env,
+                   std::vector<std::string> &declared);
+  void checkCycles();
+  void resolveTarget();
+
+  // ProcessWord against `env`; on failure reports at `range` and keeps the raw text.
+  bool expand(Operand &op, const shell::Environment &env, std::vector<std::string> &unmatched,
+              const shell::LexOptions *opts = nullptr) {
+    auto r = shell::processWord(op.raw, env, opts ? *opts : Lex);
+    unmatched.insert(unmatched.end(), r.unmatched.begin(), r.unmatched.end());
+    if (!r.ok()) {
+      semantic(op.range, r.error);
+      op.expanded = op.raw;
+      return false;
+    }
+    op.expanded = r.word;
+    return true;
+  }
+};
+
+void ProgramBuilder::collect() {
+  // Instructions of nodes the parser already reported errors for are kept, but their
+  // instruction-level errors are not reported twice.
+  std::set<size_t> nodesWithParseErrors;
+  for (const Diagnostic &d : Tree.diagnostics) {
+    if (d.severity != Severity::Error)
+      continue;
+    for (size_t i = 0; i < Tree.instructions.size(); ++i) {
+      const Range &r = Tree.instructions[i].range;
+      if (d.range.begin.offset >= r.begin.offset && d.range.begin.offset <= r.end.offset)
+        nodesWithParseErrors.insert(i);
+    }
+  }
+
+  for (size_t i = 0; i < Tree.instructions.size(); ++i) {
+    const Instruction &node = Tree.instructions[i];
+    std::vector<Diagnostic> diags;
+    ParsedInstruction parsed = parseInstruction(Tree, node, static_cast<uint32_t>(i), diags);
+    if (!nodesWithParseErrors.count(i))
+      P.diagnostics.insert(P.diagnostics.end(), diags.begin(), diags.end());
+    if (parsed.from) {
+      Pending.push_back(PendingStage{std::move(*parsed.from), static_cast<uint32_t>(i), &node, {}});
+      continue;
+    }
+    if (!parsed.instruction)
+      continue;
+    if (Pending.empty()) {
+      if (auto *arg = parsed.instruction->as<ArgInstruction>()) {
+        P.globalArgs.push_back(std::move(*arg));
+        continue;
+      }
+      if (parsed.ok && !nodesWithParseErrors.count(i))
+        P.diagnostics.push_back(
+            Diagnostic{node.keywordRange, Severity::Error, "syntax", "no build stage in current context"});
+      continue;
+    }
+    Pending.back().instructions.push_back(std::move(*parsed.instruction));
+  }
+}
+
+void ProgramBuilder::resolveGlobalArgs() {
+  std::string buildPlat = Opts.buildPlatform.empty() ? hostPlatform() : Opts.buildPlatform;
+  std::string targetPlat = Opts.platform.empty() ? buildPlat : Opts.platform;
+  Platform bp = splitPlatform(buildPlat), tp = splitPlatform(targetPlat);
+  std::string targetName = Opts.target;
+  if (targetName.empty() && !Pending.empty())
+    targetName = Pending.back().from.name;
+  if (targetName.empty())
+    targetName = "default";
+  const std::pair<const char *, std::string> automatic[] = {
+      {"BUILDPLATFORM", buildPlat}, {"BUILDOS", bp.os},          {"BUILDOSVERSION", ""},
+      {"BUILDARCH", bp.arch},       {"BUILDVARIANT", bp.variant}, {"TARGETPLATFORM", targetPlat},
+      {"TARGETOS", tp.os},          {"TARGETOSVERSION", ""},      {"TARGETARCH", tp.arch},
+      {"TARGETVARIANT", tp.variant}, {"TARGETSTAGE", targetName}};
+  for (const auto &[k, v] : automatic) {
+    auto it = Opts.buildArgs.find(k);
+    Global.set(k, it != Opts.buildArgs.end() ? it->second : v);
+  }
+
+  for (ArgInstruction &inst : P.globalArgs) {
+    std::vector<std::string> unmatched;
+    for (ArgDecl &d : inst.args) {
+      auto it = Opts.buildArgs.find(d.key.raw);
+      if (it != Opts.buildArgs.end()) {
+        d.value = it->second;
+        if (d.defaultValue)
+          d.defaultValue->expanded = d.defaultValue->raw;
+      } else if (d.defaultValue) {
+        if (expand(*d.defaultValue, Global, unmatched))
+          d.value = d.defaultValue->expanded;
+      }
+      if (d.value)
+        Global.set(d.key.raw, *d.value);
+    }
+    std::sort(unmatched.begin(), unmatched.end());
+    unmatched.erase(std::unique(unmatched.begin(), unmatched.end()), unmatched.end());
+    inst.undefinedVars = unmatched;
+  }
+  P.globalScope = Global.snapshot();
+
+  for (const auto &[k, v] : Opts.buildArgs) {
+    std::string upper = llvm::StringRef(k).upper();
+    if (upper == "HTTP_PROXY" || upper == "HTTPS_PROXY" || upper == "FTP_PROXY" || upper == "NO_PROXY" ||
+        upper == "ALL_PROXY")
+      P.proxyEnv.emplace_back(k, v);
+  }
+}
+
+void ProgramBuilder::buildStages() {
+  // BuildKit's name map as stages are added (FROM <name> sees only earlier stages) and as it
+  // is once all are added (COPY --from sees every stage).
+  std::map<std::string, size_t> earlier;
+  std::vector<std::vector<std::string>> declared(Pending.size());
+  StageEnv.resize(Pending.size());
+  for (size_t i = 0; i < Pending.size(); ++i) {
+    PendingStage &ps = Pending[i];
+    Stage st;
+    st.index = i;
+    st.name = ps.from.name;
+    st.nameRange = ps.from.nameRange;
+    st.docComment = ps.from.docComment;
+    st.syntaxIndex = ps.syntaxIndex;
+    st.syntax = ps.syntax;
+    st.range = ps.syntax->range;
+    st.baseName = ps.from.baseName;
+    st.platform = ps.from.platform;
+
+    std::vector<std::string> unmatched;
+    if (!st.baseName.raw.empty() || ps.syntax->args.size() > 0) {
+      if (expand(st.baseName, Global, unmatched) && st.baseName.expanded.empty())
+        semantic(st.baseName.range, "base name (" + st.baseName.raw + ") should not be blank");
+    }
+    if (st.platform) {
+      auto r = shell::processWord(st.platform->raw, Global, Lex);
+      unmatched.insert(unmatched.end(), r.unmatched.begin(), r.unmatched.end());
+      if (!r.ok()) {
+        semantic(st.platform->range, "failed to process arguments for platform " + r.word + ": " + r.error);
+        st.platform->expanded = st.platform->raw;
+      } else {
+        st.platform->expanded = r.word;
+        if (r.word.empty())
+          semantic(st.platform->range, "empty platform value from expression " + st.platform->raw);
+      }
+    }
+    std::sort(unmatched.begin(), unmatched.end());
+    unmatched.erase(std::unique(unmatched.begin(), unmatched.end()), unmatched.end());
+    st.undefinedVars = unmatched;
+
+    std::string targetPlat = Opts.platform.empty()
+                                 ? (Opts.buildPlatform.empty() ? hostPlatform() : Opts.buildPlatform)
+                                 : Opts.platform;
+    EnvTable &env = StageEnv[i];
+    auto it = earlier.find(st.baseName.expanded);
+    if (it != earlier.end()) {
+      st.base = StageRef{it->second};
+      env = StageEnv[it->second];
+      declared[i] = P.stages[it->second].declaredArgs;
+      st.effectivePlatform = P.stages[it->second].effectivePlatform;
+    } else {
+      if (st.baseName.expanded == "scratch")
+        st.base = Scratch{};
+      else
+        st.base = ImageRef{st.baseName.raw, st.baseName.expanded};
+      // BuildKit makes sure PATH is always set; the image's own env is not known here.
+      env.set("PATH", DefaultPath);
+      st.effectivePlatform = targetPlat;
+    }
+    if (st.platform && !st.platform->expanded.empty())
+      st.effectivePlatform = st.platform->expanded;
+    if (!st.name.empty())
+      earlier[st.name] = i;
+
+    st.instructions = std::move(ps.instructions);
+    P.stages.push_back(std::move(st));
+    dispatch(i, env, declared[i]);
+  }
+}
+
+void ProgramBuilder::dispatch(size_t stageIndex, EnvTable &env, std::vector<std::string> &declared) {
+  Stage &stage = P.stages[stageIndex];
+  stage.Envs.clear();
+  for (size_t i = 0; i < stage.instructions.size(); ++i) {
+    stage.Envs.push_back(env.snapshot());
+    dispatchOne(stage, i, stage.instructions[i], env, declared);
+  }
+  stage.Envs.push_back(env.snapshot());
+  stage.declaredArgs = declared;
+}
+
+void ProgramBuilder::dispatchOne(Stage &stage, size_t idx, AnyInstruction &any, EnvTable &env,
+                                 std::vector<std::string> &declared) {
+  InstructionBase &base = any.base();
+  if (!base.valid)
+    return;
+  std::vector<std::string> unmatched;
+
+  // Resolves a --from / mount from name to a stage (case-insensitive, any stage in the file).
+  auto findByName = [&](const std::string &name) -> std::optional<size_t> {
+    std::string lower = llvm::StringRef(name).lower();
+    std::optional<size_t> found;
+    for (size_t i = 0; i < Pending.size(); ++i) {
+      const std::string &n = i < P.stages.size() ? P.stages[i].name : Pending[i].from.name;
+      if (!n.empty() && n == lower)
+        found = i;
+    }
+    return found;
+  };
+
+  auto copyCommon = [&](CopyCommon &c, bool isAdd) {
+    for (Operand &s : c.sources)
+      expand(s, env, unmatched);
+    expand(c.dest, env, unmatched);
+    if (c.chown)
+      expand(*c.chown, env, unmatched);
+    if (c.chmod)
+      expand(*c.chmod, env, unmatched);
+    shell::LexOptions raw;
+    raw.escape = '\\';
+    raw.skipProcessQuotes = true;
+    for (HeredocFile &h : c.heredocSources) {
+      if (!h.expand)
+        continue;
+      auto r = shell::processWord(h.data, env, raw);
+      unmatched.insert(unmatched.end(), r.unmatched.begin(), r.unmatched.end());
+      if (!r.ok())
+        semantic(h.marker, r.error);
+      else
+        h.data = r.word;
+    }
+    if (!isAdd)
+      for (const Operand &s : c.sources)
+        if (llvm::StringRef(s.expanded).startswith("http://") || llvm::StringRef(s.expanded).startswith("https://"))
+          semantic(s.range, "source can't be a URL for COPY");
+  };
+
+  std::visit(
+      [&](auto &inst) {
+        using T = std::decay_t<decltype(inst)>;
+        if constexpr (std::is_same_v<T, EnvInstruction> || std::is_same_v<T, LabelInstruction>) {
+          for (KeyValue &kv : inst.pairs) {
+            expand(kv.key, env, unmatched);
+            expand(kv.value, env, unmatched);
+          }
+          if constexpr (std::is_same_v<T, EnvInstruction>)
+            for (const KeyValue &kv : inst.pairs)
+              env.set(kv.key.expanded, kv.value.expanded);
+        } else if constexpr (std::is_same_v<T, ArgInstruction>) {
+          for (ArgDecl &d : inst.args) {
+            auto bi = Opts.buildArgs.find(d.key.raw);
+            bool hasValue = bi != Opts.buildArgs.end();
+            if (!d.defaultValue && !hasValue) {
+              if (const std::string *g = P.globalScope.lookup(d.key.raw))
+                d.value = *g;
+            }
+            if (hasValue) {
+              d.value = bi->second;
+            } else if (d.defaultValue) {
+              std::vector<std::string> um;
+              if (expand(*d.defaultValue, env, um))
+                d.value = d.defaultValue->expanded;
+              for (const std::string &u : um)
+                if (std::find(declared.begin(), declared.end(), u) == declared.end())
+                  unmatched.push_back(u);
+            }
+            if (d.value && !isNonEnvArg(d.key.raw))
+              env.set(d.key.raw, *d.value);
+            declared.push_back(d.key.raw);
+          }
+        } else if constexpr (std::is_same_v<T, CopyInstruction>) {
+          copyCommon(inst, false);
+          if (inst.from && !inst.from->raw.empty()) {
+            const std::string &from = inst.from->raw;
+            long long n;
+            std::optional<size_t> target;
+            if (from.find('$') != std::string::npos) {
+              semantic(inst.from->range, "variable expansion is not supported for --from, define a new stage with "
+                                         "FROM using ARG from global scope as a workaround");
+            } else if (isAtoi(from, n)) {
+              if (n < 0 || static_cast<size_t>(n) >= Pending.size())
+                semantic(inst.from->range, "invalid stage index " + std::to_string(n));
+              else
+                target = static_cast<size_t>(n);
+            } else {
+              target = findByName(from);
+            }
+            if (target) {
+              inst.fromStage = target;
+              stage.dependencies.push_back(StageDependency{*target, idx});
+              if (*target >= stage.index)
+                Forward.push_back(ForwardRef{stage.index, idx, inst.from->range,
+                                             "cannot copy from stage \"" + from +
+                                                 "\", it needs to be defined before current stage \"" +
+                                                 stage.displayName() + "\""});
+            }
+          }
+        } else if constexpr (std::is_same_v<T, AddInstruction>) {
+          copyCommon(inst, true);
+          if (inst.checksum)
+            expand(*inst.checksum, env, unmatched);
+        } else if constexpr (std::is_same_v<T, RunInstruction>) {
+          const Instruction &node = *inst.syntax;
+          std::vector<Mount> mounts;
+          size_t flagIdx = 0;
+          for (const Flag &f : node.flags) {
+            ++flagIdx;
+            if (f.name() != "mount")
+              continue;
+            WordExpander ex = [&](const std::string &w, std::string *err) -> std::optional<std::string> {
+              auto r = shell::processWord(w, env, Lex);
+              unmatched.insert(unmatched.end(), r.unmatched.begin(), r.unmatched.end());
+              if (!r.ok()) {
+                *err = r.error;
+                return std::nullopt;
+              }
+              return r.word;
+            };
+            std::string err;
+            auto m = parseMount(f.value(), &ex, &err);
+            if (!m) {
+              semantic(f.range, err);
+              continue;
+            }
+            m->range = f.range;
+            if (!m->from.empty()) {
+              if (auto t = findByName(m->from)) {
+                m->fromStage = t;
+                stage.dependencies.push_back(StageDependency{*t, idx});
+                if (*t >= stage.index)
+                  Forward.push_back(ForwardRef{stage.index, idx, f.range,
+                                               "cannot mount from stage \"" + m->from + "\" to \"" + m->target +
+                                                   "\", stage needs to be defined before current command"});
+              }
+            }
+            mounts.push_back(std::move(*m));
+          }
+          (void)flagIdx;
+          inst.mounts = std::move(mounts);
+        } else if constexpr (std::is_same_v<T, WorkdirInstruction>) {
+          expand(inst.path, env, unmatched);
+        } else if constexpr (std::is_same_v<T, UserInstruction>) {
+          expand(inst.user, env, unmatched);
+        } else if constexpr (std::is_same_v<T, StopSignalInstruction>) {
+          expand(inst.signal, env, unmatched);
+        } else if constexpr (std::is_same_v<T, VolumeInstruction>) {
+          for (Operand &p : inst.paths)
+            expand(p, env, unmatched);
+        } else if constexpr (std::is_same_v<T, ExposeInstruction>) {
+          for (Operand &w : inst.words) {
+            auto r = shell::processWords(w.raw, env, Lex);
+            unmatched.insert(unmatched.end(), r.unmatched.begin(), r.unmatched.end());
+            if (!r.ok()) {
+              semantic(w.range, r.error);
+              continue;
+            }
+            std::string joined;
+            for (const std::string &p : r.words) {
+              joined += (joined.empty() ? "" : " ") + p;
+              std::string err;
+              auto spec = parsePortSpec(p, &err);
+              if (!spec) {
+                semantic(w.range, err);
+                continue;
+              }
+              spec->range = w.range;
+              inst.ports.push_back(std::move(*spec));
+            }
+            w.expanded = joined;
+          }
+        }
+        // CMD, ENTRYPOINT, SHELL, HEALTHCHECK, MAINTAINER, ONBUILD: nothing is expanded.
+      },
+      static_cast<InstructionVariant &>(any));
+
+  std::vector<std::string> undefined;
+  for (const std::string &u : unmatched)
+    if (std::find(declared.begin(), declared.end(), u) == declared.end() && !isNonEnvArg(u))
+      undefined.push_back(u);
+  std::sort(undefined.begin(), undefined.end());
+  undefined.erase(std::unique(undefined.begin(), undefined.end()), undefined.end());
+  base.undefinedVars = std::move(undefined);
+}
+
+void ProgramBuilder::checkCycles() {
+  size_t n = P.stages.size();
+  std::vector<bool> visited(n), onPath(n);
+  // Returns the depending instruction of the first edge on a cycle found from `s`.
+  std::function<std::optional<std::pair<size_t, size_t>>(size_t, std::optional<std::pair<size_t, size_t>>)> visit =
+      [&](size_t s, std::optional<std::pair<size_t, size_t>> first) -> std::optional<std::pair<size_t, size_t>> {
+    if (visited[s])
+      return std::nullopt;
+    visited[s] = true;
+    onPath[s] = true;
+    for (const StageDependency &d : P.stages[s].dependencies) {
+      auto edge = first ? first : std::make_optional(std::make_pair(s, d.instruction));
+      if (onPath[d.stage])
+        return edge;
+      if (auto c = visit(d.stage, edge))
+        return c;
+    }
+    onPath[s] = false;
+    return std::nullopt;
+  };
+  for (size_t s = 0; s < n; ++s) {
+    if (auto c = visit(s, std::nullopt)) {
+      const Stage &from = P.stages[c->first];
+      Range r = c->second < from.instructions.size() ? from.instructions[c->second].base().range : from.range;
+      semantic(r, "circular dependency detected on stage: " + P.stages[s].displayName());
+      return;
+    }
+  }
+  for (const ForwardRef &f : Forward)
+    semantic(f.range, f.message);
+}
+
+void ProgramBuilder::resolveTarget() {
+  if (P.stages.empty())
+    return;
+  if (Opts.target.empty()) {
+    P.targetStage = P.stages.size() - 1;
+    return;
+  }
+  P.targetStage = P.findStage(Opts.target);
+  if (!P.targetStage) {
+    Range r = P.stages.front().range;
+    r.end = r.begin;
+    semantic(r, "target stage \"" + Opts.target + "\" could not be found");
+  }
+}
+
+Program ProgramBuilder::build() {
+  P.directives = Tree.directives;
+  P.escape = Tree.escape;
+  P.diagnostics = Tree.diagnostics;
+  if (Tree.source.text().empty()) {
+    P.diagnostics.push_back(Diagnostic{Range{}, Severity::Error, "semantic", "the Dockerfile cannot be empty"});
+    return std::move(P);
+  }
+  collect();
+  resolveGlobalArgs();
+  if (Pending.empty()) {
+    if (!Tree.instructions.empty()) {
+      Range r = Tree.instructions.front().range;
+      r.end = r.begin;
+      semantic(r, "dockerfile contains no stages to build");
+    }
+    return std::move(P);
+  }
+  buildStages();
+  resolveTarget();
+  checkCycles();
+  return std::move(P);
+}
+
+} // namespace
+
+Program buildProgram(const SyntaxTree &tree, const BuildOptions &opts) {
+  return ProgramBuilder(tree, opts).build();
+}
+
+} // namespace dfc

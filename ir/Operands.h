@@ -1,0 +1,82 @@
+// Parsers for the small languages inside instructions: builder flags (BuildKit's BFlags),
+// Go durations, RUN --mount / --device CSV, EXPOSE port specs and heredoc marker words.
+#pragma once
+
+#include "ir/Program.h"
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dfc {
+
+// BuildKit's BFlags: declare the flags an instruction takes, then parse its flag words.
+class BuilderFlags {
+public:
+  enum class Type : uint8_t { Bool, String, Strings };
+  struct Value {
+    Type type = Type::String;
+    std::string value;               // bool: "true"/"false"; string: the value or default
+    std::vector<std::string> values; // Strings
+    std::vector<size_t> indexes;     // which input words set it
+    bool used = false;
+  };
+
+  void addBool(const std::string &name, bool def = false);
+  void addString(const std::string &name, std::string def = "");
+  void addStrings(const std::string &name);
+
+  // Parses `--name[=value]` words; returns BuildKit's message for the first bad word and sets
+  // *badIndex to it. A bare "--" ends the flags.
+  std::optional<std::string> parse(const std::vector<std::string> &words, size_t *badIndex = nullptr);
+
+  const Value *get(const std::string &name) const;
+  bool isUsed(const std::string &name) const;
+  std::vector<std::string> used() const;  // sorted names
+  std::vector<std::string> names() const; // every declared flag, sorted
+
+private:
+  std::map<std::string, Value> Flags;
+};
+
+// "did you mean X?" as BuildKit's suggest package: closest option by Levenshtein distance.
+std::optional<std::string> suggestClosest(llvm::StringRef value, const std::vector<std::string> &options,
+                                          bool caseSensitive);
+
+// Go's time.ParseDuration, in nanoseconds; nullopt + message on error.
+std::optional<int64_t> parseGoDuration(llvm::StringRef s, std::string *error);
+
+// Go's encoding/csv reading one record (quotes, doubled quotes). nullopt on bad quoting.
+std::optional<std::vector<std::string>> splitCsv(llvm::StringRef line, std::string *error);
+
+struct DeviceSpec {
+  std::string name;
+  bool required = false;
+};
+std::optional<DeviceSpec> parseDevice(llvm::StringRef csv, std::string *error);
+
+// RUN --mount. With `expand` unset only the instruction-level check runs (`from` may not hold
+// a variable) and nothing is returned on success; with it, every value is expanded and the
+// mount is validated as BuildKit's dispatch does.
+using WordExpander = std::function<std::optional<std::string>(const std::string &, std::string *error)>;
+std::optional<Mount> parseMount(llvm::StringRef csv, const WordExpander *expand, std::string *error);
+
+// One EXPOSE entry: `[ip:][hostPort:]port[-end][/proto]`.
+std::optional<PortSpec> parsePortSpec(llvm::StringRef entry, std::string *error);
+
+// A heredoc marker word (`<<EOF`, `3<<-'E'`) as BuildKit's ParseHeredoc sees it; nullopt when
+// the word is not a heredoc.
+struct HeredocMarker {
+  std::string name;
+  bool expand = true;
+  bool chomp = false;
+  unsigned fileDescriptor = 0;
+};
+std::optional<HeredocMarker> parseHeredocMarker(llvm::StringRef word);
+
+// `(?m)^\t+` removed, as BuildKit's ChompHeredocContent.
+std::string chompHeredocContent(llvm::StringRef content);
+
+} // namespace dfc
