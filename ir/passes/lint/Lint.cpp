@@ -1,0 +1,208 @@
+// Runs the rules: builds the context, applies configuration and inline suppressions
+// (`# dfc ignore=`, `# hadolint ignore=`, `# hadolint global ignore=`, `# check=skip=`).
+#include "ir/passes/lint/Context.h"
+
+#include <llvm/ADT/StringExtras.h>
+
+#include <algorithm>
+
+namespace dfc::lint {
+
+llvm::StringRef ruleSourceName(RuleSource s) {
+  switch (s) {
+  case RuleSource::Hadolint: return "hadolint";
+  case RuleSource::BuildKit: return "buildkit";
+  case RuleSource::DockerfileUtils: return "dockerfile-utils";
+  case RuleSource::Dfc: return "dfc";
+  }
+  return "dfc";
+}
+
+const Rule *findRule(llvm::StringRef idOrAlias) {
+  for (const Rule *r : allRules()) {
+    if (idOrAlias.equals_insensitive(r->info.id))
+      return r;
+    for (const char *a : r->info.aliases)
+      if (idOrAlias.equals_insensitive(a))
+        return r;
+  }
+  return nullptr;
+}
+
+void Context::report(Range range, std::string message, std::optional<Fix> fix) {
+  Finding f;
+  f.rule = &Current->info;
+  f.range = range;
+  f.severity = Current->info.severity;
+  f.message = std::move(message);
+  f.fix = std::move(fix);
+  Findings.push_back(std::move(f));
+}
+
+const ShellScript *Context::script(const RunInstruction &run) {
+  auto it = Scripts.find(&run);
+  if (it != Scripts.end())
+    return it->second.get();
+  std::unique_ptr<ShellScript> s;
+  const Instruction *syn = run.syntax;
+  if (syn) {
+    if (!run.heredocs.empty() && run.cmd.args.size() == 1 &&
+        llvm::StringRef(run.cmd.args[0].raw).trim().startswith("<<") && run.heredocs.size() == 1) {
+      // `RUN <<EOF` runs the body as the script: map offsets into the body's source range.
+      const HeredocFile &h = run.heredocs[0];
+      uint32_t base = h.body.begin.offset;
+      s = std::make_unique<ShellScript>(
+          parseShellScript(h.content, Tree.source, [base](uint32_t off) { return base + off; }));
+    } else if (run.cmd.shellForm && !run.cmd.args.empty()) {
+      uint32_t argsOffset = syn->argsOffset;
+      s = std::make_unique<ShellScript>(parseShellScript(
+          run.cmd.args[0].raw, Tree.source,
+          [syn, argsOffset](uint32_t off) { return syn->map.toSource(argsOffset + off); }));
+    }
+  }
+  const ShellScript *out = s.get();
+  Scripts.emplace(&run, std::move(s));
+  return out;
+}
+
+bool Context::isReachable(size_t stage) const {
+  if (!Reachable)
+    Reachable = Prog.reachableStages();
+  return std::binary_search(Reachable->begin(), Reachable->end(), stage);
+}
+
+namespace {
+
+struct Suppressions {
+  std::set<std::string> global;                      // lowercased ids/aliases, or "all"
+  std::map<uint32_t, std::set<std::string>> byLine;  // 0-based instruction start line -> ids
+};
+
+void addIds(std::set<std::string> &into, llvm::StringRef list) {
+  llvm::SmallVector<llvm::StringRef, 8> parts;
+  list.split(parts, ',', -1, false);
+  for (llvm::StringRef p : parts) {
+    p = p.trim();
+    // `# hadolint ignore=DL3008 trailing words` -> take the first word only
+    p = p.split(' ').first;
+    if (!p.empty())
+      into.insert(p.lower());
+  }
+}
+
+Suppressions collect(const SyntaxTree &tree) {
+  Suppressions s;
+  if (const Directive *check = tree.directive("check")) {
+    llvm::SmallVector<llvm::StringRef, 4> opts;
+    llvm::StringRef(check->value).split(opts, ';');
+    for (llvm::StringRef o : opts) {
+      o = o.trim();
+      if (o.consume_front("skip="))
+        addIds(s.global, o);
+    }
+  }
+  // Instruction start lines in order, to attach a comment to the next instruction.
+  std::vector<uint32_t> starts;
+  for (const Instruction &ins : tree.instructions)
+    starts.push_back(ins.keywordRange.begin.line);
+  for (const Range &c : tree.comments) {
+    llvm::StringRef text = tree.source.text().slice(c.begin.offset, c.end.offset);
+    text = text.drop_front().trim(); // '#'
+    bool global = false;
+    llvm::StringRef ids;
+    if (text.consume_front("hadolint") || text.consume_front("dfc")) {
+      text = text.ltrim();
+      if (text.consume_front("global")) {
+        global = true;
+        text = text.ltrim();
+      }
+      if (!text.consume_front("ignore="))
+        continue;
+      ids = text;
+    } else if (text.consume_front("check=")) {
+      // a `# check=skip=...` comment right above an instruction (not a directive)
+      llvm::SmallVector<llvm::StringRef, 4> opts;
+      text.split(opts, ';');
+      for (llvm::StringRef o : opts)
+        if (o.trim().consume_front("skip="))
+          ids = o.trim().drop_front(5);
+      if (ids.empty())
+        continue;
+    } else {
+      continue;
+    }
+    if (global) {
+      addIds(s.global, ids);
+      continue;
+    }
+    auto next = std::upper_bound(starts.begin(), starts.end(), c.begin.line);
+    if (next != starts.end())
+      addIds(s.byLine[*next], ids);
+  }
+  return s;
+}
+
+bool matches(const std::set<std::string> &ids, const RuleInfo &r) {
+  if (ids.count("all") || ids.count(llvm::StringRef(r.id).lower()))
+    return true;
+  for (const char *a : r.aliases)
+    if (ids.count(llvm::StringRef(a).lower()))
+      return true;
+  return false;
+}
+
+bool configured(const std::set<std::string> &ids, const RuleInfo &r) {
+  for (const std::string &id : ids) {
+    if (llvm::StringRef(id).equals_insensitive(r.id))
+      return true;
+    for (const char *a : r.aliases)
+      if (llvm::StringRef(id).equals_insensitive(a))
+        return true;
+  }
+  return false;
+}
+
+} // namespace
+
+Result lint(const SyntaxTree &tree, const Program &program, const Config &config) {
+  Context ctx(tree, program, config);
+  for (const Rule *r : allRules()) {
+    if (configured(config.ignored, r->info))
+      continue;
+    ctx.setRule(r);
+    r->check(ctx);
+  }
+  std::vector<Finding> all = ctx.takeFindings();
+  Suppressions sup;
+  if (!config.disableIgnorePragma)
+    sup = collect(tree);
+  // Instruction line spans, to map a finding to the instruction it lies in.
+  std::vector<std::pair<uint32_t, uint32_t>> spans;
+  for (const Instruction &ins : tree.instructions)
+    spans.push_back({ins.keywordRange.begin.line, ins.range.end.line});
+  Result result;
+  for (Finding &f : all) {
+    if (matches(sup.global, *f.rule))
+      continue;
+    bool suppressed = false;
+    for (auto &[start, end] : spans) {
+      if (f.range.begin.line < start || f.range.begin.line > end)
+        continue;
+      auto it = sup.byLine.find(start);
+      suppressed = it != sup.byLine.end() && matches(it->second, *f.rule);
+      break;
+    }
+    if (suppressed)
+      continue;
+    for (auto &[id, sev] : config.overrides)
+      if (configured({id}, *f.rule))
+        f.severity = sev;
+    result.findings.push_back(std::move(f));
+  }
+  std::stable_sort(result.findings.begin(), result.findings.end(), [](const Finding &a, const Finding &b) {
+    return a.range.begin.offset < b.range.begin.offset;
+  });
+  return result;
+}
+
+} // namespace dfc::lint

@@ -1,0 +1,76 @@
+// The linter's core: rule metadata as data, findings with ranges and fixes, configuration, and
+// the entry point that runs every enabled rule over a parsed and built program. No IO.
+#pragma once
+
+#include "frontend/SyntaxTree.h"
+#include "ir/Program.h"
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace dfc::lint {
+
+enum class RuleSource : uint8_t { Hadolint, BuildKit, DockerfileUtils, Dfc };
+llvm::StringRef ruleSourceName(RuleSource s);
+
+struct RuleInfo {
+  const char *id;                   // dfc's id, BuildKit-style CamelCase: "StageNameCasing"
+  std::vector<const char *> aliases; // "DL3006", BuildKit's name when it differs, ...
+  Severity severity;                // default severity
+  RuleSource source;
+  const char *summary;              // one line, for --list and SARIF shortDescription
+};
+
+struct TextEdit {
+  Range range;
+  std::string newText;
+};
+
+struct Fix {
+  std::string title;
+  std::vector<TextEdit> edits; // non-overlapping
+};
+
+struct Finding {
+  const RuleInfo *rule = nullptr;
+  Range range;
+  Severity severity = Severity::Warning; // after configuration overrides
+  std::string message;
+  std::optional<Fix> fix;
+};
+
+struct Config {
+  std::set<std::string> ignored;                // ids or aliases
+  std::map<std::string, Severity> overrides;    // id or alias -> severity
+  std::set<std::string> disabledSeverities;     // unused for now; see failure threshold
+  std::vector<std::string> trustedRegistries;   // empty = any
+  std::map<std::string, std::string> labelSchema; // label -> type (text, url, semver, hash, rfc3339, spdx, email)
+  bool strictLabels = false;
+  bool disableIgnorePragma = false;
+  bool shellcheck = true; // run ShellCheck on RUN bodies when installed (done by the caller)
+};
+
+class Context;
+using CheckFn = void (*)(Context &);
+
+struct Rule {
+  RuleInfo info;
+  CheckFn check;
+};
+
+// Every rule, in a stable order (ids unique). Defined in Registry.cpp from rules/*.cpp.
+const std::vector<const Rule *> &allRules();
+// Finds a rule by id or alias (case-insensitive); nullptr if none.
+const Rule *findRule(llvm::StringRef idOrAlias);
+
+struct Result {
+  std::vector<Finding> findings; // sorted by position
+};
+
+// Runs the enabled rules. `program` must have been built from `tree`.
+Result lint(const SyntaxTree &tree, const Program &program, const Config &config = {});
+
+} // namespace dfc::lint

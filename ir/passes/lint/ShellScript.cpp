@@ -1,0 +1,332 @@
+// A small POSIX-sh reader for lint rules: tokenises quotes, escapes, `$(...)`, backticks,
+// redirections and control operators, and flattens compound commands into simple commands.
+#include "ir/passes/lint/ShellScript.h"
+
+#include <llvm/ADT/StringSwitch.h>
+
+namespace dfc::lint {
+namespace {
+
+bool isOpChar(char c) { return c == ';' || c == '&' || c == '|' || c == '(' || c == ')' || c == '\n'; }
+bool isBlank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+// Words that open or continue a compound command: skipped when they lead a command.
+bool isPrefixKeyword(llvm::StringRef w) {
+  return llvm::StringSwitch<bool>(w)
+      .Cases("if", "then", "else", "elif", "while", "until", "do", "!", "{", true)
+      .Default(false);
+}
+bool isEndKeyword(llvm::StringRef w) {
+  return llvm::StringSwitch<bool>(w).Cases("fi", "done", "esac", "}", true).Default(false);
+}
+
+class Reader {
+public:
+  Reader(llvm::StringRef text, uint32_t base, unsigned depth, ShellScript &out,
+         const SourceText &src, const std::function<uint32_t(uint32_t)> &map)
+      : Text(text), Base(base), Depth(depth), Out(out), Src(src), Map(map) {}
+
+  void run() {
+    ShellCommand cmd;
+    std::string skipUntil; // inside `for x in ...; do` / `case ... in` headers: the word ending it
+    while (Pos < Text.size()) {
+      char c = Text[Pos];
+      if (isBlank(c) || (c == '\\' && Pos + 1 < Text.size() && Text[Pos + 1] == '\n')) {
+        Pos += isBlank(c) ? 1 : 2;
+        continue;
+      }
+      if (c == '#' ) { // comment to end of line
+        while (Pos < Text.size() && Text[Pos] != '\n')
+          ++Pos;
+        continue;
+      }
+      if (isOpChar(c)) {
+        Connector conn = Connector::Semicolon;
+        if (c == '&' && peek(1) == '&') { conn = Connector::And; Pos += 2; }
+        else if (c == '|' && peek(1) == '|') { conn = Connector::Or; Pos += 2; }
+        else if (c == ';' && peek(1) == ';') { Pos += 2; } // case terminator
+        else if (c == '|') { conn = Connector::Pipe; ++Pos; }
+        else if (c == '&') { conn = Connector::Background; ++Pos; }
+        else { ++Pos; }
+        if (c == '(' || c == ')') {
+          Depth += c == '(' ? 1 : (Depth > 0 ? -1 : 0);
+          conn = Connector::Semicolon;
+        }
+        finish(cmd, conn);
+        continue;
+      }
+      if ((c == '>' || c == '<') || (isdigit(static_cast<unsigned char>(c)) && redirectAhead())) {
+        skipRedirection();
+        continue;
+      }
+      ShellWord w = word();
+      if (cmd.argv.empty() && cmd.assignments.empty() && skipUntil.empty()) {
+        llvm::StringRef t(w.text);
+        if (!w.quoted && isPrefixKeyword(t))
+          continue;
+        if (!w.quoted && isEndKeyword(t))
+          continue;
+        if (!w.quoted && (t == "for" || t == "select" || t == "case")) {
+          skipUntil = t == "case" ? "in" : "do";
+          continue;
+        }
+      }
+      if (!skipUntil.empty()) {
+        if (!w.quoted && w.text == skipUntil)
+          skipUntil.clear();
+        continue;
+      }
+      if (cmd.argv.empty() && isAssignment(w.raw)) {
+        cmd.assignments.push_back(std::move(w));
+        continue;
+      }
+      if (cmd.argv.empty())
+        cmd.begin = w.begin;
+      cmd.end = w.end;
+      cmd.argv.push_back(std::move(w));
+    }
+    finish(cmd, Connector::None);
+  }
+
+private:
+  llvm::StringRef Text;
+  size_t Pos = 0;
+  uint32_t Base;
+  unsigned Depth;
+  ShellScript &Out;
+  const SourceText &Src;
+  const std::function<uint32_t(uint32_t)> &Map;
+  std::vector<std::pair<uint32_t, std::string>> Nested; // $(...) bodies met in the current command
+
+  char peek(size_t k) const { return Pos + k < Text.size() ? Text[Pos + k] : 0; }
+
+  static bool isAssignment(llvm::StringRef raw) {
+    size_t eq = raw.find('=');
+    if (eq == 0 || eq == llvm::StringRef::npos)
+      return false;
+    for (char c : raw.take_front(eq))
+      if (!(isalnum(static_cast<unsigned char>(c)) || c == '_'))
+        return false;
+    return !isdigit(static_cast<unsigned char>(raw[0]));
+  }
+
+  bool redirectAhead() const {
+    size_t i = Pos;
+    while (i < Text.size() && isdigit(static_cast<unsigned char>(Text[i])))
+      ++i;
+    return i < Text.size() && (Text[i] == '>' || Text[i] == '<');
+  }
+
+  void skipRedirection() {
+    while (Pos < Text.size() && isdigit(static_cast<unsigned char>(Text[Pos])))
+      ++Pos;
+    while (Pos < Text.size() && (Text[Pos] == '>' || Text[Pos] == '<' || Text[Pos] == '&' || Text[Pos] == '|'))
+      ++Pos;
+    if (Pos > 0 && Text[Pos - 1] == '&' && Pos < Text.size() &&
+        (isdigit(static_cast<unsigned char>(Text[Pos])) || Text[Pos] == '-')) {
+      while (Pos < Text.size() && !isBlank(Text[Pos]) && !isOpChar(Text[Pos]))
+        ++Pos;
+      return;
+    }
+    while (Pos < Text.size() && isBlank(Text[Pos]))
+      ++Pos;
+    if (Pos < Text.size() && !isOpChar(Text[Pos]))
+      (void)word(); // the target
+  }
+
+  // Reads `$(...)` starting at the '(' after '$'; returns the body, records it for nesting.
+  void commandSubstitution(std::string &raw) {
+    size_t start = Pos; // at '('
+    int depth = 0;
+    while (Pos < Text.size()) {
+      char c = Text[Pos];
+      if (c == '\\' && Pos + 1 < Text.size()) { Pos += 2; continue; }
+      if (c == '\'') { size_t e = Text.find('\'', Pos + 1); Pos = e == llvm::StringRef::npos ? Text.size() : e + 1; continue; }
+      if (c == '(') ++depth;
+      if (c == ')' && --depth == 0) { ++Pos; break; }
+      ++Pos;
+    }
+    raw += Text.slice(start, Pos).str();
+    size_t bodyEnd = Pos > start + 1 && Text[Pos - 1] == ')' ? Pos - 1 : Pos;
+    Nested.push_back({static_cast<uint32_t>(start + 1), Text.slice(start + 1, bodyEnd).str()});
+  }
+
+  ShellWord word() {
+    ShellWord w;
+    w.begin = static_cast<uint32_t>(Pos);
+    while (Pos < Text.size()) {
+      char c = Text[Pos];
+      if (isBlank(c) || isOpChar(c) || c == '>' || c == '<')
+        break;
+      if (c == '\\') {
+        if (Pos + 1 < Text.size()) {
+          if (Text[Pos + 1] != '\n')
+            w.text.push_back(Text[Pos + 1]);
+          Pos += 2;
+        } else {
+          ++Pos;
+        }
+        continue;
+      }
+      if (c == '\'') {
+        w.quoted = true;
+        size_t e = Text.find('\'', Pos + 1);
+        if (e == llvm::StringRef::npos) e = Text.size();
+        w.text += Text.slice(Pos + 1, e).str();
+        Pos = std::min(e + 1, Text.size());
+        continue;
+      }
+      if (c == '"') {
+        w.quoted = true;
+        ++Pos;
+        while (Pos < Text.size() && Text[Pos] != '"') {
+          if (Text[Pos] == '\\' && Pos + 1 < Text.size()) {
+            char n = Text[Pos + 1];
+            if (n == '"' || n == '\\' || n == '$' || n == '`')
+              w.text.push_back(n);
+            else if (n != '\n') {
+              w.text.push_back('\\');
+              w.text.push_back(n);
+            }
+            Pos += 2;
+            continue;
+          }
+          if (Text[Pos] == '$' && peek(1) == '(') {
+            ++Pos;
+            std::string raw = "$";
+            commandSubstitution(raw);
+            w.text += raw;
+            continue;
+          }
+          w.text.push_back(Text[Pos++]);
+        }
+        ++Pos;
+        continue;
+      }
+      if (c == '$' && peek(1) == '(') {
+        ++Pos;
+        std::string raw = "$";
+        commandSubstitution(raw);
+        w.text += raw;
+        continue;
+      }
+      if (c == '$' && peek(1) == '{') {
+        size_t e = Text.find('}', Pos);
+        if (e == llvm::StringRef::npos) e = Text.size() - 1;
+        w.text += Text.slice(Pos, e + 1).str();
+        Pos = e + 1;
+        continue;
+      }
+      if (c == '`') {
+        size_t e = Text.find('`', Pos + 1);
+        if (e == llvm::StringRef::npos) e = Text.size();
+        Nested.push_back({static_cast<uint32_t>(Pos + 1), Text.slice(Pos + 1, e).str()});
+        w.text += Text.slice(Pos, std::min(e + 1, Text.size())).str();
+        Pos = std::min(e + 1, Text.size());
+        continue;
+      }
+      w.text.push_back(c);
+      ++Pos;
+    }
+    w.end = static_cast<uint32_t>(Pos);
+    w.raw = Text.slice(w.begin, w.end).str();
+    w.range = Src.range(Map(Base + w.begin), Map(Base + w.end));
+    w.begin += Base;
+    w.end += Base;
+    return w;
+  }
+
+  void finish(ShellCommand &cmd, Connector conn) {
+    if (!cmd.argv.empty() || !cmd.assignments.empty()) {
+      cmd.next = conn;
+      cmd.depth = Depth;
+      if (cmd.argv.empty())
+        cmd.begin = cmd.assignments.front().begin - Base, cmd.end = cmd.assignments.back().end - Base;
+      else
+        cmd.begin -= Base, cmd.end -= Base;
+      cmd.range = Src.range(Map(Base + cmd.begin), Map(Base + cmd.end));
+      cmd.begin += Base;
+      cmd.end += Base;
+      // `set -o pipefail` / `set -euo pipefail`
+      if (cmd.name() == "set")
+        for (const ShellWord &a : cmd.argv)
+          if (a.text == "pipefail")
+            Out.setsPipefail = true;
+      Out.commands.push_back(std::move(cmd));
+    }
+    cmd = ShellCommand();
+    auto nested = std::move(Nested);
+    Nested.clear();
+    for (auto &[offset, body] : nested)
+      if (Depth < 32)
+        Reader(body, Base + offset, Depth + 1, Out, Src, Map).run();
+  }
+};
+
+} // namespace
+
+std::vector<const ShellWord *> ShellCommand::operands() const {
+  std::vector<const ShellWord *> out;
+  bool endOfOptions = false;
+  for (size_t i = 1; i < argv.size(); ++i) {
+    llvm::StringRef t(argv[i].text);
+    if (!endOfOptions && t == "--") {
+      endOfOptions = true;
+      continue;
+    }
+    if (!endOfOptions && t.startswith("-") && t.size() > 1)
+      continue;
+    out.push_back(&argv[i]);
+  }
+  return out;
+}
+
+bool ShellCommand::hasFlag(llvm::StringRef flag) const {
+  for (size_t i = 1; i < argv.size(); ++i) {
+    llvm::StringRef t(argv[i].text);
+    if (t == "--")
+      break;
+    if (t == flag || (flag.startswith("--") && t.startswith(flag.str() + "=")))
+      return true;
+    // combined short options: -qy contains -y
+    if (flag.size() == 2 && flag[0] == '-' && flag[1] != '-' && t.size() > 2 && t[0] == '-' && t[1] != '-' &&
+        t.drop_front().find('=') == llvm::StringRef::npos && t.drop_front().contains(flag[1]))
+      return true;
+  }
+  return false;
+}
+
+std::vector<const ShellCommand *> ShellScript::find(llvm::StringRef name) const {
+  std::vector<const ShellCommand *> out;
+  for (const ShellCommand &c : commands) {
+    llvm::StringRef n = c.name();
+    size_t slash = n.rfind('/');
+    if (slash != llvm::StringRef::npos)
+      n = n.drop_front(slash + 1);
+    if (n == name)
+      out.push_back(&c);
+  }
+  return out;
+}
+
+ShellScript parseShellScript(std::string text, const SourceText &src,
+                             const std::function<uint32_t(uint32_t)> &mapOffset) {
+  ShellScript script;
+  script.text = std::move(text);
+  Reader(script.text, 0, 0, script, src, mapOffset).run();
+  // `sudo x`, `env A=b x`, `nice x`: the real command is after the wrapper.
+  for (ShellCommand &c : script.commands) {
+    while (!c.argv.empty() && (c.name() == "sudo" || c.name() == "env" || c.name() == "nohup" ||
+                               c.name() == "exec" || c.name() == "time")) {
+      if (c.name() == "sudo")
+        break; // keep sudo visible for the rule that flags it; rules look at argv[1] themselves
+      c.argv.erase(c.argv.begin());
+      while (!c.argv.empty() && (llvm::StringRef(c.argv[0].text).contains('=') ||
+                                 llvm::StringRef(c.argv[0].text).startswith("-")))
+        c.argv.erase(c.argv.begin());
+    }
+  }
+  return script;
+}
+
+} // namespace dfc::lint

@@ -1,0 +1,52 @@
+// The RUN-body reader: commands, connectors, nesting, quoting and source ranges.
+#include "ir/passes/lint/ShellScript.h"
+
+#include <catch2/catch.hpp>
+
+using namespace dfc;
+using namespace dfc::lint;
+
+namespace {
+ShellScript parse(const std::string &s, SourceText &src) {
+  src = SourceText(s);
+  return parseShellScript(s, src, [](uint32_t o) { return o; });
+}
+std::vector<std::string> names(const ShellScript &s) {
+  std::vector<std::string> out;
+  for (const ShellCommand &c : s.commands)
+    out.push_back(c.name().str());
+  return out;
+}
+} // namespace
+
+TEST_CASE("commands, connectors and argv", "[lint][shell]") {
+  SourceText src;
+  ShellScript s = parse("set -e; cd /x && apt-get install -y 'a b' \"c\" >/dev/null 2>&1 || true | tee f", src);
+  CHECK(names(s) == std::vector<std::string>{"set", "cd", "apt-get", "true", "tee"});
+  const ShellCommand &apt = s.commands[2];
+  REQUIRE(apt.argv.size() == 5);
+  CHECK(apt.argv[3].text == "a b");
+  CHECK(apt.argv[3].quoted);
+  CHECK(apt.argv[4].text == "c");
+  CHECK(apt.hasFlag("-y"));
+  CHECK(s.commands[1].next == Connector::And);
+  CHECK(apt.next == Connector::Or);
+  CHECK(s.commands[3].next == Connector::Pipe);
+  CHECK(src.text().slice(apt.argv[1].range.begin.offset, apt.argv[1].range.end.offset) == "install");
+}
+
+TEST_CASE("compound commands, substitutions and wrappers flatten", "[lint][shell]") {
+  SourceText src;
+  ShellScript s = parse("if [ -f x ]; then FOO=1 pip install a; fi\n"
+                        "for p in a b; do echo $p; done\n"
+                        "X=$(curl -s http://x | sh) && (cd y; make)\n"
+                        "sudo apt-get update # comment\n",
+                        src);
+  CHECK(names(s) == std::vector<std::string>{"[", "pip", "echo", "", "curl", "sh", "cd", "make", "sudo"});
+  CHECK(s.commands[1].assignments.size() == 1);
+  CHECK(s.commands[4].depth == 1);
+  CHECK(s.find("apt-get").empty());
+  CHECK(s.commands.back().argv[1].text == "apt-get");
+  CHECK_FALSE(s.setsPipefail);
+  CHECK(parse("set -o pipefail && a | b", src).setsPipefail);
+}
