@@ -1,0 +1,174 @@
+// Translation of the OCI seccomp section to libseccomp rules, exported as a BPF program.
+// Semantics follow runc: unknown syscall names are skipped, args on one index are alternatives.
+#include "backend/runtime/SeccompFilter.h"
+
+#include <llvm/ADT/StringExtras.h>
+#include <llvm/ADT/Twine.h>
+
+#include <seccomp.h>
+
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <sys/mman.h>
+#include <unistd.h>
+
+namespace dfc::runtime::detail {
+namespace {
+
+llvm::Error seccompError(const llvm::Twine &message) {
+  return llvm::createStringError(std::make_error_code(std::errc::invalid_argument), "seccomp: " + message);
+}
+
+std::optional<uint32_t> parseAction(llvm::StringRef action, std::optional<uint32_t> errnoRet) {
+  uint32_t err = errnoRet.value_or(EPERM);
+  if (action == "SCMP_ACT_ALLOW")
+    return SCMP_ACT_ALLOW;
+  if (action == "SCMP_ACT_ERRNO")
+    return SCMP_ACT_ERRNO(err);
+  if (action == "SCMP_ACT_KILL" || action == "SCMP_ACT_KILL_THREAD")
+    return SCMP_ACT_KILL;
+  if (action == "SCMP_ACT_KILL_PROCESS")
+    return SCMP_ACT_KILL_PROCESS;
+  if (action == "SCMP_ACT_TRAP")
+    return SCMP_ACT_TRAP;
+  if (action == "SCMP_ACT_LOG")
+    return SCMP_ACT_LOG;
+  if (action == "SCMP_ACT_TRACE")
+    return SCMP_ACT_TRACE(err);
+  return std::nullopt;
+}
+
+std::optional<scmp_compare> parseOp(llvm::StringRef op) {
+  static const std::pair<const char *, scmp_compare> ops[] = {
+      {"SCMP_CMP_NE", SCMP_CMP_NE}, {"SCMP_CMP_LT", SCMP_CMP_LT}, {"SCMP_CMP_LE", SCMP_CMP_LE},
+      {"SCMP_CMP_EQ", SCMP_CMP_EQ}, {"SCMP_CMP_GE", SCMP_CMP_GE}, {"SCMP_CMP_GT", SCMP_CMP_GT},
+      {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ}};
+  for (const auto &[name, value] : ops)
+    if (op == name)
+      return value;
+  return std::nullopt;
+}
+
+// A key holding everything that shapes the program.
+std::string cacheKey(const Seccomp &p) {
+  std::string key = p.defaultAction;
+  for (const std::string &a : p.architectures)
+    key += "|" + a;
+  for (const SeccompSyscall &s : p.syscalls) {
+    key += ";" + s.action + "/" + (s.errnoRet ? std::to_string(*s.errnoRet) : "-");
+    for (const std::string &n : s.names)
+      key += "," + n;
+    for (const SeccompArg &a : s.args)
+      key += ":" + std::to_string(a.index) + a.op + std::to_string(a.value) + "." + std::to_string(a.valueTwo);
+  }
+  return key;
+}
+
+llvm::Expected<std::vector<struct sock_filter>> build(const Seccomp &profile) {
+  auto defaultAction = parseAction(profile.defaultAction, std::nullopt);
+  if (!defaultAction)
+    return seccompError("unknown default action " + profile.defaultAction);
+  scmp_filter_ctx ctx = seccomp_init(*defaultAction);
+  if (!ctx)
+    return seccompError("seccomp_init failed");
+  struct Release {
+    scmp_filter_ctx ctx;
+    ~Release() { seccomp_release(ctx); }
+  } release{ctx};
+  // The runtime sets no_new_privs itself, per process.noNewPrivileges.
+  seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+
+  for (const std::string &arch : profile.architectures) {
+    llvm::StringRef name(arch);
+    name.consume_front("SCMP_ARCH_");
+    uint32_t token = seccomp_arch_resolve_name(name.lower().c_str());
+    if (token == 0)
+      return seccompError("unknown architecture " + arch);
+    int rc = seccomp_arch_add(ctx, token);
+    if (rc != 0 && rc != -EEXIST)
+      return seccompError("cannot add architecture " + arch + ": " + std::strerror(-rc));
+  }
+
+  for (const SeccompSyscall &call : profile.syscalls) {
+    auto action = parseAction(call.action, call.errnoRet);
+    if (!action)
+      return seccompError("unknown action " + call.action);
+    if (*action == *defaultAction)
+      continue; // libseccomp refuses rules that repeat the default
+    std::vector<scmp_arg_cmp> conditions;
+    bool repeatedIndex = false;
+    unsigned seen = 0;
+    for (const SeccompArg &arg : call.args) {
+      auto op = parseOp(arg.op);
+      if (!op || arg.index > 5)
+        return seccompError("bad argument rule " + arg.op + " on index " + llvm::Twine(arg.index));
+      if (seen & (1u << arg.index))
+        repeatedIndex = true;
+      seen |= 1u << arg.index;
+      conditions.push_back({arg.index, *op, arg.value, arg.valueTwo});
+    }
+    for (const std::string &name : call.names) {
+      int nr = seccomp_syscall_resolve_name(name.c_str());
+      if (nr == __NR_SCMP_ERROR)
+        continue; // not a syscall libseccomp knows on any of our architectures
+      auto add = [&](const scmp_arg_cmp *args, unsigned count) -> llvm::Error {
+        int rc = seccomp_rule_add_array(ctx, *action, nr, count, args);
+        if (rc != 0)
+          return seccompError("rule for " + name + ": " + std::strerror(-rc));
+        return llvm::Error::success();
+      };
+      if (repeatedIndex) {
+        for (const scmp_arg_cmp &c : conditions)
+          if (llvm::Error e = add(&c, 1))
+            return e;
+      } else if (llvm::Error e = add(conditions.data(), static_cast<unsigned>(conditions.size()))) {
+        return e;
+      }
+    }
+  }
+
+  int fd = memfd_create("dfc-seccomp", MFD_CLOEXEC);
+  if (fd < 0)
+    return seccompError(llvm::Twine("memfd_create: ") + std::strerror(errno));
+  int rc = seccomp_export_bpf(ctx, fd);
+  off_t size = lseek(fd, 0, SEEK_END);
+  std::vector<struct sock_filter> program;
+  if (rc == 0 && size > 0 && size % sizeof(struct sock_filter) == 0) {
+    program.resize(static_cast<size_t>(size) / sizeof(struct sock_filter));
+    if (pread(fd, program.data(), static_cast<size_t>(size), 0) != size)
+      rc = -EIO;
+  } else if (rc == 0) {
+    rc = -EINVAL;
+  }
+  close(fd);
+  if (rc != 0)
+    return seccompError(llvm::Twine("export: ") + std::strerror(-rc));
+  if (program.size() > BPF_MAXINSNS)
+    return seccompError("program too long (" + llvm::Twine(program.size()) + " instructions)");
+  return program;
+}
+
+} // namespace
+
+llvm::Expected<std::vector<struct sock_filter>> compileSeccomp(const Seccomp &profile) {
+  static std::mutex mutex;
+  static std::map<std::string, std::vector<struct sock_filter>> cache;
+  std::string key = cacheKey(profile);
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = cache.find(key);
+    if (it != cache.end())
+      return it->second;
+  }
+  auto program = build(profile);
+  if (!program)
+    return program.takeError();
+  std::lock_guard<std::mutex> lock(mutex);
+  cache.emplace(key, *program);
+  return program;
+}
+
+} // namespace dfc::runtime::detail

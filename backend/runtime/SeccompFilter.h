@@ -1,0 +1,17 @@
+// Compiles a Bundle's seccomp section into a BPF program with libseccomp, in the parent, so the
+// container child only has to load it. Internal to dfc_runtime.
+#pragma once
+
+#include "backend/runtime/Bundle.h"
+
+#include <llvm/Support/Error.h>
+
+#include <linux/filter.h>
+#include <vector>
+
+namespace dfc::runtime::detail {
+
+// Same profile, same program: results are cached per process, so repeated runs pay nothing.
+llvm::Expected<std::vector<struct sock_filter>> compileSeccomp(const Seccomp &profile);
+
+} // namespace dfc::runtime::detail
