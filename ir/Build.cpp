@@ -20,9 +20,7 @@ namespace dfc {
 
 std::string Stage::displayName() const { return name.empty() ? "stage-" + std::to_string(index) : name; }
 
-const shell::ListEnvironment &Stage::envBefore(size_t i) const {
-  return Envs[std::min(i, Envs.size() - 1)];
-}
+const shell::ListEnvironment &Stage::envBefore(size_t i) const { return Envs[std::min(i, Envs.size() - 1)]; }
 
 bool Program::hasErrors() const {
   return std::any_of(diagnostics.begin(), diagnostics.end(),
@@ -259,9 +257,9 @@ void ProgramBuilder::resolveGlobalArgs() {
   if (targetName.empty())
     targetName = "default";
   const std::pair<const char *, std::string> automatic[] = {
-      {"BUILDPLATFORM", buildPlat}, {"BUILDOS", bp.os},          {"BUILDOSVERSION", ""},
-      {"BUILDARCH", bp.arch},       {"BUILDVARIANT", bp.variant}, {"TARGETPLATFORM", targetPlat},
-      {"TARGETOS", tp.os},          {"TARGETOSVERSION", ""},      {"TARGETARCH", tp.arch},
+      {"BUILDPLATFORM", buildPlat},  {"BUILDOS", bp.os},           {"BUILDOSVERSION", ""},
+      {"BUILDARCH", bp.arch},        {"BUILDVARIANT", bp.variant}, {"TARGETPLATFORM", targetPlat},
+      {"TARGETOS", tp.os},           {"TARGETOSVERSION", ""},      {"TARGETARCH", tp.arch},
       {"TARGETVARIANT", tp.variant}, {"TARGETSTAGE", targetName}};
   for (const auto &[k, v] : automatic) {
     auto it = Opts.buildArgs.find(k);
@@ -420,7 +418,8 @@ void ProgramBuilder::dispatchOne(Stage &stage, size_t idx, AnyInstruction &any, 
     }
     if (!isAdd)
       for (const Operand &s : c.sources)
-        if (llvm::StringRef(s.expanded).startswith("http://") || llvm::StringRef(s.expanded).startswith("https://"))
+        if (llvm::StringRef(s.expanded).startswith("http://") ||
+            llvm::StringRef(s.expanded).startswith("https://"))
           semantic(s.range, "source can't be a URL for COPY");
   };
 
@@ -464,8 +463,9 @@ void ProgramBuilder::dispatchOne(Stage &stage, size_t idx, AnyInstruction &any, 
             long long n;
             std::optional<size_t> target;
             if (from.find('$') != std::string::npos) {
-              semantic(inst.from->range, "variable expansion is not supported for --from, define a new stage with "
-                                         "FROM using ARG from global scope as a workaround");
+              semantic(inst.from->range,
+                       "variable expansion is not supported for --from, define a new stage with "
+                       "FROM using ARG from global scope as a workaround");
             } else if (isAtoi(from, n)) {
               if (n < 0 || static_cast<size_t>(n) >= Pending.size())
                 semantic(inst.from->range, "invalid stage index " + std::to_string(n));
@@ -518,7 +518,8 @@ void ProgramBuilder::dispatchOne(Stage &stage, size_t idx, AnyInstruction &any, 
                 stage.dependencies.push_back(StageDependency{*t, idx});
                 if (*t >= stage.index)
                   Forward.push_back(ForwardRef{stage.index, idx, f.range,
-                                               "cannot mount from stage \"" + m->from + "\" to \"" + m->target +
+                                               "cannot mount from stage \"" + m->from + "\" to \"" +
+                                                   m->target +
                                                    "\", stage needs to be defined before current command"});
               }
             }
@@ -575,8 +576,10 @@ void ProgramBuilder::checkCycles() {
   size_t n = P.stages.size();
   std::vector<bool> visited(n), onPath(n);
   // Returns the depending instruction of the first edge on a cycle found from `s`.
-  std::function<std::optional<std::pair<size_t, size_t>>(size_t, std::optional<std::pair<size_t, size_t>>)> visit =
-      [&](size_t s, std::optional<std::pair<size_t, size_t>> first) -> std::optional<std::pair<size_t, size_t>> {
+  std::function<std::optional<std::pair<size_t, size_t>>(size_t, std::optional<std::pair<size_t, size_t>>)>
+      visit =
+          [&](size_t s,
+              std::optional<std::pair<size_t, size_t>> first) -> std::optional<std::pair<size_t, size_t>> {
     if (visited[s])
       return std::nullopt;
     visited[s] = true;
@@ -623,7 +626,8 @@ Program ProgramBuilder::build() {
   P.escape = Tree.escape;
   P.diagnostics = Tree.diagnostics;
   if (Tree.source.text().empty()) {
-    P.diagnostics.push_back(Diagnostic{Range{}, Severity::Error, "semantic", "the Dockerfile cannot be empty"});
+    P.diagnostics.push_back(
+        Diagnostic{Range{}, Severity::Error, "semantic", "the Dockerfile cannot be empty"});
     return std::move(P);
   }
   collect();

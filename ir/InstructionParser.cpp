@@ -165,10 +165,10 @@ ParsedInstruction Parser::run() {
   switch (Node.kind) {
   case InstructionKind::Unknown: {
     std::string msg = "unknown instruction: " + Node.keyword;
-    static const std::vector<std::string> names = {"add",        "arg",   "cmd",        "copy",    "entrypoint",
-                                                   "env",        "expose", "from",      "healthcheck", "label",
-                                                   "maintainer", "onbuild", "run",      "shell",   "stopsignal",
-                                                   "user",       "volume", "workdir"};
+    static const std::vector<std::string> names = {
+        "add",    "arg",   "cmd",         "copy",  "entrypoint", "env",
+        "expose", "from",  "healthcheck", "label", "maintainer", "onbuild",
+        "run",    "shell", "stopsignal",  "user",  "volume",     "workdir"};
     if (auto s = suggestClosest(Node.keyword, names, false))
       msg += " (did you mean " + *s + "?)";
     error(Node.keywordRange, msg);
@@ -322,8 +322,9 @@ template <typename T> void Parser::parseCopyLike(bool isAdd) {
   c.json = Node.json;
   if (args().size() < 2) {
     error(args().empty() ? Node.keywordRange : args()[0].range,
-          std::string(name) + " requires at least two arguments, but only one was provided. Destination could "
-                              "not be determined");
+          std::string(name) +
+              " requires at least two arguments, but only one was provided. Destination could "
+              "not be determined");
     return;
   }
   Flags.addString("chown");
@@ -587,7 +588,8 @@ void Parser::parseHealthcheck() {
     unsigned long long mag = 0;
     bool fits = numeric && !digits.getAsInteger(10, mag) && mag <= (neg ? 2147483648ULL : 2147483647ULL);
     if (!fits) {
-      error(r, "strconv.ParseInt: parsing \"" + s.str() + "\": " + (numeric ? "value out of range" : "invalid syntax"));
+      error(r, "strconv.ParseInt: parsing \"" + s.str() +
+                   "\": " + (numeric ? "value out of range" : "invalid syntax"));
       return;
     }
     long long n = neg ? -static_cast<long long>(mag) : static_cast<long long>(mag);

@@ -65,8 +65,12 @@ json argDecls(const std::vector<ArgDecl> &args) {
 }
 
 json copyCommon(const CopyCommon &c) {
-  json j{{"sources", operands(c.sources)}, {"heredocs", heredocs(c.heredocSources)}, {"dest", operand(c.dest)},
-         {"chown", optOperand(c.chown)},  {"chmod", optOperand(c.chmod)},           {"link", c.link},
+  json j{{"sources", operands(c.sources)},
+         {"heredocs", heredocs(c.heredocSources)},
+         {"dest", operand(c.dest)},
+         {"chown", optOperand(c.chown)},
+         {"chmod", optOperand(c.chmod)},
+         {"link", c.link},
          {"exclude", c.exclude}};
   return j;
 }
@@ -82,7 +86,9 @@ json instructionBody(const AnyInstruction &any) {
           j["cmd"] = commandLine(i.cmd);
           json mounts = json::array();
           for (const Mount &m : i.mounts) {
-            json mj{{"type", mountTypeName(m.type).str()}, {"target", m.target}, {"readonly", m.readOnly},
+            json mj{{"type", mountTypeName(m.type).str()},
+                    {"target", m.target},
+                    {"readonly", m.readOnly},
                     {"spec", m.spec}};
             if (!m.source.empty())
               mj["source"] = m.source;
@@ -211,7 +217,9 @@ std::string programToJson(const Program &p, int indent) {
   j["globalArgs"] = globals;
   json stages = json::array();
   for (const Stage &s : p.stages) {
-    json sj{{"index", s.index}, {"name", s.name.empty() ? json(nullptr) : json(s.name)}, {"range", range(s.range)}};
+    json sj{{"index", s.index},
+            {"name", s.name.empty() ? json(nullptr) : json(s.name)},
+            {"range", range(s.range)}};
     sj["baseName"] = operand(s.baseName);
     std::visit(
         [&](const auto &b) {

@@ -274,7 +274,8 @@ std::optional<std::vector<std::string>> splitCsv(llvm::StringRef line, std::stri
       while (i < line.size() && line[i] != ',') {
         if (line[i] == '"') {
           if (error)
-            *error = "parse error on line 1, column " + std::to_string(i + 1) + ": bare \" in non-quoted-field";
+            *error =
+                "parse error on line 1, column " + std::to_string(i + 1) + ": bare \" in non-quoted-field";
           return std::nullopt;
         }
         field += line[i++];
@@ -346,11 +347,21 @@ static std::optional<int64_t> ramInBytes(llvm::StringRef s) {
   long double mult = 1;
   if (!unit.empty()) {
     switch (llvm::toLower(unit[0])) {
-    case 'k': mult = 1024.0L; break;
-    case 'm': mult = 1024.0L * 1024; break;
-    case 'g': mult = 1024.0L * 1024 * 1024; break;
-    case 't': mult = 1024.0L * 1024 * 1024 * 1024; break;
-    case 'p': mult = 1024.0L * 1024 * 1024 * 1024 * 1024; break;
+    case 'k':
+      mult = 1024.0L;
+      break;
+    case 'm':
+      mult = 1024.0L * 1024;
+      break;
+    case 'g':
+      mult = 1024.0L * 1024 * 1024;
+      break;
+    case 't':
+      mult = 1024.0L * 1024 * 1024 * 1024;
+      break;
+    case 'p':
+      mult = 1024.0L * 1024 * 1024 * 1024 * 1024;
+      break;
     }
   }
   return static_cast<int64_t>(size * mult);
@@ -507,9 +518,10 @@ std::optional<Mount> parseMount(llvm::StringRef csv, const WordExpander *expand,
       m.env = value;
     } else {
       std::string msg = "unexpected key '" + key + "' in '" + field + "'";
-      if (auto s = suggestClosest(key, {"type", "from", "source", "target", "readonly", "id", "sharing", "required",
-                                        "mode", "uid", "gid", "src", "dst", "destination", "ro", "rw",
-                                        "readwrite", "size", "env"},
+      if (auto s = suggestClosest(key,
+                                  {"type", "from", "source", "target", "readonly", "id", "sharing",
+                                   "required", "mode", "uid", "gid", "src", "dst", "destination", "ro", "rw",
+                                   "readwrite", "size", "env"},
                                   true))
         msg += " (did you mean " + *s + "?)";
       return fail(msg);
@@ -519,7 +531,8 @@ std::optional<Mount> parseMount(llvm::StringRef csv, const WordExpander *expand,
     return std::nullopt;
 
   // validateMount
-  bool fileInfoAllowed = m.type == MountType::Secret || m.type == MountType::Ssh || m.type == MountType::Cache;
+  bool fileInfoAllowed =
+      m.type == MountType::Secret || m.type == MountType::Ssh || m.type == MountType::Cache;
   std::string quotedType = "\"" + mountTypeName(m.type).str() + "\"";
   if (!fileInfoAllowed) {
     if (m.mode)

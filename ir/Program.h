@@ -82,7 +82,7 @@ struct Device {
 struct RunInstruction : InstructionBase {
   CommandLine cmd;
   std::vector<Mount> mounts;
-  std::string network = "default"; // default | none | host
+  std::string network = "default";  // default | none | host
   std::string security = "sandbox"; // sandbox | insecure
   std::vector<Device> devices;
   std::vector<HeredocFile> heredocs;
@@ -90,7 +90,7 @@ struct RunInstruction : InstructionBase {
 
 // What COPY and ADD share (BuildKit's SourcesAndDest + common flags).
 struct CopyCommon : InstructionBase {
-  std::vector<Operand> sources;           // file sources (not heredocs), expanded
+  std::vector<Operand> sources;            // file sources (not heredocs), expanded
   std::vector<HeredocFile> heredocSources; // inline files, named by delimiter
   Operand dest;
   std::optional<Operand> chown, chmod; // expanded
@@ -140,11 +140,11 @@ struct ArgInstruction : InstructionBase {
 
 struct PortSpec {
   Range range;
-  std::string text;                 // one expanded entry, e.g. "8080-8081/udp"
-  uint32_t start = 0, end = 0;      // container port range (end == start for one port)
-  std::string protocol = "tcp";     // lowercased
-  std::string hostIP, hostPort;     // accepted but unusual (lint ExposeInvalidFormat)
-  bool protocolUppercase = false;   // lint ExposeProtoCasing
+  std::string text;               // one expanded entry, e.g. "8080-8081/udp"
+  uint32_t start = 0, end = 0;    // container port range (end == start for one port)
+  std::string protocol = "tcp";   // lowercased
+  std::string hostIP, hostPort;   // accepted but unusual (lint ExposeInvalidFormat)
+  bool protocolUppercase = false; // lint ExposeProtoCasing
 };
 
 struct ExposeInstruction : InstructionBase {
@@ -203,9 +203,9 @@ struct OnbuildInstruction : InstructionBase {
 // heap allocation per instruction. Common fields sit in InstructionBase; `base()` reaches them.
 using InstructionVariant =
     std::variant<RunInstruction, CopyInstruction, AddInstruction, EnvInstruction, LabelInstruction,
-                 ArgInstruction, ExposeInstruction, VolumeInstruction, WorkdirInstruction,
-                 UserInstruction, StopSignalInstruction, MaintainerInstruction, CmdInstruction,
-                 EntrypointInstruction, ShellInstruction, HealthcheckInstruction, OnbuildInstruction>;
+                 ArgInstruction, ExposeInstruction, VolumeInstruction, WorkdirInstruction, UserInstruction,
+                 StopSignalInstruction, MaintainerInstruction, CmdInstruction, EntrypointInstruction,
+                 ShellInstruction, HealthcheckInstruction, OnbuildInstruction>;
 
 struct AnyInstruction : InstructionVariant {
   using InstructionVariant::InstructionVariant;
@@ -246,7 +246,7 @@ struct Stage {
   std::string effectivePlatform;   // --platform, else the base stage's, else the target platform
   std::vector<AnyInstruction> instructions;
   std::vector<StageDependency> dependencies;
-  std::vector<std::string> declaredArgs; // ARG names in scope at the end (inherited included)
+  std::vector<std::string> declaredArgs;  // ARG names in scope at the end (inherited included)
   std::vector<std::string> undefinedVars; // in FROM image/--platform (global scope)
 
   // BuildKit's `stage-N` for unnamed stages.
@@ -269,7 +269,7 @@ struct Program {
   // Proxy build args (HTTP_PROXY...) passed to RUN without an ARG declaration.
   std::vector<std::pair<std::string, std::string>> proxyEnv;
   std::vector<Stage> stages;
-  std::optional<size_t> targetStage; // unset when no stage or the target is unknown
+  std::optional<size_t> targetStage;   // unset when no stage or the target is unknown
   std::vector<Diagnostic> diagnostics; // syntax tree's, then instruction and dispatch errors
 
   bool hasErrors() const;

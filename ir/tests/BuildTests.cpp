@@ -11,7 +11,9 @@ using namespace dfc;
 
 namespace {
 
-Program build(const std::string &df, BuildOptions opts = {}) { return buildProgram(parseDockerfile(df), opts); }
+Program build(const std::string &df, BuildOptions opts = {}) {
+  return buildProgram(parseDockerfile(df), opts);
+}
 
 std::string messages(const Program &p) {
   std::string all;
@@ -75,13 +77,14 @@ TEST_CASE("EXPOSE splits expanded words into ports", "[ir][expansion]") {
 TEST_CASE("EXPOSE errors are BuildKit's", "[ir][expose]") {
   struct Case {
     const char *port, *error;
-  } cases[] = {{"80/xyz", "invalid port: \"80/xyz\": invalid proto: xyz"},
-               {"/tcp", "invalid port: \"/tcp\": no port specified"},
-               {"abc", "invalid containerPort: abc"},
-               {"70000", "invalid containerPort: 70000"},
-               {"x:80", "invalid hostPort: x"},
-               {"1.2.3:80:80", "invalid IP address: 1.2.3"},
-               {"8000-8001:80-85", "invalid ranges specified for container and host Ports: 80-85 and 8000-8001"}};
+  } cases[] = {
+      {"80/xyz", "invalid port: \"80/xyz\": invalid proto: xyz"},
+      {"/tcp", "invalid port: \"/tcp\": no port specified"},
+      {"abc", "invalid containerPort: abc"},
+      {"70000", "invalid containerPort: 70000"},
+      {"x:80", "invalid hostPort: x"},
+      {"1.2.3:80:80", "invalid IP address: 1.2.3"},
+      {"8000-8001:80-85", "invalid ranges specified for container and host Ports: 80-85 and 8000-8001"}};
   for (const Case &c : cases) {
     DYNAMIC_SECTION("EXPOSE " << c.port) {
       Program p = build(std::string("FROM scratch\nEXPOSE ") + c.port + "\n");
@@ -153,8 +156,9 @@ TEST_CASE("automatic platform args are global-only", "[ir][args]") {
   o.platform = "linux/arm64/v8";
   o.buildPlatform = "linux/amd64";
   o.target = "second";
-  const char *df = "FROM --platform=$BUILDPLATFORM busybox AS first\nRUN echo\n"
-                   "FROM alpine AS second\nENV X=$TARGETARCH\nARG TARGETARCH\nARG TARGETSTAGE\nENV Y=$TARGETARCH\n";
+  const char *df =
+      "FROM --platform=$BUILDPLATFORM busybox AS first\nRUN echo\n"
+      "FROM alpine AS second\nENV X=$TARGETARCH\nARG TARGETARCH\nARG TARGETSTAGE\nENV Y=$TARGETARCH\n";
   INFO(df);
   Program p = build(df, o);
   INFO(messages(p));
@@ -209,8 +213,9 @@ TEST_CASE("stage names are lowercased; FROM looks up the raw name (tricky case 1
 TEST_CASE("--from errors", "[ir][stages]") {
   SECTION("later stage") {
     Program p = build("FROM scratch AS a\nCOPY --from=b /x /y\nFROM scratch AS b\n");
-    CHECK_THAT(messages(p), Catch::Contains("cannot copy from stage \"b\", it needs to be defined before current "
-                                            "stage \"a\""));
+    CHECK_THAT(messages(p),
+               Catch::Contains("cannot copy from stage \"b\", it needs to be defined before current "
+                               "stage \"a\""));
   }
   SECTION("index out of range") {
     Program p = build("FROM scratch\nCOPY --from=3 /x /y\n");
@@ -227,12 +232,14 @@ TEST_CASE("--from errors", "[ir][stages]") {
   }
   SECTION("mount from a later stage") {
     Program p = build("FROM scratch AS a\nRUN --mount=from=b,target=/t true\nFROM scratch AS b\n");
-    CHECK_THAT(messages(p), Catch::Contains("cannot mount from stage \"b\" to \"/t\", stage needs to be defined "
-                                            "before current command"));
+    CHECK_THAT(messages(p),
+               Catch::Contains("cannot mount from stage \"b\" to \"/t\", stage needs to be defined "
+                               "before current command"));
   }
   SECTION("mount from may not hold a variable") {
     Program p = build("FROM scratch\nRUN --mount=from=$X,target=/t true\n");
-    CHECK_THAT(messages(p), Catch::Contains("'from' doesn't support variable expansion, define alias stage instead"));
+    CHECK_THAT(messages(p),
+               Catch::Contains("'from' doesn't support variable expansion, define alias stage instead"));
   }
 }
 
@@ -397,8 +404,9 @@ TEST_CASE("COPY heredoc content is expanded unless quoted", "[ir][heredoc]") {
 }
 
 TEST_CASE("HEALTHCHECK operands", "[ir][healthcheck]") {
-  Program p = build("FROM scratch\nHEALTHCHECK --interval=1m30s --timeout=500ms --retries=3 CMD [\"curl\", \"x\"]\n"
-                    "HEALTHCHECK NONE\n");
+  Program p =
+      build("FROM scratch\nHEALTHCHECK --interval=1m30s --timeout=500ms --retries=3 CMD [\"curl\", \"x\"]\n"
+            "HEALTHCHECK NONE\n");
   INFO(messages(p));
   REQUIRE_FALSE(p.hasErrors());
   const auto &h = at<HealthcheckInstruction>(p, 0, 0);
@@ -409,8 +417,10 @@ TEST_CASE("HEALTHCHECK operands", "[ir][healthcheck]") {
   CHECK(at<HealthcheckInstruction>(p, 0, 1).test == std::vector<std::string>{"NONE"});
   CHECK(messages(build("FROM scratch\nHEALTHCHECK --retries=-1 CMD x\n")) ==
         "[syntax] --retries cannot be negative (-1)\n");
-  CHECK(messages(build("FROM scratch\nHEALTHCHECK NONE x\n")) == "[syntax] HEALTHCHECK NONE takes no arguments\n");
-  CHECK(messages(build("FROM scratch\nHEALTHCHECK CMD\n")) == "[syntax] Missing command after HEALTHCHECK CMD\n");
+  CHECK(messages(build("FROM scratch\nHEALTHCHECK NONE x\n")) ==
+        "[syntax] HEALTHCHECK NONE takes no arguments\n");
+  CHECK(messages(build("FROM scratch\nHEALTHCHECK CMD\n")) ==
+        "[syntax] Missing command after HEALTHCHECK CMD\n");
   CHECK(messages(build("FROM scratch\nHEALTHCHECK foo x\n")) ==
         "[syntax] Unknown type \"FOO\" in HEALTHCHECK (try CMD)\n");
   CHECK(messages(build("FROM scratch\nHEALTHCHECK --interval=5 CMD x\n")) ==

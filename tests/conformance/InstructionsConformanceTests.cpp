@@ -3,6 +3,7 @@
 #include "Corpus.h"
 
 #include "ir/Build.h"
+#include "ir/Json.h"
 #include "ir/Operands.h"
 
 #include <nlohmann/json.hpp>
@@ -11,7 +12,9 @@ using nlohmann::json;
 
 namespace {
 
-json table(const char *name) { return json::parse(dfc::corpus::readFile(dfc::corpus::root() / "tables" / name)); }
+json table(const char *name) {
+  return json::parse(dfc::corpus::readFile(dfc::corpus::root() / "tables" / name));
+}
 
 // The table Dockerfiles are a lone instruction; BuildKit parses it without a stage, so put a
 // FROM in front (not for FROM/ARG cases) and look at the diagnostics of that instruction.
@@ -204,7 +207,8 @@ TEST_CASE("instructions.json: builder_flags", "[conformance][instructions]") {
         for (const auto &[name, value] : c["values"].items()) {
           const auto *v = flags.get(name);
           REQUIRE(v);
-          std::string expected = value.is_boolean() ? (value.get<bool>() ? "true" : "false") : value.get<std::string>();
+          std::string expected =
+              value.is_boolean() ? (value.get<bool>() ? "true" : "false") : value.get<std::string>();
           CHECK(v->value == expected);
         }
       }
@@ -297,4 +301,39 @@ TEST_CASE("heredoc.json: run_heredoc", "[conformance][heredoc]") {
       }
     }
   }
+}
+
+TEST_CASE("parser corpus Dockerfiles build to a Program", "[conformance][instructions]") {
+  if (!dfc::corpus::available())
+    return;
+  namespace fs = std::filesystem;
+  size_t count = 0;
+  for (const char *dir : {"parser/testfiles", "parser/testfiles-negative"}) {
+    for (const auto &entry : fs::directory_iterator(dfc::corpus::root() / dir)) {
+      fs::path file = entry.path() / "Dockerfile";
+      if (!fs::exists(file))
+        continue;
+      ++count;
+      DYNAMIC_SECTION(file.string()) {
+        dfc::SyntaxTree tree = dfc::parseDockerfile(dfc::corpus::readFile(file));
+        dfc::Program p = dfc::buildProgram(tree);
+        // Every parser error stays in the Program, ahead of the IR's own.
+        REQUIRE(p.diagnostics.size() >= tree.diagnostics.size());
+        for (size_t i = 0; i < tree.diagnostics.size(); ++i)
+          CHECK(p.diagnostics[i].message == tree.diagnostics[i].message);
+        // Every instruction of the file is somewhere in the Program (unknown keywords aside).
+        size_t known = 0;
+        for (const dfc::Instruction &n : tree.instructions)
+          known += n.kind != dfc::InstructionKind::Unknown;
+        size_t placed = p.globalArgs.size();
+        for (const dfc::Stage &s : p.stages) {
+          placed += 1 + s.instructions.size();
+          CHECK(s.Envs.size() == s.instructions.size() + 1);
+        }
+        CHECK(placed <= known);
+        CHECK_FALSE(nlohmann::json::parse(dfc::programToJson(p, -1)).is_null());
+      }
+    }
+  }
+  CHECK(count == 37);
 }
