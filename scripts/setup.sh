@@ -13,6 +13,8 @@ DFC_PACKAGES="
   libseccomp-dev libcap-dev libcli11-dev libboost-dev libboost-filesystem-dev
   ccache ninja-build cmake clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14
   shellcheck libzstd-dev zlib1g-dev pkg-config nodejs npm busybox-static runc python3
+  skopeo umoci debootstrap
+  pre-commit
 "
 
 # A package counts as present when dpkg has it installed or an installed package provides it:

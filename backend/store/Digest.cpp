@@ -1,0 +1,94 @@
+// sha256 digests via OpenSSL's EVP interface (the one not deprecated in OpenSSL 3).
+// Parsing is strict so a digest string from an archive can never name a path outside blobs/.
+#include "backend/store/Digest.h"
+
+#include "backend/store/Files.h"
+
+#include <openssl/evp.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace dfc::store {
+
+static bool isLowerHex(llvm::StringRef s) {
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+      return false;
+  return true;
+}
+
+llvm::Expected<Digest> Digest::fromHex(llvm::StringRef hex) {
+  if (hex.size() != 64 || !isLowerHex(hex))
+    return storeError("invalid sha256 digest: " + hex);
+  Digest d;
+  d.Hex = hex.str();
+  return d;
+}
+
+llvm::Expected<Digest> Digest::parse(llvm::StringRef text) {
+  if (!text.startswith("sha256:"))
+    return storeError("unsupported digest (want sha256:<hex>): " + text);
+  return fromHex(text.drop_front(7));
+}
+
+Digest Digest::ofBytes(llvm::StringRef data) {
+  Sha256Hasher h;
+  h.update(data);
+  return h.finish();
+}
+
+llvm::Expected<Digest> Digest::ofFile(llvm::StringRef path) {
+  int fd = ::open(path.str().c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return systemError("open", path);
+  Sha256Hasher h;
+  static thread_local char buf[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      llvm::Error e = systemError("read", path);
+      ::close(fd);
+      return e;
+    }
+    if (n == 0)
+      break;
+    h.update(buf, size_t(n));
+  }
+  ::close(fd);
+  return h.finish();
+}
+
+struct Sha256Hasher::State {
+  EVP_MD_CTX *Ctx = nullptr;
+};
+
+Sha256Hasher::Sha256Hasher() : S(std::make_unique<State>()) {
+  S->Ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(S->Ctx, EVP_sha256(), nullptr);
+}
+
+Sha256Hasher::~Sha256Hasher() { EVP_MD_CTX_free(S->Ctx); }
+
+void Sha256Hasher::update(const void *data, size_t size) {
+  EVP_DigestUpdate(S->Ctx, data, size);
+  Bytes += size;
+}
+
+Digest Sha256Hasher::finish() {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned len = 0;
+  EVP_DigestFinal_ex(S->Ctx, md, &len);
+  static const char *hexDigits = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(len * 2);
+  for (unsigned i = 0; i < len; ++i) {
+    hex.push_back(hexDigits[md[i] >> 4]);
+    hex.push_back(hexDigits[md[i] & 15]);
+  }
+  return llvm::cantFail(Digest::fromHex(hex));
+}
+
+} // namespace dfc::store

@@ -1,0 +1,38 @@
+// Small filesystem primitives the store is built on: atomic writes, directory fsync, tree removal.
+// Every write that must survive a crash goes through writeFileAtomic (temp + fsync + rename + dir fsync).
+#pragma once
+
+#include <llvm/ADT/StringRef.h>
+#include <llvm/ADT/Twine.h>
+#include <llvm/Support/Error.h>
+
+#include <cstdint>
+#include <string>
+
+namespace dfc::store {
+
+// An llvm::Error carrying a plain message.
+llvm::Error storeError(const llvm::Twine &message);
+// An llvm::Error for a failed system call: "<what> <path>: <strerror(errno)>".
+llvm::Error systemError(const llvm::Twine &what, const llvm::Twine &path);
+
+llvm::Error makeDirs(llvm::StringRef path, unsigned mode = 0755);
+llvm::Error fsyncDir(llvm::StringRef path);
+// Removes a file, symlink or whole directory tree without following symlinks; absent is fine.
+llvm::Error removeTree(llvm::StringRef path);
+llvm::Expected<std::string> readFile(llvm::StringRef path);
+// Writes data to a temp file in tmpDir, fsyncs it, renames it to path and fsyncs path's directory.
+llvm::Error writeFileAtomic(llvm::StringRef path, llvm::StringRef data, llvm::StringRef tmpDir);
+// "<pid>.<random>" names for temp files, so prune can tell a dead writer's leftovers apart.
+std::string tempName(llvm::StringRef prefix = "");
+// The pid a tempName() embeds, or 0 when the name is not one of ours.
+int tempNameOwner(llvm::StringRef name);
+bool processAlive(int pid);
+// Bytes used by a file or tree (st_blocks based, hardlinks counted once per walk).
+uint64_t diskUsage(llvm::StringRef path);
+// Entries below a directory (not counting itself), without following symlinks.
+uint64_t countTreeEntries(llvm::StringRef dir);
+// Writes all of data to fd, retrying on EINTR and short writes.
+llvm::Error writeAll(int fd, const void *data, size_t size, llvm::StringRef what);
+
+} // namespace dfc::store
