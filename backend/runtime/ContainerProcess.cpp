@@ -268,6 +268,13 @@ void populateDev(int devFd, const ChildPlan &plan) {
 }
 
 void doMount(int rootFd, const MountStep &m, int &devFd) {
+  if (m.attrOnly) {
+    int fd = openInRoot(rootFd, m.destination, O_PATH);
+    if (fd < 0 || setMountAttr(fd, "", AT_EMPTY_PATH, m.attrSet, 0) != 0)
+      failCall("mount_setattr", m.destination);
+    close(fd);
+    return;
+  }
   int fd = ensureInRoot(rootFd, m.destination, !m.bind || m.sourceIsDir);
   if (fd < 0)
     failCall("mkdir", m.destination);
@@ -302,7 +309,18 @@ void doMount(int rootFd, const MountStep &m, int &devFd) {
   close(fd);
 }
 
+// Read-only paths first, then masks, in runc's order.
 void maskPaths(const ChildPlan &plan) {
+  for (size_t i = 0; i < plan.readonlyCount; ++i) {
+    const char *p = plan.readonlyPaths[i];
+    if (mount(p, p, nullptr, MS_BIND | MS_REC, nullptr) != 0) {
+      if (errno == ENOENT)
+        continue;
+      failCall("bind", p);
+    }
+    if (setMountAttr(AT_FDCWD, p, AT_RECURSIVE, MOUNT_ATTR_RDONLY, 0) != 0)
+      failCall("mount_setattr", p);
+  }
   for (size_t i = 0; i < plan.maskedCount; ++i) {
     const char *p = plan.maskedPaths[i];
     struct stat st;
@@ -315,16 +333,6 @@ void maskPaths(const ChildPlan &plan) {
                                  : mount("/dev/null", p, nullptr, MS_BIND, nullptr);
     if (rc != 0)
       failCall("mask", p);
-  }
-  for (size_t i = 0; i < plan.readonlyCount; ++i) {
-    const char *p = plan.readonlyPaths[i];
-    if (mount(p, p, nullptr, MS_BIND | MS_REC, nullptr) != 0) {
-      if (errno == ENOENT)
-        continue;
-      failCall("bind", p);
-    }
-    if (setMountAttr(AT_FDCWD, p, AT_RECURSIVE, MOUNT_ATTR_RDONLY, 0) != 0)
-      failCall("mount_setattr", p);
   }
 }
 

@@ -26,6 +26,7 @@ struct MountStep {
   unsigned long propagation = 0; // MS_PRIVATE, MS_SLAVE, ... applied afterwards
   uint64_t attrSet = 0;          // MOUNT_ATTR_* applied with mount_setattr (binds)
   bool bind = false;
+  bool attrOnly = false; // no mount: apply attrSet to what is mounted at destination
   bool recursive = false;
   bool sourceIsDir = true; // binds: what to create at the destination
   bool devTmpfs = false;   // the tmpfs on /dev: gets the default device nodes

@@ -325,9 +325,9 @@ TEST_CASE("bind mounts, read-only binds and symlinked destinations stay inside t
   // A symlink in the image pointing at the host's /etc must not redirect the mount there.
   ::symlink("/etc", (root + "/escape").c_str());
   Bundle b = busyboxBundle({});
-  b.mounts.push_back({"/data", "bind", dir, {"rbind", "ro"}});
+  b.mounts.push_back({"/work", "bind", dir, {"rbind", "ro"}});
   b.mounts.push_back({"/escape/dfc-mounted", "tmpfs", "tmpfs", {"nosuid"}});
-  RunResult r = sh("cat /data/file; echo; touch /data/x 2>&1; grep -c dfc-mounted /proc/self/mountinfo", b);
+  RunResult r = sh("cat /work/file; echo; touch /work/x 2>&1; grep -c dfc-mounted /proc/self/mountinfo", b);
   INFO(r.error << r.stderrText);
   CHECK(llvm::StringRef(r.stdoutText).startswith("shared\n"));
   CHECK(llvm::StringRef(r.stdoutText).contains("Read-only file system"));
@@ -446,8 +446,13 @@ TEST_CASE("cgroup limits apply where the host allows them", "[runtime]") {
                                    "/memory.limit_in_bytes");
     return llvm::Error::success();
   };
-  RunResult r = sh("for i in 1 2 3 4 5 6; do sleep 1 & done 2>&1; wait", b, o);
+  // The container's /sys/fs/cgroup/<controller> is its own cgroup, read-only.
+  RunResult r = sh("cat /sys/fs/cgroup/pids/pids.max; echo 9 > /sys/fs/cgroup/pids/pids.max; "
+                   "for i in 1 2 3 4 5 6; do sleep 1 & done 2>&1; wait",
+                   b, o);
   INFO(r.error << r.stdoutText << r.stderrText);
+  CHECK(llvm::StringRef(r.stdoutText).startswith("4\n"));
+  CHECK(llvm::StringRef(r.stderrText).contains("Read-only file system"));
   CHECK(llvm::StringRef(r.stdoutText + r.stderrText).contains("can't fork"));
   CHECK(memoryLimit == std::to_string(64 * 1024 * 1024) + "\n");
 }
