@@ -51,6 +51,10 @@ struct Config {
   bool strictLabels = false;
   bool disableIgnorePragma = false;
   bool shellcheck = true; // run ShellCheck on RUN bodies when installed (done by the caller)
+  // The build context's .dockerignore patterns, one per line as written (comments and blank
+  // lines dropped by the caller). Read by CopyIgnoredFile; empty = no .dockerignore. The linter
+  // does no IO, so the CLI and the language server fill this from the context directory.
+  std::vector<std::string> dockerignore;
 };
 
 class Context;
