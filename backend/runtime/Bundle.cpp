@@ -129,8 +129,8 @@ json bundleToJSON(const Bundle &b) {
   json user = {{"uid", p.user.uid}, {"gid", p.user.gid}};
   if (!p.user.additionalGids.empty())
     user["additionalGids"] = p.user.additionalGids;
-  json process = {{"terminal", p.terminal}, {"user", user},          {"args", p.args},
-                  {"env", p.env},           {"cwd", p.cwd},          {"noNewPrivileges", p.noNewPrivileges}};
+  json process = {{"terminal", p.terminal}, {"user", user}, {"args", p.args},
+                  {"env", p.env},           {"cwd", p.cwd}, {"noNewPrivileges", p.noNewPrivileges}};
   if (p.capabilities)
     process["capabilities"] = capsToJSON(*p.capabilities);
   if (!p.rlimits.empty()) {
@@ -156,7 +156,8 @@ json bundleToJSON(const Bundle &b) {
       nj["path"] = ns.path;
     namespaces.push_back(std::move(nj));
   }
-  json linux = {{"namespaces", namespaces}, {"maskedPaths", l.maskedPaths}, {"readonlyPaths", l.readonlyPaths}};
+  json linux = {
+      {"namespaces", namespaces}, {"maskedPaths", l.maskedPaths}, {"readonlyPaths", l.readonlyPaths}};
   if (!l.uidMappings.empty())
     linux["uidMappings"] = mappingsToJSON(l.uidMappings);
   if (!l.gidMappings.empty())

@@ -231,8 +231,8 @@ void populateDev(int devFd, const ChildPlan &plan) {
     const char *name;
     unsigned major, minor;
   };
-  static const Node nodes[] = {{"null", 1, 3},    {"zero", 1, 5},    {"full", 1, 7},
-                               {"random", 1, 8},  {"urandom", 1, 9}, {"tty", 5, 0}};
+  static const Node nodes[] = {{"null", 1, 3},   {"zero", 1, 5},    {"full", 1, 7},
+                               {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}};
   for (const Node &n : nodes) {
     if (mknodat(devFd, n.name, S_IFCHR | 0666, makedev(n.major, n.minor)) == 0 || errno == EEXIST)
       continue;
@@ -461,7 +461,9 @@ void resolveExecutable(const ChildPlan &plan, PathText &out) {
     p = end + 1;
   }
   Text t;
-  t.add("exec: \"").add(name).add(sawNotExecutable ? "\": permission denied" : "\": executable file not found in $PATH");
+  t.add("exec: \"")
+      .add(name)
+      .add(sawNotExecutable ? "\": permission denied" : "\": executable file not found in $PATH");
   fail(sawNotExecutable ? 126 : 127, 0, t);
 }
 
@@ -538,6 +540,10 @@ void runContainerProcess(const ChildPlan &plan) {
       _exit(125); // the parent gave up and reports why
     close(plan.goFd);
   }
+  // A new user namespace leaves us as an unmapped uid until we become its root, which the id maps
+  // written meanwhile allow; files we create would otherwise fail with EOVERFLOW.
+  if (plan.userNamespace && (syscall(SYS_setresgid, 0, 0, 0) != 0 || syscall(SYS_setresuid, 0, 0, 0) != 0))
+    failCall("setresuid", "0 in the user namespace");
   for (int i = 0; i < 3; ++i)
     if (plan.stdio[i] >= 0 && dup2(plan.stdio[i], i) < 0)
       failCall("dup2", "stdio");

@@ -45,7 +45,7 @@ struct ChildPlan {
   size_t readonlyCount = 0;
   bool hostHasKcore = false;
 
-  bool newNetwork = false; // bring lo up
+  bool newNetwork = false;      // bring lo up
   const int *joinFds = nullptr; // namespaces to setns(2) into
   const int *joinTypes = nullptr;
   size_t joinCount = 0;
@@ -53,7 +53,7 @@ struct ChildPlan {
   int stdio[3] = {-1, -1, -1}; // fds >= 3 to dup2 onto 0..2; -1 keeps the caller's
   int errorFd = -1;
   int goFd = -1; // read one byte before going on (cgroups, id maps, prestart: parent's work), -1: don't wait
-  int consoleSocket = -1; // terminal: the pty master is sent here
+  int consoleSocket = -1;       // terminal: the pty master is sent here
   const int *keepFds = nullptr; // sorted; every other fd >= 3 is closed first
   size_t keepCount = 0;
 

@@ -8,9 +8,10 @@
 namespace dfc::runtime {
 
 std::vector<std::string> dockerDefaultCapabilityNames() {
-  return {"CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FSETID",           "CAP_FOWNER",     "CAP_MKNOD",
-          "CAP_NET_RAW", "CAP_SETGID",      "CAP_SETUID",           "CAP_SETFCAP",    "CAP_SETPCAP",
-          "CAP_NET_BIND_SERVICE",           "CAP_SYS_CHROOT",       "CAP_KILL",       "CAP_AUDIT_WRITE"};
+  return {"CAP_CHOWN",   "CAP_DAC_OVERRIDE", "CAP_FSETID",           "CAP_FOWNER",
+          "CAP_MKNOD",   "CAP_NET_RAW",      "CAP_SETGID",           "CAP_SETUID",
+          "CAP_SETFCAP", "CAP_SETPCAP",      "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
+          "CAP_KILL",    "CAP_AUDIT_WRITE"};
 }
 
 Capabilities dockerCapabilities(uint32_t uid, const std::vector<std::string> &names) {
@@ -35,13 +36,32 @@ struct DenyGroup {
 const std::vector<DenyGroup> &denyGroups() {
   static const std::vector<DenyGroup> groups = {
       {{},
-       {"kexec_load", "kexec_file_load", "keyctl", "add_key", "request_key", "userfaultfd", "uselib", "ustat",
-        "sysfs", "_sysctl", "create_module", "get_kernel_syms", "query_module", "nfsservctl", "vm86", "vm86old",
-        "swapon", "swapoff", "name_to_handle_at", "io_uring_setup", "io_uring_enter", "io_uring_register"}},
+       {"kexec_load",
+        "kexec_file_load",
+        "keyctl",
+        "add_key",
+        "request_key",
+        "userfaultfd",
+        "uselib",
+        "ustat",
+        "sysfs",
+        "_sysctl",
+        "create_module",
+        "get_kernel_syms",
+        "query_module",
+        "nfsservctl",
+        "vm86",
+        "vm86old",
+        "swapon",
+        "swapoff",
+        "name_to_handle_at",
+        "io_uring_setup",
+        "io_uring_enter",
+        "io_uring_register"}},
       {{"CAP_SYS_ADMIN"},
-       {"mount", "umount", "umount2", "pivot_root", "unshare", "setns", "fanotify_init", "fsconfig", "fsmount",
-        "fsopen", "fspick", "mount_setattr", "move_mount", "open_tree", "lookup_dcookie", "quotactl",
-        "quotactl_fd", "sethostname", "setdomainname"}},
+       {"mount", "umount", "umount2", "pivot_root", "unshare", "setns", "fanotify_init", "fsconfig",
+        "fsmount", "fsopen", "fspick", "mount_setattr", "move_mount", "open_tree", "lookup_dcookie",
+        "quotactl", "quotactl_fd", "sethostname", "setdomainname"}},
       {{"CAP_SYS_ADMIN", "CAP_BPF"}, {"bpf"}},
       {{"CAP_SYS_ADMIN", "CAP_PERFMON"}, {"perf_event_open"}},
       {{"CAP_SYS_BOOT"}, {"reboot"}},
@@ -52,7 +72,8 @@ const std::vector<DenyGroup> &denyGroups() {
       {{"CAP_SYS_RAWIO"}, {"iopl", "ioperm"}},
       {{"CAP_SYS_TIME"}, {"settimeofday", "stime", "clock_settime", "clock_settime64"}},
       {{"CAP_SYS_TTY_CONFIG"}, {"vhangup"}},
-      {{"CAP_SYS_NICE"}, {"get_mempolicy", "mbind", "set_mempolicy", "set_mempolicy_home_node", "move_pages"}},
+      {{"CAP_SYS_NICE"},
+       {"get_mempolicy", "mbind", "set_mempolicy", "set_mempolicy_home_node", "move_pages"}},
       {{"CAP_SYSLOG"}, {"syslog"}},
       {{"CAP_DAC_READ_SEARCH"}, {"open_by_handle_at"}},
   };
@@ -132,7 +153,10 @@ Bundle dockerDefaults(llvm::StringRef rootfs) {
   b.mounts = {
       {"/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}},
       {"/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}},
-      {"/dev/pts", "devpts", "devpts", {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}},
+      {"/dev/pts",
+       "devpts",
+       "devpts",
+       {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}},
       {"/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro"}},
       {"/sys/fs/cgroup", "cgroup", "cgroup", {"ro", "nosuid", "noexec", "nodev"}},
       {"/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}},
@@ -140,9 +164,17 @@ Bundle dockerDefaults(llvm::StringRef rootfs) {
   };
   Linux &l = b.linuxSpec;
   l.namespaces = {{"pid", ""}, {"network", ""}, {"ipc", ""}, {"uts", ""}, {"mount", ""}};
-  l.maskedPaths = {"/proc/asound",        "/proc/acpi",        "/proc/kcore",       "/proc/keys",
-                   "/proc/latency_stats", "/proc/timer_list",  "/proc/timer_stats", "/proc/sched_debug",
-                   "/proc/scsi",          "/sys/firmware",     "/sys/devices/virtual/powercap"};
+  l.maskedPaths = {"/proc/asound",
+                   "/proc/acpi",
+                   "/proc/kcore",
+                   "/proc/keys",
+                   "/proc/latency_stats",
+                   "/proc/timer_list",
+                   "/proc/timer_stats",
+                   "/proc/sched_debug",
+                   "/proc/scsi",
+                   "/sys/firmware",
+                   "/sys/devices/virtual/powercap"};
   l.readonlyPaths = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"};
   l.seccomp = dockerSeccompProfile(b.process.capabilities->bounding);
   return b;

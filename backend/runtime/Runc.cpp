@@ -75,7 +75,8 @@ RunResult runWithRunc(const Bundle &original, const RunOptions &options) {
     bundle.root.path = base + "/" + bundle.root.path;
   }
   for (Mount &m : bundle.mounts) {
-    bool bind = m.type == "bind" || llvm::is_contained(m.options, "bind") || llvm::is_contained(m.options, "rbind");
+    bool bind =
+        m.type == "bind" || llvm::is_contained(m.options, "bind") || llvm::is_contained(m.options, "rbind");
     if (bind && !m.source.empty() && m.source[0] != '/' && !options.bundleDir.empty())
       m.source = options.bundleDir + "/" + m.source;
   }

@@ -46,11 +46,11 @@ std::error_code StartError::convertToErrorCode() const {
 
 namespace {
 
-llvm::Error setupError(const llvm::Twine &message) { return llvm::make_error<StartError>(125, message.str()); }
-
-llvm::Error sysError(const llvm::Twine &what) {
-  return setupError(what + ": " + std::strerror(errno));
+llvm::Error setupError(const llvm::Twine &message) {
+  return llvm::make_error<StartError>(125, message.str());
 }
+
+llvm::Error sysError(const llvm::Twine &what) { return setupError(what + ": " + std::strerror(errno)); }
 
 void closeFd(int &fd) {
   if (fd >= 0)
@@ -116,9 +116,8 @@ llvm::Error setUpCgroups(const Bundle &bundle, const RunOptions &options, Cgroup
   std::string path = l.cgroupsPath;
   if (path.empty()) {
     static std::atomic<unsigned> counter{0};
-    path = "dfc/" + (options.containerId.empty()
-                         ? std::to_string(getpid()) + "-" + std::to_string(counter++)
-                         : options.containerId);
+    path = "dfc/" + (options.containerId.empty() ? std::to_string(getpid()) + "-" + std::to_string(counter++)
+                                                 : options.containerId);
   }
   std::optional<int64_t> memory = l.resources ? l.resources->memoryLimit : std::nullopt;
   std::optional<int64_t> pids = l.resources ? l.resources->pidsLimit : std::nullopt;
@@ -154,12 +153,13 @@ llvm::Error setUpCgroups(const Bundle &bundle, const RunOptions &options, Cgroup
     std::optional<int64_t> limit;
     const char *file;
   };
-  for (const Hierarchy &h : {Hierarchy{"memory", memory, "memory.limit_in_bytes"},
-                             Hierarchy{"pids", pids, "pids.max"}}) {
+  for (const Hierarchy &h :
+       {Hierarchy{"memory", memory, "memory.limit_in_bytes"}, Hierarchy{"pids", pids, "pids.max"}}) {
     std::string mountPoint = std::string("/sys/fs/cgroup/") + h.controller;
     if (::access(mountPoint.c_str(), F_OK) != 0) {
       if (h.limit)
-        return setupError(llvm::Twine("cgroup controller ") + h.controller + " is not available on this host");
+        return setupError(llvm::Twine("cgroup controller ") + h.controller +
+                          " is not available on this host");
       continue;
     }
     std::string dir = place(mountPoint, h.controller);
@@ -211,20 +211,23 @@ const MountFlag mountFlags[] = {
 };
 
 const std::pair<const char *, unsigned long> propagationFlags[] = {
-    {"private", MS_PRIVATE},   {"rprivate", MS_PRIVATE | MS_REC},       {"shared", MS_SHARED},
-    {"rshared", MS_SHARED | MS_REC}, {"slave", MS_SLAVE},               {"rslave", MS_SLAVE | MS_REC},
-    {"unbindable", MS_UNBINDABLE},   {"runbindable", MS_UNBINDABLE | MS_REC}};
+    {"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},
+    {"shared", MS_SHARED},         {"rshared", MS_SHARED | MS_REC},
+    {"slave", MS_SLAVE},           {"rslave", MS_SLAVE | MS_REC},
+    {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC}};
 
 const std::pair<const char *, int> rlimitNames[] = {
-    {"RLIMIT_CPU", RLIMIT_CPU},         {"RLIMIT_FSIZE", RLIMIT_FSIZE},   {"RLIMIT_DATA", RLIMIT_DATA},
-    {"RLIMIT_STACK", RLIMIT_STACK},     {"RLIMIT_CORE", RLIMIT_CORE},     {"RLIMIT_RSS", RLIMIT_RSS},
-    {"RLIMIT_NPROC", RLIMIT_NPROC},     {"RLIMIT_NOFILE", RLIMIT_NOFILE}, {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
-    {"RLIMIT_AS", RLIMIT_AS},           {"RLIMIT_LOCKS", RLIMIT_LOCKS},   {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
-    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE}, {"RLIMIT_NICE", RLIMIT_NICE},   {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
-    {"RLIMIT_RTTIME", RLIMIT_RTTIME}};
+    {"RLIMIT_CPU", RLIMIT_CPU},           {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+    {"RLIMIT_DATA", RLIMIT_DATA},         {"RLIMIT_STACK", RLIMIT_STACK},
+    {"RLIMIT_CORE", RLIMIT_CORE},         {"RLIMIT_RSS", RLIMIT_RSS},
+    {"RLIMIT_NPROC", RLIMIT_NPROC},       {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},   {"RLIMIT_AS", RLIMIT_AS},
+    {"RLIMIT_LOCKS", RLIMIT_LOCKS},       {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE}, {"RLIMIT_NICE", RLIMIT_NICE},
+    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},     {"RLIMIT_RTTIME", RLIMIT_RTTIME}};
 
 const std::pair<const char *, int> namespaceFlags[] = {
-    {"pid", CLONE_NEWPID}, {"network", CLONE_NEWNET}, {"mount", CLONE_NEWNS},    {"ipc", CLONE_NEWIPC},
+    {"pid", CLONE_NEWPID}, {"network", CLONE_NEWNET}, {"mount", CLONE_NEWNS},     {"ipc", CLONE_NEWIPC},
     {"uts", CLONE_NEWUTS}, {"user", CLONE_NEWUSER},   {"cgroup", CLONE_NEWCGROUP}};
 
 // Fresh network namespaces made ahead of time by a helper thread: creating one costs ~1.5 ms, which
@@ -638,8 +641,8 @@ llvm::Error prepare(const Bundle &original, const RunOptions &options, Prepared 
   }
   p.envp.push_back(nullptr);
   plan.searchPath = p.keepString(searchPath);
-  plan.useInit = options.init == InitMode::Always ||
-                 (options.init == InitMode::Auto && !isInit(proc.args[0]));
+  plan.useInit =
+      options.init == InitMode::Always || (options.init == InitMode::Auto && !isInit(proc.args[0]));
   plan.killWithCaller = options.killWithCaller;
   p.terminal = proc.terminal;
 
@@ -678,7 +681,8 @@ llvm::Error writeIdMaps(pid_t pid, const Linux &l) {
       return llvm::Error::success();
     std::string text;
     for (const IdMapping &m : maps)
-      text += std::to_string(m.containerID) + " " + std::to_string(m.hostID) + " " + std::to_string(m.size) + "\n";
+      text += std::to_string(m.containerID) + " " + std::to_string(m.hostID) + " " + std::to_string(m.size) +
+              "\n";
     std::string path = "/proc/" + std::to_string(pid) + "/" + file;
     if (!writeText(path, text))
       return sysError("write " + path);
@@ -1006,10 +1010,10 @@ llvm::Expected<Container> start(const Bundle &bundle, const RunOptions &options)
   if (p.terminal) {
     // run() relays the pty; a start() caller takes it with takeTerminal().
     c.captureTerminal = options.stdoutTarget.kind == Stdio::Capture;
-    c.relayOutFd = options.stdoutTarget.kind == Stdio::Fd ? options.stdoutTarget.fd
+    c.relayOutFd = options.stdoutTarget.kind == Stdio::Fd        ? options.stdoutTarget.fd
                    : options.stdoutTarget.kind == Stdio::Inherit ? 1
                                                                  : -1;
-    c.relayInFd = options.stdinTarget.kind == Stdio::Fd ? options.stdinTarget.fd
+    c.relayInFd = options.stdinTarget.kind == Stdio::Fd        ? options.stdinTarget.fd
                   : options.stdinTarget.kind == Stdio::Inherit ? 0
                                                                : -1;
   }

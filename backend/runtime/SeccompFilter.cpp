@@ -42,10 +42,13 @@ std::optional<uint32_t> parseAction(llvm::StringRef action, std::optional<uint32
 }
 
 std::optional<scmp_compare> parseOp(llvm::StringRef op) {
-  static const std::pair<const char *, scmp_compare> ops[] = {
-      {"SCMP_CMP_NE", SCMP_CMP_NE}, {"SCMP_CMP_LT", SCMP_CMP_LT}, {"SCMP_CMP_LE", SCMP_CMP_LE},
-      {"SCMP_CMP_EQ", SCMP_CMP_EQ}, {"SCMP_CMP_GE", SCMP_CMP_GE}, {"SCMP_CMP_GT", SCMP_CMP_GT},
-      {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ}};
+  static const std::pair<const char *, scmp_compare> ops[] = {{"SCMP_CMP_NE", SCMP_CMP_NE},
+                                                              {"SCMP_CMP_LT", SCMP_CMP_LT},
+                                                              {"SCMP_CMP_LE", SCMP_CMP_LE},
+                                                              {"SCMP_CMP_EQ", SCMP_CMP_EQ},
+                                                              {"SCMP_CMP_GE", SCMP_CMP_GE},
+                                                              {"SCMP_CMP_GT", SCMP_CMP_GT},
+                                                              {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ}};
   for (const auto &[name, value] : ops)
     if (op == name)
       return value;
@@ -62,7 +65,8 @@ std::string cacheKey(const Seccomp &p) {
     for (const std::string &n : s.names)
       key += "," + n;
     for (const SeccompArg &a : s.args)
-      key += ":" + std::to_string(a.index) + a.op + std::to_string(a.value) + "." + std::to_string(a.valueTwo);
+      key +=
+          ":" + std::to_string(a.index) + a.op + std::to_string(a.value) + "." + std::to_string(a.valueTwo);
   }
   return key;
 }

@@ -28,8 +28,8 @@ TEST_CASE("Docker's defaults: mounts, paths, namespaces, capabilities", "[bundle
   std::vector<std::string> destinations;
   for (const Mount &m : b.mounts)
     destinations.push_back(m.destination);
-  CHECK(destinations ==
-        std::vector<std::string>{"/proc", "/dev", "/dev/pts", "/sys", "/sys/fs/cgroup", "/dev/mqueue", "/dev/shm"});
+  CHECK(destinations == std::vector<std::string>{"/proc", "/dev", "/dev/pts", "/sys", "/sys/fs/cgroup",
+                                                 "/dev/mqueue", "/dev/shm"});
   CHECK(std::find(b.mounts[3].options.begin(), b.mounts[3].options.end(), "ro") != b.mounts[3].options.end());
   for (const char *ns : {"pid", "network", "ipc", "uts", "mount"}) {
     INFO(ns);
@@ -65,11 +65,36 @@ TEST_CASE("setNamespace adds and removes", "[bundle]") {
 TEST_CASE("the seccomp profile denies Docker's dangerous syscalls, gated by capabilities", "[bundle]") {
   Seccomp p = dockerSeccompProfile();
   CHECK(p.defaultAction == "SCMP_ACT_ALLOW");
-  for (const char *name : {"mount", "umount2", "kexec_load", "init_module", "finit_module", "delete_module",
-                           "reboot", "swapon", "swapoff", "acct", "settimeofday", "clock_settime", "pivot_root",
-                           "unshare", "setns", "keyctl", "add_key", "request_key", "bpf", "perf_event_open",
-                           "userfaultfd", "open_by_handle_at", "lookup_dcookie", "quotactl", "vm86",
-                           "nfsservctl", "name_to_handle_at", "iopl", "ioperm", "syslog"}) {
+  for (const char *name : {"mount",
+                           "umount2",
+                           "kexec_load",
+                           "init_module",
+                           "finit_module",
+                           "delete_module",
+                           "reboot",
+                           "swapon",
+                           "swapoff",
+                           "acct",
+                           "settimeofday",
+                           "clock_settime",
+                           "pivot_root",
+                           "unshare",
+                           "setns",
+                           "keyctl",
+                           "add_key",
+                           "request_key",
+                           "bpf",
+                           "perf_event_open",
+                           "userfaultfd",
+                           "open_by_handle_at",
+                           "lookup_dcookie",
+                           "quotactl",
+                           "vm86",
+                           "nfsservctl",
+                           "name_to_handle_at",
+                           "iopl",
+                           "ioperm",
+                           "syslog"}) {
     INFO(name);
     CHECK(denies(p, name));
   }
@@ -139,7 +164,8 @@ TEST_CASE("config.json uses the spec's names and round-trips", "[bundle]") {
 }
 
 TEST_CASE("reading config.json: unknown fields pass, broken input is an error", "[bundle]") {
-  auto b = bundleFromJSON(R"({"ociVersion":"1.1.0","process":{"args":["sh"],"cwd":"/","user":{"uid":5,"gid":6},
+  auto b =
+      bundleFromJSON(R"({"ociVersion":"1.1.0","process":{"args":["sh"],"cwd":"/","user":{"uid":5,"gid":6},
     "apparmorProfile":"x"},"root":{"path":"rootfs"},"annotations":{"a":"b"},"linux":{"sysctl":{}}})");
   if (!b)
     FAIL(llvm::toString(b.takeError()));
@@ -172,5 +198,6 @@ TEST_CASE("writeBundle and readBundle use <dir>/config.json", "[bundle]") {
 
   auto missing = readBundle("/nonexistent-bundle");
   REQUIRE_FALSE(static_cast<bool>(missing));
-  CHECK(llvm::toString(missing.takeError()) == "open /nonexistent-bundle/config.json: No such file or directory");
+  CHECK(llvm::toString(missing.takeError()) ==
+        "open /nonexistent-bundle/config.json: No such file or directory");
 }

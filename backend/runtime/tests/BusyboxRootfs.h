@@ -54,9 +54,10 @@ private:
       path.clear();
       return;
     }
-    for (const char *applet : {"sh", "true", "false", "echo", "cat", "id", "ls", "mount", "ps", "hostname",
-                               "sleep", "grep", "pwd", "touch", "kill", "unshare", "linux32",
-                               "test", "tty", "wc", "head", "readlink", "stat", "env", "umount", "ip", "awk"})
+    for (const char *applet :
+         {"sh",       "true",  "false", "echo",     "cat",   "id",   "ls",      "mount",   "ps",
+          "hostname", "sleep", "grep",  "pwd",      "touch", "kill", "unshare", "linux32", "test",
+          "tty",      "wc",    "head",  "readlink", "stat",  "env",  "umount",  "ip",      "awk"})
       ::symlink("busybox", (path + "/bin/" + applet).c_str());
     int fd = ::open((path + "/bin/not-executable").c_str(), O_CREAT | O_WRONLY, 0644);
     if (fd >= 0) {
@@ -80,14 +81,14 @@ inline Bundle busyboxBundle(std::vector<std::string> args) {
 } // namespace dfc::runtime::testing
 
 // Skips the rest of a test case with a visible warning when containers cannot run here.
-#define DFC_REQUIRE_CONTAINERS()                                                                           \
-  do {                                                                                                     \
-    if (::geteuid() != 0) {                                                                                \
-      WARN("SKIPPED: runtime tests need root");                                                           \
-      return;                                                                                              \
-    }                                                                                                      \
-    if (!::dfc::runtime::testing::BusyboxRootfs::get().ok()) {                                             \
-      WARN("SKIPPED: needs busybox-static (/bin/busybox)");                                               \
-      return;                                                                                              \
-    }                                                                                                      \
+#define DFC_REQUIRE_CONTAINERS()                                                                             \
+  do {                                                                                                       \
+    if (::geteuid() != 0) {                                                                                  \
+      WARN("SKIPPED: runtime tests need root");                                                              \
+      return;                                                                                                \
+    }                                                                                                        \
+    if (!::dfc::runtime::testing::BusyboxRootfs::get().ok()) {                                               \
+      WARN("SKIPPED: needs busybox-static (/bin/busybox)");                                                  \
+      return;                                                                                                \
+    }                                                                                                        \
   } while (0)

@@ -22,11 +22,11 @@ RunOptions captured() {
 
 } // namespace
 
-#define DFC_REQUIRE_RUNC()                                                                                 \
-  DFC_REQUIRE_CONTAINERS();                                                                                \
-  if (findRunc().empty()) {                                                                                \
-    WARN("SKIPPED: runc is not installed (apt-get install runc)");                                        \
-    return;                                                                                                \
+#define DFC_REQUIRE_RUNC()                                                                                   \
+  DFC_REQUIRE_CONTAINERS();                                                                                  \
+  if (findRunc().empty()) {                                                                                  \
+    WARN("SKIPPED: runc is not installed (apt-get install runc)");                                           \
+    return;                                                                                                  \
   }
 
 TEST_CASE("dfc's runtime and runc give the same output for the same bundle", "[runc]") {
@@ -76,8 +76,9 @@ TEST_CASE("runc runs bundles with bind mounts and resources from the same config
     std::fputs("hello from the host\n", f);
     std::fclose(f);
   }
-  Bundle b = busyboxBundle({"/bin/sh", "-c", "cat /work/greeting; cat /sys/fs/cgroup/pids/pids.max 2>/dev/null "
-                                             "|| echo no-pids-file"});
+  Bundle b = busyboxBundle({"/bin/sh", "-c",
+                            "cat /work/greeting; cat /sys/fs/cgroup/pids/pids.max 2>/dev/null "
+                            "|| echo no-pids-file"});
   b.mounts.push_back({"/work", "bind", dir, {"rbind", "ro"}});
   RunOptions o = captured();
   RunResult ours = run(b, o);

@@ -14,8 +14,8 @@
 #include <thread>
 
 using namespace dfc::runtime;
-using dfc::runtime::testing::BusyboxRootfs;
 using dfc::runtime::testing::busyboxBundle;
+using dfc::runtime::testing::BusyboxRootfs;
 
 namespace {
 
@@ -177,7 +177,8 @@ TEST_CASE("host files are not visible, the rootfs is", "[runtime]") {
   DFC_REQUIRE_CONTAINERS();
   std::string marker = "/tmp/dfc-host-marker-" + std::to_string(::getpid());
   std::ofstream(marker) << "secret";
-  RunResult r = sh("ls /; test -e " + marker + " && echo HOST-VISIBLE; test -e /etc/rootfs-marker && echo "
+  RunResult r = sh("ls /; test -e " + marker +
+                   " && echo HOST-VISIBLE; test -e /etc/rootfs-marker && echo "
                    "rootfs-ok; cat /etc/os-release 2>/dev/null || echo no-os-release; "
                    "awk '$5 == \"/\"' /proc/self/mountinfo | wc -l");
   ::unlink(marker.c_str());
@@ -227,9 +228,10 @@ TEST_CASE("read-only root holds, tmpfs mounts stay writable", "[runtime]") {
   DFC_REQUIRE_CONTAINERS();
   Bundle b = busyboxBundle({});
   b.root.readonly = true;
-  RunResult r = sh("touch /etc/new 2>&1; touch /dev/shm/ok && echo shm-ok; echo 1 > /proc/sys/kernel/domainname "
-                   "2>&1; wc -c < /proc/timer_list",
-                   b);
+  RunResult r =
+      sh("touch /etc/new 2>&1; touch /dev/shm/ok && echo shm-ok; echo 1 > /proc/sys/kernel/domainname "
+         "2>&1; wc -c < /proc/timer_list",
+         b);
   INFO(r.error);
   CHECK(llvm::StringRef(r.stdoutText).contains("Read-only file system"));
   CHECK(llvm::StringRef(r.stdoutText).contains("shm-ok"));
@@ -342,13 +344,14 @@ TEST_CASE("bind mounts, read-only binds and symlinked destinations stay inside t
 
 TEST_CASE("/dev has Docker's nodes and links", "[runtime]") {
   DFC_REQUIRE_CONTAINERS();
-  RunResult r = sh("ls /dev; echo x > /dev/null && echo null-ok; head -c 4 /dev/zero | wc -c; readlink /dev/fd");
+  RunResult r =
+      sh("ls /dev; echo x > /dev/null && echo null-ok; head -c 4 /dev/zero | wc -c; readlink /dev/fd");
   INFO(r.error << r.stderrText);
   struct stat st;
   // runc links /dev/core only when the host has /proc/kcore.
   std::string core = ::stat("/proc/kcore", &st) == 0 ? "core\n" : "";
   CHECK(r.stdoutText == core + "fd\nfull\nmqueue\nnull\nptmx\npts\nrandom\nshm\nstderr\nstdin\nstdout\ntty\n"
-                        "urandom\nzero\nnull-ok\n4\n/proc/self/fd\n");
+                               "urandom\nzero\nnull-ok\n4\n/proc/self/fd\n");
 }
 
 TEST_CASE("a terminal is allocated inside the container", "[runtime]") {
@@ -412,7 +415,8 @@ TEST_CASE("prestart runs with the container's pid before the process starts", "[
   pid_t seen = -1;
   o.prestart = [&](pid_t pid) {
     seen = pid;
-    std::ofstream(root + "/tmp/prestart") << "net ns " << (::access(("/proc/" + std::to_string(pid) + "/ns/net").c_str(), F_OK) == 0);
+    std::ofstream(root + "/tmp/prestart")
+        << "net ns " << (::access(("/proc/" + std::to_string(pid) + "/ns/net").c_str(), F_OK) == 0);
     return llvm::Error::success();
   };
   RunResult r = sh("cat /tmp/prestart", busyboxBundle({}), o);
@@ -474,6 +478,48 @@ TEST_CASE("containers start in a few milliseconds", "[runtime][bench]") {
   }
   std::sort(ms.begin(), ms.end());
   double median = (ms[49] + ms[50]) / 2;
-  WARN("run /bin/true x100: median " << median << " ms, min " << ms.front() << " ms, p90 " << ms[89] << " ms");
+  WARN("run /bin/true x100: median " << median << " ms, min " << ms.front() << " ms, p90 " << ms[89]
+                                     << " ms");
   CHECK(median < 50);
+}
+
+TEST_CASE("uid/gid mappings run the container in a user namespace", "[runtime]") {
+  DFC_REQUIRE_CONTAINERS();
+  Bundle b = busyboxBundle({});
+  b.setNamespace("user", true);
+  b.linuxSpec.uidMappings = {{0, 100000, 65536}};
+  b.linuxSpec.gidMappings = {{0, 100000, 65536}};
+  RunResult r =
+      sh("id; cat /proc/self/uid_map; echo x > /dev/null && echo null-ok; stat -c %u /bin/busybox", b);
+  INFO(r.error << r.stderrText);
+  CHECK(r.exitCode == 0);
+  // Root inside is 100000 outside; host root's files show as the overflow uid.
+  CHECK(r.stdoutText == "uid=0 gid=0\n         0     100000      65536\nnull-ok\n65534\n");
+}
+
+TEST_CASE("containers started from several threads at once stay separate", "[runtime]") {
+  DFC_REQUIRE_CONTAINERS();
+  constexpr int threads = 4, runs = 8;
+  std::vector<std::string> failures[threads];
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([t, &failures] {
+      for (int i = 0; i < runs; ++i) {
+        std::string id = std::to_string(t) + "-" + std::to_string(i);
+        // A long-lived sibling must not hold this run's pipes open (that would hang the capture).
+        RunResult r = sh("echo " + id + "; sleep 0.0" + std::to_string(i));
+        if (r.exitCode != 0 || r.stdoutText != id + "\n")
+          failures[t].push_back(id + ": exit " + std::to_string(r.exitCode) + " out '" + r.stdoutText + "' " +
+                                r.error);
+      }
+    });
+  }
+  for (std::thread &w : workers)
+    w.join();
+  for (int t = 0; t < threads; ++t) {
+    INFO("thread " << t);
+    for (const std::string &f : failures[t])
+      UNSCOPED_INFO(f);
+    CHECK(failures[t].empty());
+  }
 }
