@@ -35,7 +35,7 @@ struct Process {
   std::vector<std::string> args;
   std::vector<std::string> env; // "KEY=value"
   std::string cwd = "/";
-  std::optional<Capabilities> capabilities; // absent: the spec's "no capabilities at all"
+  std::optional<Capabilities> capabilities; // absent: left as they are (runc's reading), i.e. all of root's
   std::vector<Rlimit> rlimits;
   bool noNewPrivileges = false;
 };

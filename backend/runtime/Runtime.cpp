@@ -52,6 +52,16 @@ llvm::Error setupError(const llvm::Twine &message) {
 
 llvm::Error sysError(const llvm::Twine &what) { return setupError(what + ": " + std::strerror(errno)); }
 
+// A caller with closed stdio gets new fds at 0..2, where the child's dup2 onto 0..2 would clobber
+// them: fds the child reads or writes are kept at 3 and above.
+int aboveStdio(int fd) {
+  if (fd < 0 || fd > 2)
+    return fd;
+  int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  ::close(fd);
+  return moved;
+}
+
 void closeFd(int &fd) {
   if (fd >= 0)
     ::close(fd);
@@ -569,7 +579,7 @@ llvm::Error prepare(const Bundle &original, const RunOptions &options, Prepared 
       return setupError("unknown namespace type " + ns.type);
     if (ns.path.empty() && flag->second == CLONE_NEWNET && !bundle.hasNamespace("user") &&
         bundle.linuxSpec.uidMappings.empty()) {
-      if (int fd = NetworkNamespacePool::get().take(); fd >= 0) {
+      if (int fd = aboveStdio(NetworkNamespacePool::get().take()); fd >= 0) {
         p.joinFds.push_back(fd);
         p.joinTypes.push_back(CLONE_NEWNET);
         p.keep.push_back(fd);
@@ -583,7 +593,7 @@ llvm::Error prepare(const Bundle &original, const RunOptions &options, Prepared 
     }
     if (ns.type == "pid" || ns.type == "user")
       return setupError("joining an existing " + ns.type + " namespace is not supported");
-    int fd = ::open(ns.path.c_str(), O_RDONLY | O_CLOEXEC);
+    int fd = aboveStdio(::open(ns.path.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd < 0)
       return sysError("open namespace " + ns.path);
     p.joinFds.push_back(fd);
@@ -907,6 +917,7 @@ llvm::Expected<Container> start(const Bundle &bundle, const RunOptions &options)
   if (::pipe2(errorPipe, O_CLOEXEC) != 0)
     return fail(sysError("pipe"));
   int errorRead = errorPipe[0];
+  errorPipe[1] = aboveStdio(errorPipe[1]);
   p.childFds.push_back(errorPipe[1]);
   p.keep.push_back(errorPipe[1]);
   p.plan.errorFd = errorPipe[1];
@@ -924,6 +935,7 @@ llvm::Expected<Container> start(const Bundle &bundle, const RunOptions &options)
     if (::pipe2(goPipe, O_CLOEXEC) != 0)
       return fail(sysError("pipe"));
     goWrite = goPipe[1];
+    goPipe[0] = aboveStdio(goPipe[0]);
     p.childFds.push_back(goPipe[0]);
     p.keep.push_back(goPipe[0]);
     p.plan.goFd = goPipe[0];
@@ -935,6 +947,7 @@ llvm::Expected<Container> start(const Bundle &bundle, const RunOptions &options)
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
       return fail(sysError("socketpair"));
     consoleParent = pair[0];
+    pair[1] = aboveStdio(pair[1]);
     p.childFds.push_back(pair[1]);
     p.keep.push_back(pair[1]);
     p.plan.consoleSocket = pair[1];
