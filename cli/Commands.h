@@ -19,4 +19,8 @@ enum ExitCode : int {
 // When the subcommand runs, it stores its exit code in `status`.
 void registerParseCommand(CLI::App &app, int &status);
 
+// `dfc lint [--format F] [--failure-threshold T] [--config FILE] [--ignore ID]... [--no-shellcheck]
+// [--fix] [--explain ID] [--list] PATH...` (docs/lint.md).
+void registerLintCommand(CLI::App &app, int &status);
+
 } // namespace dfc::cli

@@ -16,6 +16,7 @@ int main(int argc, char **argv) {
 
   int status = dfc::cli::ExitSuccess;
   dfc::cli::registerParseCommand(app, status);
+  dfc::cli::registerLintCommand(app, status);
 
   try {
     app.parse(argc, argv);

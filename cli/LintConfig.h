@@ -1,0 +1,30 @@
+// `dfc lint` configuration files: `.dfc.yaml` and hadolint's `.hadolint.yaml`/`.hadolint.yml`,
+// found from a Dockerfile's folder upward and read into lint::Config plus the CLI's own settings.
+#pragma once
+
+#include "ir/passes/lint/Lint.h"
+
+#include <optional>
+#include <string>
+
+namespace dfc::cli {
+
+struct LintSettings {
+  lint::Config config;
+  // Findings at or above this severity fail the run; nullopt = nothing fails ("none").
+  std::optional<Severity> failureThreshold = Severity::Warning;
+  bool noFail = false;
+  std::string configFile; // where these settings came from; empty for the defaults
+};
+
+// The config file that applies to a Dockerfile in `dir`: the nearest `.dfc.yaml`, `.hadolint.yaml`
+// or `.hadolint.yml` (in that order within a folder) from `dir` up to the root; empty if none.
+std::string findLintConfig(const std::string &dir);
+
+// Reads `path` on top of `settings`. On failure returns "file:line:col: error: ..." (1-based).
+std::optional<std::string> loadLintConfig(const std::string &path, LintSettings &settings);
+
+// "error", "warning", "info", "style", "none" (hadolint's "ignore" too) -> threshold.
+bool parseFailureThreshold(const std::string &name, std::optional<Severity> &out);
+
+} // namespace dfc::cli
