@@ -73,9 +73,20 @@ bool Context::isReachable(size_t stage) const {
 
 namespace {
 
+// One ignore comment: what it names and, once findings are filtered, which of those names
+// suppressed something (UselessSuppression reports the rest).
+struct IgnoreComment {
+  Range range;
+  bool global = false;
+  uint32_t line = 0; // the instruction it applies to (0-based start line); unused when global
+  std::set<std::string> ids;
+  std::set<std::string> used;
+};
+
 struct Suppressions {
   std::set<std::string> global;                      // lowercased ids/aliases, or "all"
   std::map<uint32_t, std::set<std::string>> byLine;  // 0-based instruction start line -> ids
+  std::vector<IgnoreComment> comments;               // `# dfc|hadolint [global] ignore=` comments
 };
 
 void addIds(std::set<std::string> &into, llvm::StringRef list) {
@@ -131,13 +142,21 @@ Suppressions collect(const SyntaxTree &tree) {
     } else {
       continue;
     }
+    IgnoreComment record;
+    record.range = c;
+    record.global = global;
+    addIds(record.ids, ids);
     if (global) {
       addIds(s.global, ids);
+      s.comments.push_back(std::move(record));
       continue;
     }
     auto next = std::upper_bound(starts.begin(), starts.end(), c.begin.line);
-    if (next != starts.end())
+    if (next != starts.end()) {
       addIds(s.byLine[*next], ids);
+      record.line = *next;
+      s.comments.push_back(std::move(record));
+    }
   }
   return s;
 }
@@ -151,6 +170,17 @@ bool matches(const std::set<std::string> &ids, const RuleInfo &r) {
   return false;
 }
 
+// Marks, in every ignore comment that applies to `f`, the names that match its rule.
+void markUsed(std::vector<IgnoreComment> &comments, const RuleInfo &r, bool global, uint32_t line) {
+  for (IgnoreComment &c : comments) {
+    if (c.global != global || (!global && c.line != line))
+      continue;
+    for (const std::string &id : c.ids)
+      if (id == "all" || matches({id}, r))
+        c.used.insert(id);
+  }
+}
+
 bool configured(const std::set<std::string> &ids, const RuleInfo &r) {
   for (const std::string &id : ids) {
     if (llvm::StringRef(id).equals_insensitive(r.id))
@@ -160,6 +190,39 @@ bool configured(const std::set<std::string> &ids, const RuleInfo &r) {
         return true;
   }
   return false;
+}
+
+// UselessSuppression: names in ignore comments that matched no finding. Only names of rules
+// that ran can be judged: unknown ids (another tool's codes) and rules disabled by the
+// configuration are left alone, since their findings were never computed.
+void reportUselessSuppressions(Suppressions &sup, const Config &config, std::vector<Finding> &out) {
+  const Rule *self = findRule("UselessSuppression");
+  if (!self || configured(config.ignored, self->info) || matches(sup.global, self->info))
+    return;
+  for (const IgnoreComment &c : sup.comments) {
+    if (!c.global && sup.byLine.count(c.line) && matches(sup.byLine[c.line], self->info))
+      continue;
+    for (const std::string &id : c.ids) {
+      if (c.used.count(id))
+        continue;
+      if (id != "all") {
+        const Rule *r = findRule(id);
+        if (!r || r == self || configured(config.ignored, r->info))
+          continue;
+      }
+      Finding f;
+      f.rule = &self->info;
+      f.range = c.range;
+      f.severity = self->info.severity;
+      for (auto &[oid, sev] : config.overrides)
+        if (configured({oid}, self->info))
+          f.severity = sev;
+      f.message = "Suppression of '" + id + "' has no effect: " +
+                  (c.global ? std::string("nothing in the file triggers it")
+                            : std::string("the next instruction does not trigger it"));
+      out.push_back(std::move(f));
+    }
+  }
 }
 
 } // namespace
@@ -182,14 +245,18 @@ Result lint(const SyntaxTree &tree, const Program &program, const Config &config
     spans.push_back({ins.keywordRange.begin.line, ins.range.end.line});
   Result result;
   for (Finding &f : all) {
-    if (matches(sup.global, *f.rule))
+    if (matches(sup.global, *f.rule)) {
+      markUsed(sup.comments, *f.rule, true, 0);
       continue;
+    }
     bool suppressed = false;
     for (auto &[start, end] : spans) {
       if (f.range.begin.line < start || f.range.begin.line > end)
         continue;
       auto it = sup.byLine.find(start);
       suppressed = it != sup.byLine.end() && matches(it->second, *f.rule);
+      if (suppressed)
+        markUsed(sup.comments, *f.rule, false, start);
       break;
     }
     if (suppressed)
@@ -199,6 +266,7 @@ Result lint(const SyntaxTree &tree, const Program &program, const Config &config
         f.severity = sev;
     result.findings.push_back(std::move(f));
   }
+  reportUselessSuppressions(sup, config, result.findings);
   std::stable_sort(result.findings.begin(), result.findings.end(), [](const Finding &a, const Finding &b) {
     return a.range.begin.offset < b.range.begin.offset;
   });
