@@ -119,6 +119,8 @@ TEST_CASE("UselessSuppression", "[lint][dfc]") {
   CHECK(fired("FROM a\n# hadolint ignore=DL4000,DL3024\nMAINTAINER me\n", "UselessSuppression") == Lines{"2:1"});
   // Names of other tools, and rules the configuration turned off, cannot be judged.
   CHECK(fired("FROM a\n# hadolint ignore=SC9999,XX1234\nRUN true\n", "UselessSuppression").empty());
+  // ShellCheck and SyntaxError findings are added by the CLI after lint(): not judged here.
+  CHECK(fired("FROM a\n# dfc ignore=ShellCheck,SyntaxError\nRUN true\n", "UselessSuppression").empty());
   dfc::lint::Config cfg;
   cfg.ignored.insert("MaintainerDeprecated");
   CHECK(fired("FROM a\n# hadolint ignore=DL4000\nRUN true\n", "UselessSuppression", cfg).empty());
