@@ -268,6 +268,60 @@ bool ignoredByConfig(const lint::Config &config, const lint::Finding &f) {
   return msg.startswith("SC") && hit(msg.split(':').first);
 }
 
+// Whether a list like "DL3008, SC2086 trailing words" names the finding.
+bool listNames(llvm::StringRef list, const lint::Finding &f) {
+  llvm::SmallVector<llvm::StringRef, 8> ids;
+  list.split(ids, ',', -1, false);
+  lint::Config c;
+  for (llvm::StringRef id : ids)
+    if (!(id = id.trim().split(' ').first).empty())
+      c.ignored.insert(id.str());
+  return c.ignored.count("all") || ignoredByConfig(c, f);
+}
+
+// The inline suppressions lint() applies to rule findings, for the findings added here:
+// `# dfc|hadolint [global] ignore=` and BuildKit's `# check=skip=`.
+bool suppressedInline(const SyntaxTree &tree, const lint::Finding &f) {
+  if (const Directive *check = tree.directive("check")) {
+    llvm::SmallVector<llvm::StringRef, 4> opts;
+    llvm::StringRef(check->value).split(opts, ';');
+    for (llvm::StringRef o : opts)
+      if (o.trim().consume_front("skip=") && listNames(o.trim().drop_front(5), f))
+        return true;
+  }
+  auto parse = [](llvm::StringRef text, bool &global, llvm::StringRef &ids) {
+    text = text.ltrim().drop_front().trim(); // '#'
+    if (!text.consume_front("hadolint") && !text.consume_front("dfc"))
+      return false;
+    text = text.ltrim();
+    global = text.consume_front("global");
+    text = text.ltrim();
+    if (!text.consume_front("ignore="))
+      return false;
+    ids = text;
+    return true;
+  };
+  for (const Range &c : tree.comments) {
+    bool global = false;
+    llvm::StringRef ids;
+    if (parse(tree.source.text().slice(c.begin.offset, c.end.offset), global, ids) && global && listNames(ids, f))
+      return true;
+  }
+  for (const Instruction &ins : tree.instructions) {
+    if (f.range.begin.line < ins.keywordRange.begin.line || f.range.begin.line > ins.range.end.line)
+      continue;
+    for (const std::string &c : ins.comments) {
+      bool global = false;
+      llvm::StringRef ids;
+      std::string withHash = llvm::StringRef(c).ltrim().startswith("#") ? c : "#" + c;
+      if (parse(withHash, global, ids) && !global && listNames(ids, f))
+        return true;
+    }
+    break;
+  }
+  return false;
+}
+
 // Findings the rules cannot make themselves: parse/IR errors and ShellCheck's. Inline suppressions
 // apply to them as to any rule (lint() handles those), configuration here.
 void addToolFindings(const SyntaxTree &tree, const Program &program, const LintSettings &s, bool shellcheck,
@@ -293,7 +347,7 @@ void addToolFindings(const SyntaxTree &tree, const Program &program, const LintS
     }
   }
   for (lint::Finding &f : extra) {
-    if (ignoredByConfig(s.config, f))
+    if (ignoredByConfig(s.config, f) || (!s.config.disableIgnorePragma && suppressedInline(tree, f)))
       continue;
     for (auto &[id, sev] : s.config.overrides) {
       llvm::StringRef i(id);
