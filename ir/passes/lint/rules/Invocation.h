@@ -1,0 +1,124 @@
+// What the hadolint-style package rules share: a command read past `sudo`, its subcommand and
+// its package operands, so `sudo apt-get -q install -y x` reads like `apt-get install x`.
+#pragma once
+
+#include "ir/passes/lint/Context.h"
+
+#include <initializer_list>
+
+namespace dfc::lint::rules {
+
+// One call of a program in a RUN body. `program` indexes the program's word in cmd->argv
+// (1 or more after `sudo [-u user]`).
+struct Invocation {
+  const ShellCommand *cmd = nullptr;
+  size_t program = 0;
+
+  llvm::StringRef name() const {
+    llvm::StringRef n(cmd->argv[program].text);
+    size_t slash = n.rfind('/');
+    return slash == llvm::StringRef::npos ? n : n.drop_front(slash + 1);
+  }
+  bool hasFlag(llvm::StringRef f) const { return cmd->hasFlag(f); }
+  bool hasAnyFlag(std::initializer_list<llvm::StringRef> fs) const {
+    for (llvm::StringRef f : fs)
+      if (cmd->hasFlag(f))
+        return true;
+    return false;
+  }
+  // Words after the program that are not options. Options in `valued` take the next word as
+  // their value unless written `--opt=value` (so `-o Dpkg::x=y` or `-r reqs.txt` are not operands).
+  std::vector<const ShellWord *> operands(std::initializer_list<llvm::StringRef> valued = {}) const {
+    std::vector<const ShellWord *> out;
+    bool endOfOptions = false;
+    for (size_t i = program + 1; i < cmd->argv.size(); ++i) {
+      llvm::StringRef t(cmd->argv[i].text);
+      if (!endOfOptions && t == "--") {
+        endOfOptions = true;
+        continue;
+      }
+      if (!endOfOptions && t.size() > 1 && t.startswith("-")) {
+        for (llvm::StringRef v : valued)
+          if (t == v) {
+            ++i;
+            break;
+          }
+        continue;
+      }
+      out.push_back(&cmd->argv[i]);
+    }
+    return out;
+  }
+  // The first operand ("install" in `apt-get -q install x`), empty when none.
+  llvm::StringRef subcommand(std::initializer_list<llvm::StringRef> valued = {}) const {
+    auto ops = operands(valued);
+    return ops.empty() ? llvm::StringRef() : llvm::StringRef(ops[0]->text);
+  }
+  // Operands after the subcommand: the packages of `apt-get install a b`.
+  std::vector<const ShellWord *> packages(std::initializer_list<llvm::StringRef> valued = {}) const {
+    auto ops = operands(valued);
+    if (!ops.empty())
+      ops.erase(ops.begin());
+    return ops;
+  }
+};
+
+inline llvm::StringRef baseName(llvm::StringRef n) {
+  size_t slash = n.rfind('/');
+  return slash == llvm::StringRef::npos ? n : n.drop_front(slash + 1);
+}
+
+// Every call of `name` in the script, looking through `sudo` and its options.
+inline std::vector<Invocation> invocations(const ShellScript &s, llvm::StringRef name) {
+  std::vector<Invocation> out;
+  for (const ShellCommand &c : s.commands) {
+    size_t i = 0;
+    if (!c.argv.empty() && baseName(c.argv[0].text) == "sudo") {
+      i = 1;
+      while (i < c.argv.size() && llvm::StringRef(c.argv[i].text).startswith("-")) {
+        llvm::StringRef o(c.argv[i].text);
+        i += (o == "-u" || o == "-g" || o == "-C" || o == "-h" || o == "-p" || o == "-U") ? 2 : 1;
+      }
+    }
+    if (i < c.argv.size() && baseName(c.argv[i].text) == name)
+      out.push_back(Invocation{&c, i});
+  }
+  return out;
+}
+
+// `pip`, `pip3`, `pip3.12`, `python3 -m pip`: the Invocation's program is the `pip` word.
+inline std::vector<Invocation> pipInvocations(const ShellScript &s) {
+  std::vector<Invocation> out;
+  for (const ShellCommand &c : s.commands) {
+    size_t i = 0;
+    if (!c.argv.empty() && baseName(c.argv[0].text) == "sudo")
+      for (i = 1; i < c.argv.size() && llvm::StringRef(c.argv[i].text).startswith("-");)
+        ++i;
+    if (i >= c.argv.size())
+      continue;
+    llvm::StringRef n = baseName(c.argv[i].text);
+    if (n.consume_front("python")) {
+      if (n.find_first_not_of("0123456789.") != llvm::StringRef::npos || i + 2 >= c.argv.size() ||
+          c.argv[i + 1].text != "-m" || c.argv[i + 2].text != "pip")
+        continue;
+      out.push_back(Invocation{&c, i + 2});
+    } else if (n.consume_front("pip") && n.find_first_not_of("0123456789.") == llvm::StringRef::npos) {
+      out.push_back(Invocation{&c, i});
+    }
+  }
+  return out;
+}
+
+// Calls of `name` with the given subcommand (`apt-get install`), in every RUN of the program.
+template <typename F> void forEachInvocation(Context &ctx, llvm::StringRef name, F &&f) {
+  forEach<RunInstruction>(ctx.program(), [&](const Stage &st, size_t i, const RunInstruction &run) {
+    if (const ShellScript *s = ctx.script(run))
+      for (const Invocation &inv : invocations(*s, name))
+        f(st, i, run, *s, inv);
+  });
+}
+
+// A package word whose version is decided elsewhere (a variable) cannot be judged.
+inline bool isUnknowable(const ShellWord &w) { return llvm::StringRef(w.text).contains('$'); }
+
+} // namespace dfc::lint::rules
