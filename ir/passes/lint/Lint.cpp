@@ -89,7 +89,7 @@ struct Suppressions {
   std::vector<IgnoreComment> comments;               // `# dfc|hadolint [global] ignore=` comments
 };
 
-void addIds(std::set<std::string> &into, llvm::StringRef list) {
+void addIds(std::set<std::string> &into, llvm::StringRef list, bool lowercase = true) {
   llvm::SmallVector<llvm::StringRef, 8> parts;
   list.split(parts, ',', -1, false);
   for (llvm::StringRef p : parts) {
@@ -97,7 +97,7 @@ void addIds(std::set<std::string> &into, llvm::StringRef list) {
     // `# hadolint ignore=DL3008 trailing words` -> take the first word only
     p = p.split(' ').first;
     if (!p.empty())
-      into.insert(p.lower());
+      into.insert(lowercase ? p.lower() : p.str());
   }
 }
 
@@ -145,7 +145,7 @@ Suppressions collect(const SyntaxTree &tree) {
     IgnoreComment record;
     record.range = c;
     record.global = global;
-    addIds(record.ids, ids);
+    addIds(record.ids, ids, /*lowercase=*/false); // as written, for messages
     if (global) {
       addIds(s.global, ids);
       s.comments.push_back(std::move(record));
@@ -176,7 +176,7 @@ void markUsed(std::vector<IgnoreComment> &comments, const RuleInfo &r, bool glob
     if (c.global != global || (!global && c.line != line))
       continue;
     for (const std::string &id : c.ids)
-      if (id == "all" || matches({id}, r))
+      if (llvm::StringRef(id).equals_insensitive("all") || matches({llvm::StringRef(id).lower()}, r))
         c.used.insert(id);
   }
 }
@@ -200,12 +200,18 @@ void reportUselessSuppressions(Suppressions &sup, const Config &config, std::vec
   if (!self || configured(config.ignored, self->info) || matches(sup.global, self->info))
     return;
   for (const IgnoreComment &c : sup.comments) {
-    if (!c.global && sup.byLine.count(c.line) && matches(sup.byLine[c.line], self->info))
-      continue;
+    // `# dfc ignore=UselessSuppression,X` silences the report about X; `all` does not count,
+    // or an unused `ignore=all` could never be reported.
+    if (!c.global && sup.byLine.count(c.line)) {
+      std::set<std::string> named = sup.byLine[c.line];
+      named.erase("all");
+      if (matches(named, self->info))
+        continue;
+    }
     for (const std::string &id : c.ids) {
       if (c.used.count(id))
         continue;
-      if (id != "all") {
+      if (!llvm::StringRef(id).equals_insensitive("all")) {
         const Rule *r = findRule(id);
         if (!r || r == self || configured(config.ignored, r->info))
           continue;

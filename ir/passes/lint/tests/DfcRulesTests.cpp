@@ -110,11 +110,14 @@ TEST_CASE("UselessSuppression", "[lint][dfc]") {
   CHECK(fired("FROM a\n# hadolint ignore=DL4000\nMAINTAINER me\n", "UselessSuppression").empty());
   CHECK(fired("# hadolint global ignore=DL4000\nFROM a\nMAINTAINER me\n", "UselessSuppression").empty());
   CHECK(fired("FROM a\n# dfc ignore=all\nMAINTAINER me\n", "UselessSuppression").empty());
+  CHECK(fired("FROM a\n# hadolint ignore=dl4000\nMAINTAINER me\n", "UselessSuppression").empty());
+  CHECK(fired("FROM a\n# dfc ignore=ALL\nRUN true\n", "UselessSuppression") == Lines{"2:1"});
+  CHECK(fired("FROM a\n# dfc ignore=UselessSuppression,DL3024\nRUN true\n", "UselessSuppression").empty());
   // Suppresses nothing.
   CHECK(fired("FROM a\n# hadolint ignore=DL4000\nRUN true\n", "UselessSuppression") == Lines{"2:1"});
   CHECK(fired("# dfc global ignore=MaintainerDeprecated\nFROM a\n", "UselessSuppression") == Lines{"1:1"});
   CHECK(message("FROM a\n# dfc ignore=StageNameCasing\nRUN true\n", "UselessSuppression") ==
-        "Suppression of 'stagenamecasing' has no effect: the next instruction does not trigger it");
+        "Suppression of 'StageNameCasing' has no effect: the next instruction does not trigger it");
   // One useful and one useless name in one comment: only the useless one is reported.
   CHECK(fired("FROM a\n# hadolint ignore=DL4000,DL3024\nMAINTAINER me\n", "UselessSuppression") == Lines{"2:1"});
   // Names of other tools, and rules the configuration turned off, cannot be judged.
