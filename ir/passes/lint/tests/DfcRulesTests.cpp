@@ -144,3 +144,23 @@ TEST_CASE("InvalidStopSignal (dockerfile-utils)", "[lint][dockerfile-utils]") {
     CHECK(fired(df, "InvalidStopSignal").empty());
   }
 }
+
+TEST_CASE("JsonInSingleQuotes (dockerfile-utils)", "[lint][dockerfile-utils]") {
+  CHECK(fired("FROM a\nCMD ['node', 'server.js']\n", "JsonInSingleQuotes") == Lines{"2:5"});
+  CHECK(fired("FROM a\nRUN --network=none ['make']\n", "JsonInSingleQuotes") == Lines{"2:20"});
+  CHECK(fired("FROM a\nHEALTHCHECK --interval=5s CMD ['curl', '-f', 'http://x/']\n", "JsonInSingleQuotes") ==
+        Lines{"2:31"});
+  CHECK(fired("FROM a\nONBUILD ENTRYPOINT ['x']\n", "JsonInSingleQuotes") == Lines{"2:20"});
+  CHECK(message("FROM a\nCMD ['a']\n", "JsonInSingleQuotes") ==
+        "JSON arrays must use double quotes: this CMD is taken as a shell command");
+  auto f = findings("FROM a\nENTRYPOINT ['my app', \"--x\"]\n", "JsonInSingleQuotes");
+  REQUIRE(f.size() == 1);
+  REQUIRE(f[0].fix);
+  CHECK(f[0].fix->edits[0].newText == "[\"my app\", \"--x\"]");
+  for (const char *ok : {"CMD [\"a\", \"b\"]", "CMD echo '[a]'", "RUN [ -f x ] && echo ok", "CMD ['a' 'b']",
+                         "ENV X=['a']"}) {
+    std::string df = std::string("FROM a\n") + ok + "\n";
+    INFO(df);
+    CHECK(fired(df, "JsonInSingleQuotes").empty());
+  }
+}
