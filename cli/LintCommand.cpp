@@ -162,6 +162,29 @@ std::string dirOf(const std::string &path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
+// The build context's ignore patterns for CopyIgnoredFile: `<Dockerfile>.dockerignore` when it
+// exists (BuildKit prefers it), else `.dockerignore` in the Dockerfile's folder, taken as the
+// context. Comments and blank lines are dropped; an absent file leaves the list empty.
+std::vector<std::string> readDockerignore(const std::string &dockerfile, const std::string &dir) {
+  std::string text;
+  bool found = dockerfile != "-" && !readInput(dockerfile + ".dockerignore", text);
+  if (!found) {
+    text.clear();
+    found = !readInput((dir == "/" ? "" : dir) + "/.dockerignore", text);
+  }
+  if (!found)
+    return {};
+  std::vector<std::string> patterns;
+  llvm::SmallVector<llvm::StringRef, 32> lines;
+  llvm::StringRef(text).split(lines, '\n');
+  for (llvm::StringRef l : lines) {
+    l = l.trim();
+    if (!l.empty() && !l.startswith("#"))
+      patterns.push_back(l.str());
+  }
+  return patterns;
+}
+
 bool onPath(const char *program) {
   const char *path = std::getenv("PATH");
   if (!path)
@@ -501,6 +524,11 @@ int runLint(const LintFlags &flags) {
       it = byConfigFile.emplace(configPath, std::move(s)).first;
     }
     job.settings = it->second;
+    {
+      char cwd[PATH_MAX];
+      std::string dir = job.path == "-" ? (::getcwd(cwd, sizeof cwd) ? cwd : ".") : dirOf(job.path);
+      job.settings.config.dockerignore = readDockerignore(job.path, dir);
+    }
     // The command line wins over any file.
     for (const std::string &id : flags.ignore)
       job.settings.config.ignored.insert(id);

@@ -230,6 +230,18 @@ else
   echo "SKIP: shellcheck not installed; ShellCheck cases not run"
 fi
 
+# --- .dockerignore next to the Dockerfile feeds CopyIgnoredFile ---
+mkdir -p ctx
+printf 'FROM busybox:1.36\nCOPY secret.txt /s\nUSER nobody\nHEALTHCHECK NONE\nCMD ["true"]\n' >ctx/Dockerfile
+run lint --format gnu ctx/Dockerfile
+check "no .dockerignore: CopyIgnoredFile is silent" eval '! outHas CopyIgnoredFile'
+printf '# comment\n\nsecret.txt\n' >ctx/.dockerignore
+run lint --format gnu ctx/Dockerfile
+check ".dockerignore is read: CopyIgnoredFile fires on the source" outHas 'ctx/Dockerfile:2.6-2.16: warning: Attempting to Copy file "secret.txt" that is excluded by .dockerignore [CopyIgnoredFile]'
+printf 'other\n' >ctx/Dockerfile.dockerignore
+run lint --format gnu ctx/Dockerfile
+check "Dockerfile.dockerignore takes precedence over .dockerignore" eval '! outHas CopyIgnoredFile'
+
 # --- --list and --explain ---
 run lint --list
 check "--list shows rules with aliases and severity" eval '[[ $rc -eq 0 ]] && outMatches "^MaintainerDeprecated +DL4000 +warning +buildkit"'
