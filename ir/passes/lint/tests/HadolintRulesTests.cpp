@@ -312,3 +312,97 @@ TEST_CASE("PipefailBeforePipe (DL4006)", "[lint][hadolint]") {
               "PipefailBeforePipe") == Lines{"6:1"});
   CHECK(fired("FROM a\nRUN a || b\n", "PipefailBeforePipe").empty());
 }
+
+TEST_CASE("YarnCacheClean (DL3060)", "[lint][hadolint]") {
+  CHECK(fired("FROM a\nRUN yarn install --frozen-lockfile\n", "YarnCacheClean") == Lines{"2:5"});
+  CHECK(fired("FROM a\nRUN cd app && yarn\n", "YarnCacheClean") == Lines{"2:15"});
+  CHECK(fired("FROM a\nRUN yarn install && yarn cache clean\n", "YarnCacheClean").empty());
+  CHECK(fired("FROM a\nRUN --mount=type=cache,target=/usr/local/share/.cache/yarn yarn install\n",
+              "YarnCacheClean")
+            .empty());
+  CHECK(fired("FROM a\nRUN yarn build\n", "YarnCacheClean").empty());
+}
+
+TEST_CASE("TrustedRegistry (DL3026)", "[lint][hadolint]") {
+  dfc::lint::Config cfg;
+  CHECK(fired("FROM evil.io/x:1\n", "TrustedRegistry", cfg).empty()); // not configured: silent
+  cfg.trustedRegistries = {"docker.io", "*.corp.example"};
+  CHECK(fired("FROM evil.io/x:1\n", "TrustedRegistry", cfg) == Lines{"1:6"});
+  CHECK(fired("ARG R=quay.io\nFROM $R/x:1\n", "TrustedRegistry", cfg) == Lines{"2:6"});
+  CHECK(fired("FROM debian:12\nFROM library/nginx:1\nFROM reg.corp.example/app:1\nFROM scratch\n",
+              "TrustedRegistry", cfg)
+            .empty());
+  CHECK(fired("FROM corp.example/app:1\n", "TrustedRegistry", cfg) == Lines{"1:6"});
+  CHECK(fired("FROM reg.corp.example/a:1 AS b\nFROM b\n", "TrustedRegistry", cfg).empty());
+  cfg.trustedRegistries = {"ghcr.io"};
+  CHECK(fired("FROM debian:12\n", "TrustedRegistry", cfg) == Lines{"1:6"});
+  CHECK(fired("FROM localhost:5000/x:1\n", "TrustedRegistry", cfg) == Lines{"1:6"});
+}
+
+namespace {
+dfc::lint::Config schemaConfig() {
+  dfc::lint::Config cfg;
+  cfg.labelSchema = {{"author", "text"},     {"url", "url"},      {"version", "semver"}, {"commit", "hash"},
+                     {"created", "rfc3339"}, {"license", "spdx"}, {"email", "email"}};
+  return cfg;
+}
+} // namespace
+
+TEST_CASE("label schema: LabelMissing (DL3049), LabelNotInSchema (DL3050), LabelEmpty (DL3051)",
+          "[lint][hadolint]") {
+  auto cfg = schemaConfig();
+  const std::string complete =
+      "FROM a\nLABEL author=me url=https://x version=1.0.0 commit=" + std::string(40, 'a') +
+      " created=2024-01-01T00:00:00Z license=MIT email=a@b.c\n";
+  for (const char *rule :
+       {"LabelMissing", "LabelNotInSchema", "LabelEmpty", "LabelUrlInvalid", "LabelSemverInvalid",
+        "LabelHashInvalid", "LabelTimeInvalid", "LabelSpdxInvalid", "LabelEmailInvalid"}) {
+    INFO(rule);
+    CHECK(fired(complete, rule, cfg).empty());
+  }
+  CHECK(fired("FROM a\nLABEL author=me\n", "LabelMissing", cfg).size() == 6);
+  CHECK(fired("FROM a\nLABEL author=me\n", "LabelMissing", cfg)[0] == "1:1");
+  CHECK(fired("FROM a\n", "LabelMissing").empty()); // no schema, nothing required
+  // Labels set on a FROM <stage> base count; on an unrelated stage they do not.
+  dfc::lint::Config one;
+  one.labelSchema = {{"author", "text"}};
+  CHECK(fired("FROM a AS base\nLABEL author=me\nFROM base\n", "LabelMissing", one).empty());
+  CHECK(fired("FROM a\nLABEL author=me\nFROM b\n", "LabelMissing", one) == Lines{"3:1"});
+
+  CHECK(fired("FROM a\nLABEL autor=me\n", "LabelNotInSchema", cfg).empty()); // strictLabels off
+  cfg.strictLabels = true;
+  CHECK(fired("FROM a\nLABEL author=me autor=me\n", "LabelNotInSchema", cfg) == Lines{"2:17"});
+
+  CHECK(fired("FROM a\nLABEL author=\"\" url=\"\"\n", "LabelEmpty", cfg) == (Lines{"2:7", "2:17"}));
+  CHECK(fired("FROM a\nARG WHO\nLABEL author=$WHO other=\"\"\n", "LabelEmpty", cfg).empty());
+}
+
+TEST_CASE("label schema value formats (DL3052-DL3058)", "[lint][hadolint]") {
+  auto cfg = schemaConfig();
+  struct Case {
+    const char *rule, *label, *good, *bad;
+  };
+  const Case cases[] = {
+      {"LabelUrlInvalid", "url", "https://example.com/x", "example.com"},
+      {"LabelUrlInvalid", "url", "mailto:me@example.com", "https://"},
+      {"LabelSemverInvalid", "version", "1.2.3-rc.1+build.5", "1.2"},
+      {"LabelSemverInvalid", "version", "0.0.1", "01.2.3"},
+      {"LabelSemverInvalid", "version", "1.0.0-alpha-1", "1.0.0-01"},
+      {"LabelHashInvalid", "commit", "0123456789abcdef0123456789abcdef01234567", "0123456"},
+      {"LabelTimeInvalid", "created", "2024-05-01T12:30:00.123+02:00", "2024-05-01"},
+      {"LabelTimeInvalid", "created", "2024-05-01t12:30:00z", "2024-13-01T12:30:00Z"},
+      {"LabelSpdxInvalid", "license", "(MIT OR Apache-2.0) AND GPL-2.0+", "MIT License"},
+      {"LabelSpdxInvalid", "license", "GPL-2.0-or-later WITH Classpath-exception-2.0", "MIT OR"},
+      {"LabelEmailInvalid", "email", "first.last@example.org", "me@localhost"},
+      {"LabelEmailInvalid", "email", "a+b@x.io", "me"},
+  };
+  for (const Case &c : cases) {
+    INFO(c.rule << " " << c.label << " good=" << c.good << " bad=" << c.bad);
+    CHECK(fired(std::string("FROM a\nLABEL ") + c.label + "=\"" + c.good + "\"\n", c.rule, cfg).empty());
+    CHECK(fired(std::string("FROM a\nLABEL ") + c.label + "=\"" + c.bad + "\"\n", c.rule, cfg).size() == 1);
+  }
+  // Position is the value; build-time values and labels outside the schema are not judged.
+  CHECK(fired("FROM a\nLABEL version=1.2\n", "LabelSemverInvalid", cfg) == Lines{"2:15"});
+  CHECK(fired("FROM a\nARG V\nLABEL version=$V\n", "LabelSemverInvalid", cfg).empty());
+  CHECK(fired("FROM a\nLABEL other=1.2\n", "LabelSemverInvalid", cfg).empty());
+}
