@@ -242,9 +242,10 @@ void LineParser::nameValue(Instruction &ins, uint32_t b, uint32_t e, const char 
            "Syntax error - can't find = in \"" + w.value + "\". Must be of the form: name=value");
       return;
     }
-    // Map the '=' position back: the raw text may be longer than the value only by a dropped
-    // trailing escape, which sits after the '='.
-    uint32_t rawEq = b + w.begin + static_cast<uint32_t>(eq);
+    // The '=' position in the source: find it in the raw text, since the value can differ in
+    // length from it (invalid UTF-8 became U+FFFD, a trailing escape was dropped).
+    size_t rawAt = line.slice(b + w.begin, b + w.end).find('=');
+    uint32_t rawEq = b + w.begin + static_cast<uint32_t>(rawAt == llvm::StringRef::npos ? 0 : rawAt);
     addWord(ins, word.take_front(eq).str(), b + w.begin, rawEq);
     addWord(ins, word.drop_front(eq + 1).str(), rawEq + 1, b + w.end);
     addWord(ins, "=", rawEq, rawEq + 1);

@@ -256,7 +256,8 @@ std::string programToJson(const Program &p, int indent) {
                          {"code", d.code},
                          {"message", d.message}});
   j["diagnostics"] = diags;
-  return j.dump(indent < 0 ? -1 : indent);
+  // Dockerfiles may hold any bytes: invalid UTF-8 is shown as U+FFFD rather than aborting.
+  return j.dump(indent < 0 ? -1 : indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 } // namespace dfc

@@ -139,3 +139,12 @@ TEST_CASE("hostile input never crashes, hangs or loses the tree") {
   CHECK(parseDockerfile(manyHeredocs + "\n").hasErrors());
   CHECK(parseDockerfile("\xEF\xBB\xBF" "FROM a\n").instructions[0].keywordRange.begin.column == 3);
 }
+
+TEST_CASE("ranges stay ordered and inside the text for invalid UTF-8 (fuzz finding)") {
+  SyntaxTree t = parseDockerfile("env \xbd=");
+  for (const Instruction &ins : t.instructions)
+    for (const Word &w : ins.args) {
+      CHECK(w.range.begin.offset <= w.range.end.offset);
+      CHECK(w.range.end.offset <= t.source.text().size());
+    }
+}

@@ -487,3 +487,10 @@ TEST_CASE("programToJson renders stages, operands and 1-based ranges", "[ir][jso
   CHECK(j["diagnostics"][0]["range"]["start"]["line"] == 4);
   CHECK(programToJson(p, -1).find('\n') == std::string::npos);
 }
+
+TEST_CASE("programToJson survives invalid UTF-8 (fuzz finding)") {
+  SyntaxTree tree = parseDockerfile("FROM busybox\nRUN echo \xff\n");
+  Program program = buildProgram(tree);
+  std::string json = programToJson(program, -1);
+  CHECK(json.find("echo \xEF\xBF\xBD") != std::string::npos);
+}
