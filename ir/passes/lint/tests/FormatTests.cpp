@@ -1,0 +1,198 @@
+// Tests of the lint report formats, applyFixes and the ShellCheck mapping, on findings from real
+// Dockerfiles (MaintainerDeprecated and StageNameCasing give ranges and fixes).
+#include "ir/Build.h"
+#include "ir/passes/lint/Format.h"
+#include "ir/passes/lint/ShellCheck.h"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+namespace dfc::lint {
+namespace {
+
+struct Linted {
+  SyntaxTree tree;
+  std::vector<Finding> findings;
+};
+
+// Lints `text` keeping only the findings of `rules` (the other rules change as rules are added).
+Linted lintOnly(const std::string &text, std::initializer_list<const char *> rules) {
+  Linted l{parseDockerfile(text), {}};
+  Program p = buildProgram(l.tree);
+  for (Finding &f : lint(l.tree, p).findings)
+    for (const char *r : rules)
+      if (llvm::StringRef(f.rule->id) == r)
+        l.findings.push_back(std::move(f));
+  return l;
+}
+
+Finding edit(const SourceText &src, uint32_t b, uint32_t e, std::string text, const char *rule = "StageNameCasing") {
+  Finding f;
+  f.rule = &findRule(rule)->info;
+  f.range = src.range(b, e);
+  f.fix = Fix{"t", {TextEdit{src.range(b, e), std::move(text)}}};
+  return f;
+}
+
+const char *const Bad = "FROM busybox:1.36 AS Build\nMAINTAINER Jane \"J\" <j@x.org>\nRUN true\n";
+
+} // namespace
+
+TEST_CASE("applyFixes applies every non-overlapping fix", "[lint][fix]") {
+  Linted l = lintOnly(Bad, {"StageNameCasing", "MaintainerDeprecated"});
+  REQUIRE(l.findings.size() == 2);
+  size_t applied = 0;
+  std::string out = applyFixes(l.tree.source.text(), l.findings, &applied);
+  CHECK(applied == 2);
+  CHECK(out == "FROM busybox:1.36 AS build\nLABEL org.opencontainers.image.authors=\"Jane \\\"J\\\" <j@x.org>\"\n"
+               "RUN true\n");
+}
+
+TEST_CASE("applyFixes skips a fix that overlaps one already taken, whole", "[lint][fix]") {
+  SourceText src("abcdefgh");
+  std::vector<Finding> fs;
+  fs.push_back(edit(src, 0, 3, "X"));
+  Finding two = edit(src, 6, 7, "Y"); // would be fine alone...
+  two.fix->edits.push_back(TextEdit{src.range(2, 4), "Z"}); // ...but this edit overlaps [0,3)
+  fs.push_back(two);
+  fs.push_back(edit(src, 4, 5, "W"));
+  fs.push_back(edit(src, 8, 8, "!"));  // insertion at the end
+  fs.push_back(edit(src, 8, 8, "?"));  // a second insertion at the same point: order unknown
+  size_t applied = 0;
+  CHECK(applyFixes(src.text(), fs, &applied) == "Xd" "W" "fgh!");
+  CHECK(applied == 3);
+}
+
+TEST_CASE("applyFixes with no fixes returns the text", "[lint][fix]") {
+  SourceText src("FROM a\n");
+  size_t applied = 7;
+  CHECK(applyFixes(src.text(), {}, &applied) == "FROM a\n");
+  CHECK(applied == 0);
+}
+
+TEST_CASE("format names and severities parse", "[lint][format]") {
+  for (const std::string &name : outputFormatNames()) {
+    INFO(name);
+    CHECK(parseOutputFormat(name));
+  }
+  CHECK_FALSE(parseOutputFormat("xml"));
+  CHECK(parseSeverity("Warning") == Severity::Warning);
+  CHECK(parseSeverity("style") == Severity::Style);
+  CHECK_FALSE(parseSeverity("loud"));
+}
+
+TEST_CASE("json report has 1-based ranges, aliases and fixes", "[lint][format]") {
+  Linted l = lintOnly(Bad, {"StageNameCasing", "MaintainerDeprecated"});
+  auto v = nlohmann::json::parse(formatReport(OutputFormat::Json, {{"Dockerfile", &l.tree.source, l.findings}}));
+  REQUIRE(v.size() == 2);
+  CHECK(v[0]["rule"] == "StageNameCasing");
+  CHECK(v[0]["line"] == 1);
+  CHECK(v[0]["column"] == 22);
+  CHECK(v[0]["endColumn"] == 27);
+  CHECK(v[0]["fix"]["edits"][0]["text"] == "build");
+  CHECK(v[1]["aliases"] == nlohmann::json::array({"DL4000"}));
+  CHECK(v[1]["line"] == 2);
+  CHECK(v[1]["severity"] == "warning");
+}
+
+TEST_CASE("sarif report lists each fired rule once and points results at it", "[lint][format]") {
+  Linted a = lintOnly(Bad, {"MaintainerDeprecated"});
+  Linted b = lintOnly(Bad, {"MaintainerDeprecated", "StageNameCasing"});
+  auto v = nlohmann::json::parse(formatReport(
+      OutputFormat::Sarif, {{"a", &a.tree.source, a.findings}, {"b", &b.tree.source, b.findings}}));
+  CHECK(v["version"] == "2.1.0");
+  auto &run = v["runs"][0];
+  REQUIRE(run["tool"]["driver"]["rules"].size() == 2);
+  REQUIRE(run["results"].size() == 3);
+  for (auto &r : run["results"]) {
+    INFO(r.dump());
+    CHECK(run["tool"]["driver"]["rules"][r["ruleIndex"].get<size_t>()]["id"] == r["ruleId"]);
+  }
+  CHECK(run["tool"]["driver"]["rules"][0]["helpUri"].get<std::string>().find("docs/rules/MaintainerDeprecated.md") !=
+        std::string::npos);
+  CHECK(run["results"][0]["fixes"][0]["artifactChanges"][0]["artifactLocation"]["uri"] == "a");
+}
+
+TEST_CASE("tty report shows the line and a caret under the range", "[lint][format]") {
+  Linted l = lintOnly("FROM busybox:1.36 AS Build\n", {"StageNameCasing"});
+  std::string plain = formatReport(OutputFormat::Tty, {{"D", &l.tree.source, l.findings}});
+  CHECK(plain == "D:1:22: warning: Stage name 'Build' should be lowercase [StageNameCasing] (fixable)\n"
+                 "  FROM busybox:1.36 AS Build\n"
+                 "                       ^~~~~\n"
+                 "1 problem (0 errors, 1 warnings, 0 info, 0 style)\n");
+  FormatOptions color;
+  color.color = true;
+  std::string painted = formatReport(OutputFormat::Tty, {{"D", &l.tree.source, l.findings}}, color);
+  CHECK(painted.find("\033[") != std::string::npos);
+  CHECK(formatReport(OutputFormat::Tty, {{"D", &l.tree.source, {}}}).empty());
+}
+
+TEST_CASE("xml and annotation formats escape what they must", "[lint][format]") {
+  Linted l = lintOnly(Bad, {"MaintainerDeprecated"});
+  l.findings[0].message = "a <b> & \"c\", 100%\nnext: line";
+  std::string cs = formatReport(OutputFormat::Checkstyle, {{"x&y", &l.tree.source, l.findings}});
+  CHECK(cs.find("name=\"x&amp;y\"") != std::string::npos);
+  CHECK(cs.find("message=\"a &lt;b&gt; &amp; &quot;c&quot;, 100%\nnext: line\"") != std::string::npos);
+  std::string gh = formatReport(OutputFormat::GitHub, {{"a,b:c", &l.tree.source, l.findings}});
+  CHECK(gh == "::warning file=a%2Cb%3Ac,line=2,col=1,endLine=2,endColumn=11,title=MaintainerDeprecated::"
+              "a <b> & \"c\", 100%25%0Anext: line [MaintainerDeprecated]\n");
+  std::string junit = formatReport(OutputFormat::JUnit, {{"f", &l.tree.source, l.findings}});
+  CHECK(junit.find("tests=\"1\" failures=\"1\"") != std::string::npos);
+}
+
+TEST_CASE("codeclimate fingerprints are stable and distinct", "[lint][format]") {
+  Linted l = lintOnly(Bad, {"MaintainerDeprecated", "StageNameCasing"});
+  auto once = nlohmann::json::parse(formatReport(OutputFormat::CodeClimate, {{"f", &l.tree.source, l.findings}}));
+  auto again = nlohmann::json::parse(formatReport(OutputFormat::CodeClimate, {{"f", &l.tree.source, l.findings}}));
+  REQUIRE(once.size() == 2);
+  CHECK(once[0]["fingerprint"] == again[0]["fingerprint"]);
+  CHECK(once[0]["fingerprint"] != once[1]["fingerprint"]);
+  auto gitlab = nlohmann::json::parse(formatReport(OutputFormat::GitLab, {{"f", &l.tree.source, l.findings}}));
+  CHECK(gitlab[0]["location"]["lines"]["begin"] == 1);
+}
+
+TEST_CASE("shellBodies: shell form, heredoc, SHELL dialects", "[lint][shellcheck]") {
+  SyntaxTree tree = parseDockerfile("FROM a\nRUN echo hi && \\\n  echo $X\nRUN [\"echo\", \"x\"]\nRUN <<EOF\nls\nEOF\n"
+                                    "SHELL [\"/bin/bash\", \"-c\"]\nRUN echo b\n"
+                                    "SHELL [\"powershell\", \"-c\"]\nRUN Write-Host\n");
+  Program p = buildProgram(tree);
+  std::vector<ShellBody> bodies = shellBodies(tree, p);
+  REQUIRE(bodies.size() == 3);
+  CHECK(bodies[0].dialect == "sh");
+  CHECK(bodies[1].script == "ls\n");
+  CHECK(bodies[2].dialect == "bash");
+  CHECK(bodies[2].script == "echo b");
+}
+
+TEST_CASE("ShellCheck positions map back through continuations and tabs", "[lint][shellcheck]") {
+  SyntaxTree tree = parseDockerfile("FROM a\nRUN echo hi && \\\n  echo $X\nRUN <<EOF\n\techo $Y\nEOF\n");
+  Program p = buildProgram(tree);
+  std::vector<ShellBody> bodies = shellBodies(tree, p);
+  REQUIRE(bodies.size() == 2);
+  // The shell-form body is the joined line: `$X` is at column 21 of "echo hi &&   echo $X".
+  std::string col = std::to_string(bodies[0].script.find("$X") + 1);
+  std::string json = R"([{"file":"-","line":1,"endLine":1,"column":)" + col + R"(,"endColumn":)" +
+                     std::to_string(std::stoi(col) + 2) +
+                     R"(,"level":"info","code":2086,"message":"Double quote to prevent globbing and word splitting."}])";
+  std::vector<Finding> out;
+  std::string error;
+  REQUIRE(shellCheckFindings(bodies[0], json, tree.source, out, error));
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].range.begin.line + 1 == 3);
+  CHECK(out[0].range.begin.column + 1 == 8);
+  CHECK(out[0].range.end.column + 1 == 10);
+  CHECK(out[0].severity == Severity::Info);
+  CHECK(out[0].message == "SC2086: Double quote to prevent globbing and word splitting.");
+  CHECK(llvm::StringRef(out[0].rule->id) == "ShellCheck");
+  // In the heredoc, ShellCheck counts the leading tab as 8 columns: `$Y` is its column 14.
+  out.clear();
+  REQUIRE(shellCheckFindings(bodies[1], R"([{"line":1,"column":14,"endLine":1,"endColumn":16,"level":"warning","code":2086,"message":"m"}])",
+                             tree.source, out, error));
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].range.begin.line + 1 == 5);
+  CHECK(out[0].range.begin.column + 1 == 7);
+  CHECK_FALSE(shellCheckFindings(bodies[1], "not json", tree.source, out, error));
+  CHECK_FALSE(error.empty());
+}
+
+} // namespace dfc::lint
