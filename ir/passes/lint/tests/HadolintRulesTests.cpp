@@ -406,3 +406,34 @@ TEST_CASE("label schema value formats (DL3052-DL3058)", "[lint][hadolint]") {
   CHECK(fired("FROM a\nARG V\nLABEL version=$V\n", "LabelSemverInvalid", cfg).empty());
   CHECK(fired("FROM a\nLABEL other=1.2\n", "LabelSemverInvalid", cfg).empty());
 }
+
+TEST_CASE("IrrelevantCommand (DL3001)", "[lint][hadolint]") {
+  CHECK(fired("FROM a\nRUN service nginx start && vim x\n", "IrrelevantCommand") == (Lines{"2:5", "2:28"}));
+  CHECK(fired("FROM a\nRUN sudo /usr/bin/top -b\n", "IrrelevantCommand") == Lines{"2:10"});
+  CHECK(fired("FROM a\nRUN apt-get install -y vim=2 openssh-client=1 && echo ps\n", "IrrelevantCommand")
+            .empty());
+}
+
+TEST_CASE("EnvSameStatementReference (DL3044)", "[lint][hadolint]") {
+  CHECK(fired("FROM a\nENV A=1 B=$A\n", "EnvSameStatementReference") == Lines{"2:11"});
+  CHECK(fired("FROM a\nENV A=/x B=\"${A}/bin\"\n", "EnvSameStatementReference") == Lines{"2:12"});
+  CHECK(fired("FROM a\nENV A=1\nENV B=$A\n", "EnvSameStatementReference").empty());
+  CHECK(fired("FROM a\nENV PATH=/x:$PATH\n", "EnvSameStatementReference").empty());
+  CHECK(fired("FROM a\nENV A=1 B=$AB C=\\$A\n", "EnvSameStatementReference").empty());
+  // A was set before: B gets the old value, which is what the author can see above.
+  CHECK(fired("FROM a\nENV A=0\nENV A=1 B=$A\n", "EnvSameStatementReference").empty());
+}
+
+TEST_CASE("UseraddNoLogInit (DL3046)", "[lint][hadolint]") {
+  CHECK(fired("FROM a\nRUN useradd -u 123456 app\n", "UseraddNoLogInit") == Lines{"2:5"});
+  CHECK(fired("FROM a\nRUN useradd --uid=1000000 app\n", "UseraddNoLogInit") == Lines{"2:5"});
+  CHECK(fired("FROM a\nRUN useradd -l -u 123456 app\n", "UseraddNoLogInit").empty());
+  CHECK(fired("FROM a\nRUN useradd --no-log-init -u 123456 app\n", "UseraddNoLogInit").empty());
+  CHECK(fired("FROM a\nRUN useradd -u 1000 app && useradd app2\n", "UseraddNoLogInit").empty());
+}
+
+TEST_CASE("ZypperDistUpgrade (DL3035)", "[lint][hadolint]") {
+  CHECK(fired("FROM a\nRUN zypper -n dist-upgrade\n", "ZypperDistUpgrade") == Lines{"2:5"});
+  CHECK(fired("FROM a\nRUN zypper refresh && zypper dup -y\n", "ZypperDistUpgrade") == Lines{"2:23"});
+  CHECK(fired("FROM a\nRUN zypper -n update\n", "ZypperDistUpgrade").empty());
+}
