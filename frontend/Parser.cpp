@@ -334,7 +334,7 @@ void LineParser::parse(Instruction &ins) {
     for (const OffsetMap::Segment &s : ins.map.segments()) {
       uint32_t lo = std::max(s.logical, b), hi = std::min(s.logical + s.length, e);
       if (lo < hi)
-        trigger->map.add(lo - b, s.source + (lo - s.logical), hi - lo);
+        trigger->map.add(lo - b, {s.line, s.column + (lo - s.logical), s.source + (lo - s.logical)}, hi - lo);
     }
     trigger->startLine = ins.startLine;
     trigger->endLine = ins.endLine;
@@ -425,7 +425,7 @@ void Parser::run() {
       continue; // blank line
     Instruction ins;
     ins.startLine = l.number + 1;
-    ins.map.add(0, begin, keep - begin);
+    ins.map.add(0, {l.number, begin - l.raw, begin}, keep - begin);
     ins.line.assign(Text.data() + begin, keep - begin);
     uint32_t lastLine = l.number, lastEnd = l.end, lastNext = l.next;
     bool emptyContinuation = false;
@@ -443,7 +443,7 @@ void Parser::run() {
         continue;
       }
       uint32_t k = trimContinuation(l.begin, l.end, endOfLine);
-      ins.map.add(static_cast<uint32_t>(ins.line.size()), l.begin, k - l.begin);
+      ins.map.add(static_cast<uint32_t>(ins.line.size()), {l.number, l.begin - l.raw, l.begin}, k - l.begin);
       ins.line.append(Text.data() + l.begin, k - l.begin);
     }
     // The logical line as BuildKit keeps it, without trailing whitespace.
@@ -470,6 +470,7 @@ void Parser::run() {
 SyntaxTree parseDockerfile(std::string text, const ParseOptions &) {
   SyntaxTree tree;
   tree.source = SourceText(std::move(text));
+  tree.instructions.reserve(tree.source.lineCount() / 2 + 1);
   Parser(tree).run();
   std::stable_sort(tree.diagnostics.begin(), tree.diagnostics.end(),
                    [](const Diagnostic &a, const Diagnostic &b) { return a.range.begin < b.range.begin; });

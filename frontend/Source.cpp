@@ -2,15 +2,16 @@
 #include "frontend/Source.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace dfc {
 
 SourceText::SourceText(std::string text) : Text(std::move(text)) {
   LineStarts.reserve(Text.size() / 32 + 1);
   LineStarts.push_back(0);
-  for (uint32_t i = 0, n = static_cast<uint32_t>(Text.size()); i < n; ++i)
-    if (Text[i] == '\n')
-      LineStarts.push_back(i + 1);
+  const char *begin = Text.data(), *end = begin + Text.size();
+  for (const char *p = begin; (p = static_cast<const char *>(memchr(p, '\n', end - p))); ++p)
+    LineStarts.push_back(static_cast<uint32_t>(p - begin) + 1);
 }
 
 llvm::StringRef SourceText::line(uint32_t line) const {

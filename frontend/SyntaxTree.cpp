@@ -55,28 +55,31 @@ llvm::StringRef instructionName(InstructionKind kind) {
   return "";
 }
 
-void OffsetMap::add(uint32_t logical, uint32_t source, uint32_t length) {
+void OffsetMap::add(uint32_t logical, Position source, uint32_t length) {
   if (!Segments.empty()) {
     Segment &last = Segments.back();
-    if (last.logical + last.length == logical && last.source + last.length == source) {
+    if (last.logical + last.length == logical && last.source + last.length == source.offset &&
+        last.line == source.line) {
       last.length += length;
       return;
     }
   }
-  Segments.push_back({logical, source, length});
+  Segments.push_back({logical, source.offset, length, source.line, source.column});
 }
 
-uint32_t OffsetMap::toSource(uint32_t logical) const {
+Position OffsetMap::toPosition(uint32_t logical) const {
   if (Segments.empty())
-    return 0;
-  // The last segment starting at or before `logical`.
-  auto it = std::upper_bound(Segments.begin(), Segments.end(), logical,
-                             [](uint32_t v, const Segment &s) { return v < s.logical; });
-  if (it == Segments.begin())
-    return Segments.front().source;
-  --it;
-  uint32_t delta = std::min(logical - it->logical, it->length);
-  return it->source + delta;
+    return {};
+  auto it = Segments.begin();
+  if (Segments.size() > 1) {
+    // The last segment starting at or before `logical`.
+    it = std::upper_bound(Segments.begin(), Segments.end(), logical,
+                          [](uint32_t v, const Segment &s) { return v < s.logical; });
+    if (it != Segments.begin())
+      --it;
+  }
+  uint32_t delta = logical < it->logical ? 0 : std::min(logical - it->logical, it->length);
+  return {it->line, it->column + delta, it->source + delta};
 }
 
 llvm::StringRef Flag::name() const {

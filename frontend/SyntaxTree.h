@@ -43,14 +43,19 @@ llvm::StringRef instructionName(InstructionKind kind);
 // joining removes escape characters and skipped lines, so the mapping is piecewise linear.
 class OffsetMap {
 public:
+  // Each segment is a piece of one physical line, so it also knows its line and column: ranges
+  // come straight from the map, without searching the whole file's line index.
   struct Segment {
     uint32_t logical; // first offset in the logical line
     uint32_t source;  // the source offset it came from
     uint32_t length;
+    uint32_t line;    // of `source`, 0-based
+    uint32_t column;  // of `source`, 0-based bytes
   };
-  void add(uint32_t logical, uint32_t source, uint32_t length);
+  void add(uint32_t logical, Position source, uint32_t length);
   // An offset at a segment's end maps to that segment's end (so ranges stay on their line).
-  uint32_t toSource(uint32_t logical) const;
+  Position toPosition(uint32_t logical) const;
+  uint32_t toSource(uint32_t logical) const { return toPosition(logical).offset; }
   const std::vector<Segment> &segments() const { return Segments; }
 
 private:
@@ -103,8 +108,8 @@ struct Instruction {
 
   llvm::StringRef argsText() const { return llvm::StringRef(line).substr(argsOffset); }
   // Source range of [begin, end) in `line`.
-  Range rangeOf(const SourceText &src, uint32_t begin, uint32_t end) const {
-    return src.range(map.toSource(begin), map.toSource(end));
+  Range rangeOf(const SourceText &, uint32_t begin, uint32_t end) const {
+    return {map.toPosition(begin), map.toPosition(end)};
   }
 };
 
