@@ -23,4 +23,7 @@ void registerParseCommand(CLI::App &app, int &status);
 // [--fix] [--explain ID] [--list] PATH...` (docs/lint.md).
 void registerLintCommand(CLI::App &app, int &status);
 
+// `dfc lsp [--stdio] [--rule-docs-url URL]`: the language server on stdin/stdout.
+void registerLspCommand(CLI::App &app, int &status);
+
 } // namespace dfc::cli

@@ -17,6 +17,7 @@ int main(int argc, char **argv) {
   int status = dfc::cli::ExitSuccess;
   dfc::cli::registerParseCommand(app, status);
   dfc::cli::registerLintCommand(app, status);
+  dfc::cli::registerLspCommand(app, status);
 
   try {
     app.parse(argc, argv);

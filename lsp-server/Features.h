@@ -1,0 +1,63 @@
+// The language features, one .cpp each, as functions of an analysed Document and protocol
+// structs. They never see JSON and never do IO; the Server maps requests onto them.
+#pragma once
+
+#include "lsp-server/Document.h"
+#include "lsp-server/Protocol.h"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dfc::lsp {
+
+// Looks up a lint rule's documentation page by dfc rule id; nullptr when there is none.
+using RuleDocLookup = std::function<const char *(const std::string &id)>;
+
+// Diagnostics.cpp: parse + IR diagnostics and lint findings. `ruleDocsUrl` is a prefix the rule
+// id and ".md" are appended to for codeDescription (empty: no links).
+std::vector<Diagnostic> diagnostics(const Document &doc, const std::string &ruleDocsUrl);
+
+// Hover.cpp
+std::optional<Hover> hover(const Document &doc, uint32_t offset, const RuleDocLookup &ruleDoc);
+
+// Completion.cpp
+CompletionList completion(const Document &doc, uint32_t offset);
+
+// XRefs.cpp: stages and ARG/ENV variables.
+std::vector<Location> definition(const Document &doc, uint32_t offset);
+std::vector<Location> references(const Document &doc, uint32_t offset, bool includeDeclaration);
+std::vector<DocumentHighlight> documentHighlights(const Document &doc, uint32_t offset);
+// The range that rename would change at `offset` (prepareRename); nullopt when nothing renames.
+std::optional<Range> renameRange(const Document &doc, uint32_t offset);
+// Fails with a message when `newName` is not a valid name for the symbol.
+bool rename(const Document &doc, uint32_t offset, const std::string &newName, WorkspaceEdit &edit,
+            std::string &error);
+
+// DocumentSymbols.cpp
+std::vector<DocumentSymbol> documentSymbols(const Document &doc);
+
+// FoldingRanges.cpp
+std::vector<FoldingRange> foldingRanges(const Document &doc);
+
+// SemanticTokens.cpp: LSP's relative encoding; `range` limits the lines covered.
+const std::vector<std::string> &semanticTokenTypes();
+const std::vector<std::string> &semanticTokenModifiers();
+std::vector<uint32_t> semanticTokens(const Document &doc, const std::optional<Range> &range);
+
+// Formatting.cpp: keyword case, continuation indent; heredoc bodies untouched.
+std::vector<TextEdit> formatDocument(const Document &doc, const FormattingOptions &opts,
+                                     const std::optional<Range> &range);
+std::vector<TextEdit> formatOnType(const Document &doc, Position position, const FormattingOptions &opts);
+
+// CodeActions.cpp: lint fixes and "ignore this rule here" for findings touching `range`.
+std::vector<CodeAction> codeActions(const Document &doc, const Range &range, const std::string &ruleDocsUrl);
+
+// InlayHints.cpp: resolved ARG/ENV values after references.
+std::vector<InlayHint> inlayHints(const Document &doc, const Range &range);
+
+// SignatureHelp.cpp
+std::optional<SignatureHelp> signatureHelp(const Document &doc, uint32_t offset);
+
+} // namespace dfc::lsp

@@ -1,0 +1,256 @@
+// JSON conversions of the LSP structs in Protocol.h: the only file that knows their wire shape.
+// Readers never throw: a missing or mistyped field makes fromJSON return false.
+#include "lsp-server/Protocol.h"
+
+#include <nlohmann/json.hpp>
+
+namespace dfc::lsp {
+
+void to_json(json &j, const Position &p) { j = json{{"line", p.line}, {"character", p.character}}; }
+void to_json(json &j, const Range &r) { j = json{{"start", r.start}, {"end", r.end}}; }
+void to_json(json &j, const Location &l) { j = json{{"uri", l.uri}, {"range", l.range}}; }
+void to_json(json &j, const TextEdit &e) { j = json{{"range", e.range}, {"newText", e.newText}}; }
+
+void to_json(json &j, const WorkspaceEdit &e) {
+  json changes = json::object();
+  for (const auto &[uri, edits] : e.changes)
+    changes[uri] = edits;
+  j = json{{"changes", std::move(changes)}};
+}
+
+void to_json(json &j, const Diagnostic &d) {
+  j = json{{"range", d.range},
+           {"severity", static_cast<int>(d.severity)},
+           {"source", d.source},
+           {"message", d.message}};
+  if (!d.code.empty())
+    j["code"] = d.code;
+  if (!d.codeHref.empty())
+    j["codeDescription"] = {{"href", d.codeHref}};
+  if (!d.tags.empty()) {
+    json tags = json::array();
+    for (DiagnosticTag t : d.tags)
+      tags.push_back(static_cast<int>(t));
+    j["tags"] = std::move(tags);
+  }
+}
+
+void to_json(json &j, const PublishDiagnosticsParams &p) {
+  j = json{{"uri", p.uri}, {"diagnostics", p.diagnostics}};
+  if (p.version)
+    j["version"] = *p.version;
+}
+
+void to_json(json &j, const Hover &h) {
+  j = json{{"contents", {{"kind", "markdown"}, {"value", h.markdown}}}};
+  if (h.range)
+    j["range"] = *h.range;
+}
+
+void to_json(json &j, const CompletionItem &c) {
+  j = json{{"label", c.label}, {"kind", static_cast<int>(c.kind)}};
+  if (!c.detail.empty())
+    j["detail"] = c.detail;
+  if (!c.documentation.empty())
+    j["documentation"] = {{"kind", "markdown"}, {"value", c.documentation}};
+  j["insertTextFormat"] = c.snippet ? 2 : 1;
+  if (c.textEdit)
+    j["textEdit"] = *c.textEdit;
+  if (!c.sortText.empty())
+    j["sortText"] = c.sortText;
+  if (!c.filterText.empty())
+    j["filterText"] = c.filterText;
+}
+
+void to_json(json &j, const CompletionList &c) {
+  j = json{{"isIncomplete", c.isIncomplete}, {"items", c.items}};
+}
+
+void to_json(json &j, const DocumentSymbol &s) {
+  j = json{{"name", s.name},
+           {"kind", static_cast<int>(s.kind)},
+           {"range", s.range},
+           {"selectionRange", s.selectionRange}};
+  if (!s.detail.empty())
+    j["detail"] = s.detail;
+  if (!s.children.empty())
+    j["children"] = s.children;
+}
+
+void to_json(json &j, const FoldingRange &f) {
+  j = json{{"startLine", f.startLine}, {"endLine", f.endLine}};
+  if (!f.kind.empty())
+    j["kind"] = f.kind;
+}
+
+void to_json(json &j, const DocumentHighlight &h) {
+  j = json{{"range", h.range}, {"kind", static_cast<int>(h.kind)}};
+}
+
+void to_json(json &j, const CodeAction &a) {
+  j = json{{"title", a.title}, {"kind", a.kind}, {"edit", a.edit}};
+  if (!a.diagnostics.empty())
+    j["diagnostics"] = a.diagnostics;
+  if (a.isPreferred)
+    j["isPreferred"] = true;
+}
+
+void to_json(json &j, const InlayHint &h) {
+  j = json{{"position", h.position}, {"label", h.label}, {"kind", h.kind}};
+  if (h.paddingLeft)
+    j["paddingLeft"] = true;
+}
+
+void to_json(json &j, const SignatureHelp &s) {
+  json sigs = json::array();
+  for (const SignatureInformation &si : s.signatures) {
+    json params = json::array();
+    for (const ParameterInformation &p : si.parameters) {
+      json pj{{"label", p.label}};
+      if (!p.documentation.empty())
+        pj["documentation"] = p.documentation;
+      params.push_back(std::move(pj));
+    }
+    json sj{{"label", si.label}, {"parameters", std::move(params)}};
+    if (!si.documentation.empty())
+      sj["documentation"] = {{"kind", "markdown"}, {"value", si.documentation}};
+    sigs.push_back(std::move(sj));
+  }
+  j = json{{"signatures", std::move(sigs)},
+           {"activeSignature", s.activeSignature},
+           {"activeParameter", s.activeParameter}};
+}
+
+namespace {
+
+bool getInt(const json &j, const char *key, int &out) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_number_integer())
+    return false;
+  out = it->get<int>();
+  return true;
+}
+
+bool getString(const json &j, const char *key, std::string &out) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_string())
+    return false;
+  out = it->get<std::string>();
+  return true;
+}
+
+bool getPosition(const json &j, Position &out) {
+  auto it = j.find("position");
+  return it != j.end() && fromJSON(*it, out);
+}
+
+} // namespace
+
+bool documentUri(const json &params, std::string &uri) {
+  if (!params.is_object())
+    return false;
+  auto td = params.find("textDocument");
+  return td != params.end() && td->is_object() && getString(*td, "uri", uri);
+}
+
+bool fromJSON(const json &j, Position &out) {
+  return j.is_object() && getInt(j, "line", out.line) && getInt(j, "character", out.character) &&
+         out.line >= 0 && out.character >= 0;
+}
+
+bool fromJSON(const json &j, Range &out) {
+  if (!j.is_object())
+    return false;
+  auto s = j.find("start"), e = j.find("end");
+  return s != j.end() && e != j.end() && fromJSON(*s, out.start) && fromJSON(*e, out.end) &&
+         out.start <= out.end;
+}
+
+bool fromJSON(const json &j, TextDocumentItem &out) {
+  if (!j.is_object())
+    return false;
+  auto td = j.find("textDocument");
+  if (td == j.end() || !td->is_object())
+    return false;
+  getString(*td, "languageId", out.languageId);
+  getInt(*td, "version", out.version);
+  return getString(*td, "uri", out.uri) && getString(*td, "text", out.text);
+}
+
+bool fromJSON(const json &j, DidChangeParams &out) {
+  if (!documentUri(j, out.uri))
+    return false;
+  getInt(j["textDocument"], "version", out.version);
+  auto cc = j.find("contentChanges");
+  if (cc == j.end() || !cc->is_array())
+    return false;
+  for (const json &c : *cc) {
+    ContentChange change;
+    if (!c.is_object() || !getString(c, "text", change.text))
+      return false;
+    auto r = c.find("range");
+    if (r != c.end() && !r->is_null()) {
+      Range range;
+      if (!fromJSON(*r, range))
+        return false;
+      change.range = range;
+    }
+    out.changes.push_back(std::move(change));
+  }
+  return true;
+}
+
+bool fromJSON(const json &j, PositionParams &out) {
+  return documentUri(j, out.uri) && getPosition(j, out.position);
+}
+
+bool fromJSON(const json &j, RenameParams &out) {
+  return documentUri(j, out.uri) && getPosition(j, out.position) && getString(j, "newName", out.newName);
+}
+
+bool fromJSON(const json &j, RangeParams &out) {
+  if (!documentUri(j, out.uri))
+    return false;
+  auto r = j.find("range");
+  if (r == j.end())
+    return true;
+  Range range;
+  if (!fromJSON(*r, range))
+    return false;
+  out.range = range;
+  return true;
+}
+
+bool fromJSON(const json &j, FormattingParams &out) {
+  if (!documentUri(j, out.uri))
+    return false;
+  auto r = j.find("range");
+  if (r != j.end()) {
+    Range range;
+    if (!fromJSON(*r, range))
+      return false;
+    out.range = range;
+  }
+  if (j.contains("position")) {
+    Position p;
+    if (!getPosition(j, p))
+      return false;
+    out.position = p;
+    getString(j, "ch", out.ch);
+  }
+  auto o = j.find("options");
+  if (o != j.end() && o->is_object()) {
+    getInt(*o, "tabSize", out.options.tabSize);
+    auto s = o->find("insertSpaces");
+    if (s != o->end() && s->is_boolean())
+      out.options.insertSpaces = s->get<bool>();
+  }
+  return true;
+}
+
+bool fromJSON(const json &j, CodeActionParams &out) {
+  auto r = j.is_object() ? j.find("range") : j.end();
+  return documentUri(j, out.uri) && r != j.end() && fromJSON(*r, out.range);
+}
+
+} // namespace dfc::lsp

@@ -1,0 +1,497 @@
+// Method dispatch and lifecycle. Every request gets exactly one reply: a result, or a JSON-RPC
+// error for malformed JSON, unknown methods, unknown documents, bad positions or cancellation.
+// Nothing a client sends may crash the loop: handler exceptions become errors here.
+#include "lsp-server/Server.h"
+
+#include <nlohmann/json.hpp>
+
+#include <condition_variable>
+#include <deque>
+#include <thread>
+
+namespace dfc::lsp {
+
+std::string uriToPath(const std::string &uri) {
+  llvm::StringRef u(uri);
+  if (!u.consume_front("file://"))
+    return {};
+  std::string out;
+  for (size_t i = 0; i < u.size(); ++i) {
+    unsigned v;
+    if (u[i] == '%' && i + 2 < u.size() && !u.substr(i + 1, 2).getAsInteger(16, v)) {
+      out.push_back(static_cast<char>(v));
+      i += 2;
+    } else {
+      out.push_back(u[i]);
+    }
+  }
+  return out;
+}
+
+Server::Server(ServerOptions opts, Send send) : Opts(std::move(opts)), Out(std::move(send)) {
+  Requests = {
+      {"initialize", &Server::onInitialize},
+      {"shutdown", &Server::onShutdown},
+      {"textDocument/hover", &Server::onHover},
+      {"textDocument/completion", &Server::onCompletion},
+      {"textDocument/definition", &Server::onDefinition},
+      {"textDocument/references", &Server::onReferences},
+      {"textDocument/documentHighlight", &Server::onDocumentHighlight},
+      {"textDocument/prepareRename", &Server::onPrepareRename},
+      {"textDocument/rename", &Server::onRename},
+      {"textDocument/documentSymbol", &Server::onDocumentSymbol},
+      {"textDocument/foldingRange", &Server::onFoldingRange},
+      {"textDocument/semanticTokens/full", &Server::onSemanticTokensFull},
+      {"textDocument/semanticTokens/range", &Server::onSemanticTokensRange},
+      {"textDocument/formatting", &Server::onFormatting},
+      {"textDocument/rangeFormatting", &Server::onRangeFormatting},
+      {"textDocument/onTypeFormatting", &Server::onTypeFormatting},
+      {"textDocument/codeAction", &Server::onCodeAction},
+      {"textDocument/inlayHint", &Server::onInlayHint},
+      {"textDocument/signatureHelp", &Server::onSignatureHelp},
+  };
+  Notifications = {
+      {"initialized", &Server::onInitialized},          {"textDocument/didOpen", &Server::onDidOpen},
+      {"textDocument/didChange", &Server::onDidChange}, {"textDocument/didClose", &Server::onDidClose},
+      {"$/cancelRequest", &Server::onCancel},
+  };
+}
+
+Server::~Server() = default;
+
+void Server::reply(const json &id, json result) {
+  Out(json{{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}}.dump(
+      -1, ' ', false, json::error_handler_t::replace));
+}
+
+void Server::replyError(const json *id, int code, const std::string &message) {
+  json msg{{"jsonrpc", "2.0"},
+           {"id", id ? *id : json(nullptr)},
+           {"error", {{"code", code}, {"message", message}}}};
+  Out(msg.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+void Server::notify(const char *method, json params) {
+  Out(json{{"jsonrpc", "2.0"}, {"method", method}, {"params", std::move(params)}}.dump(
+      -1, ' ', false, json::error_handler_t::replace));
+}
+
+void Server::cancel(const std::string &idText) {
+  std::lock_guard<std::mutex> lock(CancelLock);
+  Cancelled.insert(idText);
+}
+
+void Server::badHeader() { replyError(nullptr, ParseError, "message without a valid Content-Length header"); }
+
+bool Server::handle(const std::string &body) {
+  if (Exited)
+    return false;
+  json msg = json::parse(body, nullptr, false);
+  if (msg.is_discarded()) {
+    replyError(nullptr, ParseError, "malformed JSON");
+    return true;
+  }
+  const json *id = nullptr;
+  if (msg.is_object() && msg.contains("id")) {
+    const json &i = msg["id"];
+    if (i.is_string() || i.is_number_integer())
+      id = &i;
+  }
+  if (!msg.is_object() || !msg.contains("method") || !msg["method"].is_string()) {
+    // A response to something we sent (we send no requests) is ignored; anything else is invalid.
+    if (msg.is_object() && (msg.contains("result") || msg.contains("error")))
+      return true;
+    replyError(id, InvalidRequest, "not a JSON-RPC request or notification");
+    return true;
+  }
+  if (msg.contains("id") && !id) {
+    replyError(nullptr, InvalidRequest, "request id must be a string or an integer");
+    return true;
+  }
+  std::string method = msg["method"].get<std::string>();
+  static const json emptyParams = json::object();
+  const json &params = msg.contains("params") ? msg["params"] : emptyParams;
+
+  if (method == "exit") {
+    Exited = true;
+    return false;
+  }
+  if (id) {
+    {
+      std::lock_guard<std::mutex> lock(CancelLock);
+      if (Cancelled.erase(id->dump())) {
+        replyError(id, RequestCancelled, "request cancelled");
+        return true;
+      }
+    }
+    auto it = Requests.find(method);
+    if (it == Requests.end()) {
+      replyError(id, MethodNotFound, "method not found: " + method);
+      return true;
+    }
+    if (!Initialized && method != "initialize") {
+      replyError(id, ServerNotInitialized, "the server is not initialized");
+      return true;
+    }
+    if (ShutdownRequested) {
+      replyError(id, InvalidRequest, "the server is shutting down");
+      return true;
+    }
+    try {
+      (this->*it->second)(params, id);
+    } catch (const json::exception &e) {
+      replyError(id, InvalidParams, std::string("invalid params: ") + e.what());
+    } catch (const std::exception &e) {
+      replyError(id, InternalError, e.what());
+    }
+    return true;
+  }
+  auto it = Notifications.find(method);
+  if (it == Notifications.end() || (!Initialized && method != "$/cancelRequest"))
+    return true; // unknown notifications (and `$/` ones) are dropped, as the spec says
+  try {
+    (this->*it->second)(params, nullptr);
+  } catch (const std::exception &e) {
+    notify("window/logMessage", {{"type", 1}, {"message", std::string("dfc: ") + method + ": " + e.what()}});
+  }
+  return true;
+}
+
+int Server::run(Transport &transport) {
+  std::mutex lock;
+  std::condition_variable ready;
+  std::deque<std::optional<std::string>> queue; // nullopt = a bad header
+  bool done = false;
+  ChangePending = [&](const std::string &uri) {
+    std::lock_guard<std::mutex> l(lock);
+    for (const auto &m : queue)
+      if (m && m->find("textDocument/didChange") != std::string::npos && m->find(uri) != std::string::npos)
+        return true;
+    return false;
+  };
+  std::thread reader([&] {
+    for (;;) {
+      std::string body;
+      Transport::ReadStatus st = transport.read(body);
+      if (st == Transport::ReadStatus::EndOfInput)
+        break;
+      // Cancellations take effect at once, even while the main thread is busy.
+      // (Only small messages can be these; a document's text may contain the same words.)
+      if (st == Transport::ReadStatus::Message && body.size() < 512 &&
+          body.find("$/cancelRequest") != std::string::npos) {
+        json m = json::parse(body, nullptr, false);
+        if (!m.is_discarded() && m.is_object() && m.contains("params") && m["params"].is_object() &&
+            m["params"].contains("id"))
+          cancel(m["params"]["id"].dump());
+        continue;
+      }
+      bool exit = false;
+      if (st == Transport::ReadStatus::Message && body.size() < 512 &&
+          body.find("\"exit\"") != std::string::npos) {
+        json m = json::parse(body, nullptr, false);
+        exit = !m.is_discarded() && m.is_object() && m.value("method", "") == "exit";
+      }
+      {
+        std::lock_guard<std::mutex> l(lock);
+        if (st == Transport::ReadStatus::BadHeader)
+          queue.emplace_back(std::nullopt);
+        else
+          queue.emplace_back(std::move(body));
+      }
+      ready.notify_one();
+      if (exit)
+        break; // stop reading: the client may keep the pipe open after `exit`
+    }
+    std::lock_guard<std::mutex> l(lock);
+    done = true;
+    ready.notify_one();
+  });
+  for (;;) {
+    std::optional<std::string> next;
+    {
+      std::unique_lock<std::mutex> l(lock);
+      ready.wait(l, [&] { return !queue.empty() || done; });
+      if (queue.empty())
+        break;
+      next = std::move(queue.front());
+      queue.pop_front();
+    }
+    if (!next) {
+      badHeader();
+      continue;
+    }
+    if (!handle(*next))
+      break;
+  }
+  // The reader thread may sit in read() on a pipe the client keeps open; it is detached then.
+  {
+    std::lock_guard<std::mutex> l(lock);
+    if (done) {
+      reader.join();
+    } else {
+      reader.detach();
+    }
+  }
+  ChangePending = nullptr;
+  return Exited && ShutdownRequested ? 0 : 1;
+}
+
+lint::Config Server::configFor(const std::string &uri) const {
+  lint::Config c;
+  if (Opts.configFor)
+    c = Opts.configFor(uriToPath(uri));
+  c.shellcheck = false; // a child process per keystroke would stall the editor
+  return c;
+}
+
+Document *Server::document(const json &params, const json *id) {
+  std::string uri;
+  if (!documentUri(params, uri)) {
+    if (id)
+      replyError(id, InvalidParams, "missing textDocument.uri");
+    return nullptr;
+  }
+  auto it = Docs.find(uri);
+  if (it == Docs.end()) {
+    if (id)
+      replyError(id, InvalidParams, "document not open: " + uri);
+    return nullptr;
+  }
+  if (Stale.erase(uri))
+    it->second->analyze(Configs[uri]);
+  return it->second.get();
+}
+
+std::optional<uint32_t> Server::offset(const Document &doc, const Position &p, const json *id) {
+  std::optional<uint32_t> off = doc.offsetOf(p);
+  if (!off && id)
+    replyError(id, InvalidParams,
+               "position " + std::to_string(p.line) + ":" + std::to_string(p.character) +
+                   " is outside the document");
+  return off;
+}
+
+void Server::publishDiagnostics(const Document &doc) {
+  PublishDiagnosticsParams p;
+  p.uri = doc.uri();
+  p.version = doc.version();
+  p.diagnostics = diagnostics(doc, Opts.ruleDocsUrl);
+  notify("textDocument/publishDiagnostics", p);
+}
+
+void Server::onInitialize(const json &params, const json *id) {
+  Initialized = true;
+  json caps = {
+      {"textDocumentSync", {{"openClose", true}, {"change", 2}}},
+      {"hoverProvider", true},
+      {"completionProvider",
+       {{"triggerCharacters", {"-", "=", "$", "{", ",", "#"}}, {"resolveProvider", false}}},
+      {"definitionProvider", true},
+      {"referencesProvider", true},
+      {"documentHighlightProvider", true},
+      {"renameProvider", {{"prepareProvider", true}}},
+      {"documentSymbolProvider", true},
+      {"foldingRangeProvider", true},
+      {"semanticTokensProvider",
+       {{"legend", {{"tokenTypes", semanticTokenTypes()}, {"tokenModifiers", semanticTokenModifiers()}}},
+        {"full", true},
+        {"range", true}}},
+      {"documentFormattingProvider", true},
+      {"documentRangeFormattingProvider", true},
+      {"documentOnTypeFormattingProvider", {{"firstTriggerCharacter", "\n"}}},
+      {"codeActionProvider", {{"codeActionKinds", {"quickfix"}}}},
+      {"inlayHintProvider", true},
+      {"signatureHelpProvider", {{"triggerCharacters", {" "}}}},
+  };
+  reply(*id,
+        {{"capabilities", std::move(caps)}, {"serverInfo", {{"name", "dfc"}, {"version", Opts.version}}}});
+}
+
+void Server::onInitialized(const json &, const json *) {}
+
+void Server::onShutdown(const json &, const json *id) {
+  ShutdownRequested = true;
+  reply(*id, nullptr);
+}
+
+void Server::onCancel(const json &params, const json *) {
+  if (params.is_object() && params.contains("id"))
+    cancel(params["id"].dump());
+}
+
+void Server::onDidOpen(const json &params, const json *) {
+  TextDocumentItem item;
+  if (!fromJSON(params, item))
+    return;
+  auto doc = std::make_unique<Document>(item.uri, item.version, std::move(item.text));
+  Configs[item.uri] = configFor(item.uri);
+  doc->analyze(Configs[item.uri]);
+  publishDiagnostics(*doc);
+  Docs[item.uri] = std::move(doc);
+}
+
+void Server::onDidChange(const json &params, const json *) {
+  DidChangeParams p;
+  if (!fromJSON(params, p))
+    return;
+  auto it = Docs.find(p.uri);
+  if (it == Docs.end())
+    return;
+  Document &doc = *it->second;
+  for (const ContentChange &c : p.changes)
+    if (!doc.applyChange(c.range, c.text, p.version))
+      notify("window/logMessage",
+             {{"type", 1}, {"message", "dfc: didChange range outside the document; change ignored"}});
+  if (ChangePending && ChangePending(p.uri)) {
+    Stale.insert(p.uri); // a newer version is queued: analyse that one instead
+    return;
+  }
+  Stale.erase(p.uri);
+  doc.analyze(Configs[p.uri]);
+  publishDiagnostics(doc);
+}
+
+void Server::onDidClose(const json &params, const json *) {
+  std::string uri;
+  if (!documentUri(params, uri))
+    return;
+  Docs.erase(uri);
+  Configs.erase(uri);
+  notify("textDocument/publishDiagnostics", {{"uri", uri}, {"diagnostics", json::array()}});
+}
+
+// A queued didChange skips analysis; requests must see the latest text, so analyse on demand.
+#define DFC_POSITION_REQUEST(Params)                                                                         \
+  Params p;                                                                                                  \
+  if (!fromJSON(params, p))                                                                                  \
+    return replyError(id, InvalidParams, "invalid " #Params);                                                \
+  Document *doc = document(params, id);                                                                      \
+  if (!doc)                                                                                                  \
+    return;                                                                                                  \
+  std::optional<uint32_t> off = offset(*doc, p.position, id);                                                \
+  if (!off)                                                                                                  \
+    return;
+
+void Server::onHover(const json &params, const json *id) {
+  DFC_POSITION_REQUEST(PositionParams)
+  std::optional<Hover> h = hover(*doc, *off, Opts.ruleDoc);
+  reply(*id, h ? json(*h) : json(nullptr));
+}
+
+void Server::onCompletion(const json &params, const json *id) {
+  DFC_POSITION_REQUEST(PositionParams)
+  reply(*id, completion(*doc, *off));
+}
+
+void Server::onDefinition(const json &params, const json *id) {
+  DFC_POSITION_REQUEST(PositionParams)
+  reply(*id, definition(*doc, *off));
+}
+
+void Server::onReferences(const json &params, const json *id) {
+  DFC_POSITION_REQUEST(PositionParams)
+  bool decl = true;
+  if (params.contains("context") && params["context"].is_object() &&
+      params["context"].contains("includeDeclaration") &&
+      params["context"]["includeDeclaration"].is_boolean())
+    decl = params["context"]["includeDeclaration"].get<bool>();
+  reply(*id, references(*doc, *off, decl));
+}
+
+void Server::onDocumentHighlight(const json &params, const json *id) {
+  DFC_POSITION_REQUEST(PositionParams)
+  reply(*id, documentHighlights(*doc, *off));
+}
+
+void Server::onPrepareRename(const json &params, const json *id) {
+  DFC_POSITION_REQUEST(PositionParams)
+  std::optional<Range> r = renameRange(*doc, *off);
+  reply(*id, r ? json(*r) : json(nullptr));
+}
+
+void Server::onRename(const json &params, const json *id) {
+  DFC_POSITION_REQUEST(RenameParams)
+  WorkspaceEdit edit;
+  std::string error;
+  if (!rename(*doc, *off, p.newName, edit, error))
+    return replyError(id, InvalidParams, error);
+  reply(*id, edit);
+}
+
+void Server::onDocumentSymbol(const json &params, const json *id) {
+  if (Document *doc = document(params, id))
+    reply(*id, documentSymbols(*doc));
+}
+
+void Server::onFoldingRange(const json &params, const json *id) {
+  if (Document *doc = document(params, id))
+    reply(*id, foldingRanges(*doc));
+}
+
+void Server::onSemanticTokensFull(const json &params, const json *id) {
+  if (Document *doc = document(params, id))
+    reply(*id, {{"data", semanticTokens(*doc, std::nullopt)}});
+}
+
+void Server::onSemanticTokensRange(const json &params, const json *id) {
+  RangeParams p;
+  if (!fromJSON(params, p) || !p.range)
+    return replyError(id, InvalidParams, "invalid range");
+  if (Document *doc = document(params, id))
+    reply(*id, {{"data", semanticTokens(*doc, p.range)}});
+}
+
+void Server::onFormatting(const json &params, const json *id) {
+  FormattingParams p;
+  if (!fromJSON(params, p))
+    return replyError(id, InvalidParams, "invalid formatting params");
+  if (Document *doc = document(params, id))
+    reply(*id, formatDocument(*doc, p.options, std::nullopt));
+}
+
+void Server::onRangeFormatting(const json &params, const json *id) {
+  FormattingParams p;
+  if (!fromJSON(params, p) || !p.range)
+    return replyError(id, InvalidParams, "invalid range formatting params");
+  if (Document *doc = document(params, id))
+    reply(*id, formatDocument(*doc, p.options, p.range));
+}
+
+void Server::onTypeFormatting(const json &params, const json *id) {
+  FormattingParams p;
+  if (!fromJSON(params, p) || !p.position)
+    return replyError(id, InvalidParams, "invalid onTypeFormatting params");
+  Document *doc = document(params, id);
+  if (!doc || !offset(*doc, *p.position, id))
+    return;
+  reply(*id, formatOnType(*doc, *p.position, p.options));
+}
+
+void Server::onCodeAction(const json &params, const json *id) {
+  CodeActionParams p;
+  if (!fromJSON(params, p))
+    return replyError(id, InvalidParams, "invalid codeAction params");
+  Document *doc = document(params, id);
+  if (!doc || !offset(*doc, p.range.start, id))
+    return;
+  json actions = json::array();
+  for (const CodeAction &a : codeActions(*doc, p.range, Opts.ruleDocsUrl))
+    actions.push_back(a);
+  reply(*id, std::move(actions));
+}
+
+void Server::onInlayHint(const json &params, const json *id) {
+  RangeParams p;
+  if (!fromJSON(params, p) || !p.range)
+    return replyError(id, InvalidParams, "invalid inlayHint params");
+  if (Document *doc = document(params, id))
+    reply(*id, inlayHints(*doc, *p.range));
+}
+
+void Server::onSignatureHelp(const json &params, const json *id) {
+  DFC_POSITION_REQUEST(PositionParams)
+  std::optional<SignatureHelp> s = signatureHelp(*doc, *off);
+  reply(*id, s ? json(*s) : json(nullptr));
+}
+
+} // namespace dfc::lsp

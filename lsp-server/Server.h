@@ -1,0 +1,100 @@
+// The language server: JSON-RPC method dispatch, the open documents, text sync, cancellation and
+// the LSP lifecycle. Maps requests onto the feature functions in Features.h.
+#pragma once
+
+#include "lsp-server/Features.h"
+#include "lsp-server/Transport.h"
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+
+namespace dfc::lsp {
+
+struct ServerOptions {
+  // Lint configuration for a file path (`.dfc.yaml`/`.hadolint.yaml` lookup lives in the CLI);
+  // null = defaults.
+  std::function<lint::Config(const std::string &path)> configFor;
+  RuleDocLookup ruleDoc;   // null = rule summaries only
+  std::string ruleDocsUrl; // prefix for codeDescription links; empty = none
+  std::string version = "0.0.0";
+};
+
+class Server {
+public:
+  using Send = std::function<void(const std::string &body)>;
+  Server(ServerOptions opts, Send send);
+  ~Server();
+
+  // Handles one message body. Returns false once `exit` has been received.
+  bool handle(const std::string &body);
+  // Reports a message whose header block could not be read.
+  void badHeader();
+  // Marks a request id (its JSON text) cancelled; safe from another thread.
+  void cancel(const std::string &idText);
+
+  // Reads messages from `transport` until `exit` or end of input; returns the process exit code
+  // (0 after shutdown + exit, 1 otherwise, as LSP asks).
+  int run(Transport &transport);
+
+  bool shutdownRequested() const { return ShutdownRequested; }
+
+private:
+  using Handler = void (Server::*)(const nlohmann::json &params, const nlohmann::json *id);
+  void reply(const nlohmann::json &id, nlohmann::json result);
+  void replyError(const nlohmann::json *id, int code, const std::string &message);
+  void notify(const char *method, nlohmann::json params);
+  void publishDiagnostics(const Document &doc);
+  Document *document(const nlohmann::json &params, const nlohmann::json *id);
+  // Resolves an LSP position in `doc`; replies InvalidParams and returns nullopt when it is bad.
+  std::optional<uint32_t> offset(const Document &doc, const Position &p, const nlohmann::json *id);
+  lint::Config configFor(const std::string &uri) const;
+
+  void onInitialize(const nlohmann::json &params, const nlohmann::json *id);
+  void onInitialized(const nlohmann::json &params, const nlohmann::json *id);
+  void onShutdown(const nlohmann::json &params, const nlohmann::json *id);
+  void onDidOpen(const nlohmann::json &params, const nlohmann::json *id);
+  void onDidChange(const nlohmann::json &params, const nlohmann::json *id);
+  void onDidClose(const nlohmann::json &params, const nlohmann::json *id);
+  void onHover(const nlohmann::json &params, const nlohmann::json *id);
+  void onCompletion(const nlohmann::json &params, const nlohmann::json *id);
+  void onDefinition(const nlohmann::json &params, const nlohmann::json *id);
+  void onReferences(const nlohmann::json &params, const nlohmann::json *id);
+  void onDocumentHighlight(const nlohmann::json &params, const nlohmann::json *id);
+  void onPrepareRename(const nlohmann::json &params, const nlohmann::json *id);
+  void onRename(const nlohmann::json &params, const nlohmann::json *id);
+  void onDocumentSymbol(const nlohmann::json &params, const nlohmann::json *id);
+  void onFoldingRange(const nlohmann::json &params, const nlohmann::json *id);
+  void onSemanticTokensFull(const nlohmann::json &params, const nlohmann::json *id);
+  void onSemanticTokensRange(const nlohmann::json &params, const nlohmann::json *id);
+  void onFormatting(const nlohmann::json &params, const nlohmann::json *id);
+  void onRangeFormatting(const nlohmann::json &params, const nlohmann::json *id);
+  void onTypeFormatting(const nlohmann::json &params, const nlohmann::json *id);
+  void onCodeAction(const nlohmann::json &params, const nlohmann::json *id);
+  void onInlayHint(const nlohmann::json &params, const nlohmann::json *id);
+  void onSignatureHelp(const nlohmann::json &params, const nlohmann::json *id);
+  void onCancel(const nlohmann::json &params, const nlohmann::json *id);
+
+  ServerOptions Opts;
+  Send Out;
+  std::map<std::string, Handler> Requests, Notifications;
+  std::map<std::string, std::unique_ptr<Document>> Docs;
+  std::map<std::string, lint::Config> Configs; // by uri, read on open
+  std::set<std::string> Stale;                 // changed but not yet re-analysed
+  bool Initialized = false, ShutdownRequested = false, Exited = false;
+  std::mutex CancelLock;
+  std::set<std::string> Cancelled;
+  // Set by run(): whether a later didChange for this uri is already queued (then the
+  // diagnostics of this version would be stale before they arrive, so they are skipped).
+  std::function<bool(const std::string &uri)> ChangePending;
+};
+
+// The file path of a `file://` URI (percent-decoded); "" for other schemes.
+std::string uriToPath(const std::string &uri);
+
+} // namespace dfc::lsp
