@@ -15,6 +15,7 @@ DFC_PACKAGES="
   shellcheck libzstd-dev zlib1g-dev pkg-config nodejs npm busybox-static runc python3
   skopeo umoci debootstrap
   pre-commit
+  neovim
 "
 
 # A package counts as present when dpkg has it installed or an installed package provides it:

@@ -1,0 +1,53 @@
+// The server command line the extension builds, run for real: `dfc lsp --stdio` from DFC_BIN
+// gets the extension's initializationOptions over the same JSON-RPC framing the client uses.
+import './fakes/register';
+
+import * as assert from 'node:assert/strict';
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { test } from 'node:test';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+
+import { serverOptions } from '../src/extension';
+import { readSettings } from '../src/settings';
+import { tempDir } from './helpers';
+
+const dfcBin = process.env.DFC_BIN;
+
+test('dfc lsp --stdio answers initialize, publishes diagnostics and shuts down', { skip: dfcBin ? false : 'DFC_BIN not set: no dfc binary to run' }, async () => {
+  const options = serverOptions(dfcBin!) as { run: { command: string; args: string[] } };
+  const dir = tempDir();
+  const file = path.join(dir, 'Dockerfile');
+  const text = 'FROM busybox\nRUN apt-get install curl\nexpose 99999\n';
+  fs.writeFileSync(file, text);
+  const child = spawn(options.run.command, options.run.args, { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const conn = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+  const diagnostics = new Promise<{ uri: string; diagnostics: { range: { start: { line: number } } }[] }>((resolve) =>
+    conn.onNotification('textDocument/publishDiagnostics', resolve));
+  conn.listen();
+  try {
+    const settings = readSettings({ get: <T>(k: string, d: T) => (k === 'lint.shellcheck' ? (false as T) : d) }, dir).settings;
+    const init = await conn.sendRequest<{ capabilities: Record<string, unknown> }>('initialize', {
+      processId: process.pid, rootUri: `file://${dir}`, capabilities: {}, initializationOptions: settings,
+    });
+    for (const cap of ['hoverProvider', 'completionProvider', 'documentFormattingProvider', 'codeActionProvider'])
+      assert.ok(init.capabilities[cap], `${cap} missing from ${JSON.stringify(Object.keys(init.capabilities))}`);
+    await conn.sendNotification('initialized', {});
+    const uri = `file://${file}`;
+    await conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'dockerfile', version: 1, text } });
+    const published = await diagnostics;
+    assert.equal(published.uri, uri);
+    assert.ok(published.diagnostics.some((d) => d.range.start.line === 2),
+      `no diagnostic on line 3 (expose 99999): ${JSON.stringify(published.diagnostics)}`);
+    await conn.sendRequest('shutdown');
+    await conn.sendNotification('exit');
+    assert.equal(await exited, 0, stderr);
+  } finally {
+    conn.dispose();
+    child.kill();
+  }
+});
