@@ -15,7 +15,7 @@ import { tempDir } from './helpers';
 
 const dfcBin = process.env.DFC_BIN;
 
-test('dfc lsp --stdio answers initialize, publishes diagnostics and shuts down', { skip: dfcBin ? false : 'DFC_BIN not set: no dfc binary to run' }, async () => {
+test('dfc lsp --stdio answers initialize, publishes diagnostics, takes a settings change and shuts down', { skip: dfcBin ? false : 'DFC_BIN not set: no dfc binary to run' }, async () => {
   const options = serverOptions(dfcBin!) as { run: { command: string; args: string[] } };
   const dir = tempDir();
   const file = path.join(dir, 'Dockerfile');
@@ -43,6 +43,12 @@ test('dfc lsp --stdio answers initialize, publishes diagnostics and shuts down',
     assert.equal(published.uri, uri);
     assert.ok(published.diagnostics.some((d) => d.range.start.line === 2),
       `no diagnostic on line 3 (expose 99999): ${JSON.stringify(published.diagnostics)}`);
+    // What the extension sends when lint settings change: the server must take it (or ignore it)
+    // and keep answering.
+    await conn.sendNotification('workspace/didChangeConfiguration', { settings: { dfc: settings } });
+    const hover = await conn.sendRequest<{ contents: unknown } | null>('textDocument/hover',
+      { textDocument: { uri }, position: { line: 0, character: 1 } });
+    assert.ok(hover && JSON.stringify(hover.contents).includes('FROM'), `hover after didChangeConfiguration: ${JSON.stringify(hover)}`);
     await conn.sendRequest('shutdown');
     await conn.sendNotification('exit');
     assert.equal(await exited, 0, stderr);
