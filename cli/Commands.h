@@ -26,4 +26,18 @@ void registerLintCommand(CLI::App &app, int &status);
 // `dfc lsp [--stdio] [--rule-docs-url URL]`: the language server on stdin/stdout.
 void registerLspCommand(CLI::App &app, int &status);
 
+// Image store and build commands (StoreAccess.h opens $DFC_ROOT for them).
+void registerBuildCommand(CLI::App &app, int &status);
+void registerImagesCommand(CLI::App &app, int &status);
+void registerImportCommand(CLI::App &app, int &status);
+void registerBootstrapCommand(CLI::App &app, int &status);
+void registerTagCommand(CLI::App &app, int &status);
+void registerRmiCommand(CLI::App &app, int &status);
+void registerInspectCommand(CLI::App &app, int &status);
+void registerHistoryCommand(CLI::App &app, int &status);
+void registerSaveCommand(CLI::App &app, int &status);
+void registerLoadCommand(CLI::App &app, int &status);
+void registerSystemCommand(CLI::App &app, int &status);
+void registerRunCommand(CLI::App &app, int &status);
+
 } // namespace dfc::cli

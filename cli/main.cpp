@@ -17,6 +17,11 @@ int main(int argc, char **argv) {
   int status = dfc::cli::ExitSuccess;
   dfc::cli::registerParseCommand(app, status);
   dfc::cli::registerLintCommand(app, status);
+  for (auto reg : {dfc::cli::registerBuildCommand, dfc::cli::registerImagesCommand, dfc::cli::registerImportCommand,
+                   dfc::cli::registerBootstrapCommand, dfc::cli::registerTagCommand, dfc::cli::registerRmiCommand,
+                   dfc::cli::registerInspectCommand, dfc::cli::registerHistoryCommand, dfc::cli::registerSaveCommand,
+                   dfc::cli::registerLoadCommand, dfc::cli::registerSystemCommand, dfc::cli::registerRunCommand})
+    reg(app, status);
   dfc::cli::registerLspCommand(app, status);
 
   try {

@@ -1,0 +1,1098 @@
+// The executor of `dfc build`: plans every reachable stage's cache keys up front (ir/passes/cachekey),
+// then runs stages in dependency order, independent ones on their own threads, step by step.
+#include "backend/build/Builder.h"
+
+#include "backend/build/Context.h"
+#include "backend/build/Filesystem.h"
+#include "backend/runtime/Runtime.h"
+#include "backend/store/Files.h"
+#include "ir/Build.h"
+#include "ir/passes/cachekey/CacheKey.h"
+#include "ir/passes/lint/Lint.h"
+
+#include <llvm/ADT/ScopeExit.h>
+#include <llvm/ADT/StringExtras.h>
+#include <llvm/Support/raw_ostream.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <fcntl.h>
+#include <future>
+#include <mutex>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
+
+namespace dfc::build {
+
+char BuildError::ID;
+void BuildError::log(llvm::raw_ostream &os) const {
+  if (!location.empty())
+    os << location << ": ";
+  os << message;
+}
+std::error_code BuildError::convertToErrorCode() const { return llvm::inconvertibleErrorCode(); }
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// BuildKit's plain progress: "#N [stage k/n] TEXT", output lines, "#N CACHED" / "#N DONE 0.1s".
+class Progress {
+public:
+  Progress(FILE *out, bool quiet) : Out(out), Quiet(quiet), Start(Clock::now()) {}
+  int begin(const std::string &title) {
+    std::lock_guard<std::mutex> l(M);
+    int n = Next++;
+    print("#" + std::to_string(n) + " " + title + "\n");
+    return n;
+  }
+  void line(int n, double t, llvm::StringRef text) {
+    std::lock_guard<std::mutex> l(M);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, " %.3f ", t);
+    print("#" + std::to_string(n) + buf + text.str() + "\n");
+  }
+  void cached(int n) {
+    std::lock_guard<std::mutex> l(M);
+    print("#" + std::to_string(n) + " CACHED\n\n");
+  }
+  void done(int n, double secs) {
+    std::lock_guard<std::mutex> l(M);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, " DONE %.1fs\n\n", secs);
+    print("#" + std::to_string(n) + buf);
+  }
+  void error(int n, const std::string &msg) {
+    std::lock_guard<std::mutex> l(M);
+    print("#" + std::to_string(n) + " ERROR: " + msg + "\n\n");
+  }
+  void text(const std::string &s) {
+    std::lock_guard<std::mutex> l(M);
+    print(s);
+  }
+
+private:
+  void print(const std::string &s) {
+    if (!Quiet && Out) {
+      std::fwrite(s.data(), 1, s.size(), Out);
+      std::fflush(Out);
+    }
+  }
+  FILE *Out;
+  bool Quiet;
+  std::mutex M;
+  int Next = 1;
+  Clock::time_point Start;
+};
+
+struct Failure {
+  std::string location, message;
+  int exitCode = 0;
+};
+
+struct StagePlan {
+  bool reachable = false;
+  std::vector<size_t> deps;
+  std::string baseIdentity;
+  store::ImageSpec baseSpec; // image or scratch bases; stage bases take their spec at run time
+  std::optional<size_t> baseStage;
+  cachekey::StepState initial;
+  cachekey::StageKeys keys;
+  int64_t epoch = 0;
+};
+
+struct StageResult {
+  store::ImageSpec spec;
+  int64_t epoch = 0;
+};
+
+std::string archOf(llvm::StringRef platform, std::string *variant) {
+  llvm::SmallVector<llvm::StringRef, 3> p;
+  platform.split(p, '/');
+  if (p.size() >= 3 && variant)
+    *variant = p[2].str();
+  return p.size() >= 2 ? p[1].str() : store::hostArchitecture();
+}
+
+void setEnvPair(cachekey::EnvList &env, const std::string &k, const std::string &v) {
+  for (auto &e : env)
+    if (e.first == k) {
+      e.second = v;
+      return;
+    }
+  env.emplace_back(k, v);
+}
+
+const char *const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+class Build {
+public:
+  Build(store::ImageStore &store, const BuildRequest &req) : Store(store), Req(req), P(req.out, req.progress == ProgressMode::Quiet) {}
+  llvm::Expected<BuildResult> run();
+
+private:
+  llvm::Error plan();
+  void runStage(size_t s);
+  bool runStep(size_t s, size_t i, StageResult &r, std::vector<std::string> &lowers, int &stepNo, int total);
+  llvm::Error execute(size_t s, size_t i, const StageResult &r, const std::vector<std::string> &lowers,
+                      const std::string &upper, const std::string &merged, int progressId);
+  llvm::Error runRun(size_t s, const RunInstruction &run, const cachekey::StepState &st, const std::string &merged,
+                     const std::string &stepDir, const std::string &upper, int progressId);
+  llvm::Error runCopy(size_t s, const CopyCommon &c, bool isAdd, const cachekey::StepState &st,
+                      const std::string &merged, const std::string &writeRoot, int64_t epoch);
+  void applyConfig(const AnyInstruction &inst, const cachekey::StepState &before, StageResult &r, bool &cmdSet);
+  std::string location(const InstructionBase &b) const;
+  std::string digestSources(const Stage &stage, const AnyInstruction &inst);
+  llvm::Expected<std::vector<std::string>> lowersOf(const store::ImageSpec &spec);
+  // A read-only view of another stage's or an image's filesystem (COPY --from, bind mounts).
+  llvm::Expected<std::string> viewOf(size_t s, const std::optional<size_t> &stage, const std::string &image,
+                                     std::vector<OverlayMount> &mounts, const std::string &dir);
+  void fail(Failure f) {
+    std::lock_guard<std::mutex> l(FailMutex);
+    if (!Failed) {
+      Failed = true;
+      FirstFailure = std::move(f);
+    }
+  }
+  std::string tmpDir() { return Store.root() + "/snapshots/" + store::tempName(".tmp-"); }
+
+  store::ImageStore &Store;
+  const BuildRequest &Req;
+  Progress P;
+  std::string DockerfileName = "Dockerfile";
+  SyntaxTree Tree;
+  Program Prog;
+  std::unique_ptr<StatCache> Stats;
+  std::unique_ptr<SourceTree> Context;
+  std::vector<std::string> IgnoreLines;
+  std::vector<StagePlan> Plans;
+  std::vector<StageResult> Results;
+  std::vector<std::promise<bool>> Done;
+  std::vector<std::shared_future<bool>> DoneF;
+  std::map<std::pair<size_t, size_t>, std::string> PlanErrors;
+  std::mutex PlanMutex;
+  std::mutex FailMutex;
+  std::atomic<bool> Failed{false};
+  Failure FirstFailure;
+  std::mutex ReportMutex;
+  std::vector<StepReport> Reports;
+  std::string EmptyDir;
+  std::optional<int64_t> ExplicitEpoch;
+};
+
+std::string Build::location(const InstructionBase &b) const {
+  return DockerfileName + ":" + std::to_string(b.range.begin.line + 1) + ":" + std::to_string(b.range.begin.column + 1);
+}
+
+std::string Build::digestSources(const Stage &stage, const AnyInstruction &inst) {
+  std::string out;
+  auto note = [&](const std::string &msg) {
+    std::lock_guard<std::mutex> l(PlanMutex);
+    size_t idx = size_t(&inst - stage.instructions.data());
+    PlanErrors.emplace(std::make_pair(stage.index, idx), msg);
+  };
+  auto fromContext = [&](const std::vector<std::string> &sources, const std::vector<std::string> &excludes) {
+    PatternList ex = PatternList::fromPatterns(excludes);
+    for (const std::string &src : sources) {
+      auto paths = Context->expand(src);
+      if (!paths) {
+        note(llvm::toString(paths.takeError()));
+        return;
+      }
+      for (const std::string &p : *paths) {
+        auto entries = Context->select(p, ex);
+        if (!entries) {
+          note(llvm::toString(entries.takeError()));
+          return;
+        }
+        auto d = Context->digest(*entries);
+        if (!d) {
+          note(llvm::toString(d.takeError()));
+          return;
+        }
+        out += p + "=" + *d + "\n";
+      }
+    }
+  };
+  auto fromOther = [&](const std::optional<size_t> &stageIdx, const std::string &name) {
+    if (stageIdx) {
+      out += "stage:" + Plans[*stageIdx].keys.lastKey + "\n";
+      return;
+    }
+    auto img = Store.resolve(name);
+    if (!img) {
+      note("image " + name + " not found locally: " + llvm::toString(img.takeError()));
+      return;
+    }
+    out += "image:" + img->id.str() + "\n";
+  };
+  if (const auto *c = inst.as<CopyInstruction>()) {
+    std::vector<std::string> srcs;
+    for (const Operand &o : c->sources)
+      srcs.push_back(o.expanded);
+    if (c->from && !c->from->raw.empty())
+      fromOther(c->fromStage, c->from->raw);
+    else
+      fromContext(srcs, c->exclude);
+  } else if (const auto *a = inst.as<AddInstruction>()) {
+    std::vector<std::string> srcs;
+    for (const Operand &o : a->sources) {
+      llvm::StringRef s(o.expanded);
+      if (s.startswith("http://") || s.startswith("https://") || s.startswith("git@")) {
+        note("ADD from a URL is not supported by dfc yet: " + o.expanded);
+        return out;
+      }
+      srcs.push_back(o.expanded);
+    }
+    fromContext(srcs, a->exclude);
+  } else if (const auto *r = inst.as<RunInstruction>()) {
+    for (const Mount &m : r->mounts) {
+      if (m.type != MountType::Bind)
+        continue;
+      if (!m.from.empty())
+        fromOther(m.fromStage, m.from);
+      else
+        fromContext({m.source.empty() ? std::string(".") : m.source}, {});
+    }
+  }
+  return out;
+}
+
+llvm::Error Build::plan() {
+  Plans.assign(Prog.stages.size(), {});
+  Results.assign(Prog.stages.size(), {});
+  for (size_t s : Prog.reachableStages())
+    Plans[s].reachable = true;
+  for (size_t s = 0; s < Prog.stages.size(); ++s) {
+    StagePlan &pl = Plans[s];
+    if (!pl.reachable)
+      continue;
+    const Stage &st = Prog.stages[s];
+    for (const StageDependency &d : st.dependencies)
+      pl.deps.push_back(d.stage);
+    cachekey::StepState init;
+    init.platform = st.effectivePlatform;
+    if (const auto *ref = std::get_if<StageRef>(&st.base)) {
+      pl.baseStage = ref->index;
+      pl.deps.push_back(ref->index);
+      pl.baseIdentity = "stage:" + Plans[ref->index].keys.finalKey;
+      init = Plans[ref->index].keys.finalState;
+      init.platform = st.effectivePlatform;
+      pl.epoch = Plans[ref->index].epoch;
+    } else {
+      store::ImageSpec spec;
+      if (const auto *img = std::get_if<ImageRef>(&st.base)) {
+        auto resolved = Store.resolve(img->expanded);
+        if (!resolved)
+          return llvm::make_error<BuildError>(
+              location(InstructionBase{}) == "" ? "" : DockerfileName + ":" + std::to_string(st.range.begin.line + 1) + ":" + std::to_string(st.range.begin.column + 1),
+              "image " + img->expanded + " not found in the local store (dfc does not pull; try `dfc bootstrap busybox` or `dfc load`): " +
+                  llvm::toString(resolved.takeError()));
+        spec = resolved->spec;
+        pl.baseIdentity = "image:" + resolved->id.str();
+        pl.epoch = store::parseTime(spec.created);
+      } else {
+        std::string variant;
+        spec.architecture = archOf(st.effectivePlatform, &variant);
+        spec.variant = variant;
+        pl.baseIdentity = "scratch";
+        pl.epoch = 0;
+      }
+      const store::ImageConfig &c = spec.config;
+      for (const std::string &kv : c.Env) {
+        auto [k, v] = llvm::StringRef(kv).split('=');
+        setEnvPair(init.env, k.str(), v.str());
+      }
+      bool hasPath = false;
+      for (const auto &e : init.env)
+        hasPath |= e.first == "PATH";
+      if (!hasPath)
+        init.env.emplace_back("PATH", DefaultPath);
+      init.workdir = c.WorkingDir.empty() ? "/" : c.WorkingDir;
+      init.user = c.User;
+      if (!c.Shell.empty())
+        init.shell = c.Shell;
+      pl.baseSpec = std::move(spec);
+    }
+    if (ExplicitEpoch)
+      pl.epoch = *ExplicitEpoch;
+    pl.initial = init;
+    std::string salt = ExplicitEpoch ? "epoch=" + std::to_string(*ExplicitEpoch) : "epoch=base";
+    pl.keys = cachekey::stageKeys(cachekey::baseKey(pl.baseIdentity, st.effectivePlatform, salt), st, init,
+                                  [this](const Stage &sg, const AnyInstruction &in) { return digestSources(sg, in); });
+  }
+  if (!PlanErrors.empty()) {
+    auto [where, msg] = *PlanErrors.begin();
+    const InstructionBase &b = Prog.stages[where.first].instructions[where.second].base();
+    return llvm::make_error<BuildError>(location(b), msg);
+  }
+  return llvm::Error::success();
+}
+
+llvm::Expected<std::vector<std::string>> Build::lowersOf(const store::ImageSpec &spec) {
+  std::vector<std::string> dirs;
+  for (auto it = spec.diffIds.rbegin(); it != spec.diffIds.rend(); ++it) {
+    auto d = Store.snapshotDir(*it);
+    if (!d)
+      return d.takeError();
+    dirs.push_back(*d);
+  }
+  return dirs;
+}
+
+llvm::Expected<std::string> Build::viewOf(size_t s, const std::optional<size_t> &stage, const std::string &image,
+                                          std::vector<OverlayMount> &mounts, const std::string &dir) {
+  store::ImageSpec spec;
+  if (stage) {
+    spec = Results[*stage].spec;
+  } else {
+    auto img = Store.resolve(image);
+    if (!img)
+      return img.takeError();
+    spec = img->spec;
+  }
+  auto lowers = lowersOf(spec);
+  if (!lowers)
+    return lowers.takeError();
+  auto m = OverlayMount::mount(*lowers, "", "", dir, EmptyDir);
+  if (!m)
+    return m.takeError();
+  std::string path = m->path();
+  mounts.push_back(std::move(*m));
+  return path;
+}
+
+void Build::applyConfig(const AnyInstruction &inst, const cachekey::StepState &before, StageResult &r, bool &cmdSet) {
+  store::ImageConfig &c = r.spec.config;
+  auto command = [&](const CommandLine &cl) {
+    std::vector<std::string> out;
+    if (cl.shellForm) {
+      out = before.shell;
+      std::string text;
+      for (const Operand &o : cl.args)
+        text += (text.empty() ? "" : " ") + o.expanded;
+      out.push_back(text);
+    } else {
+      for (const Operand &o : cl.args)
+        out.push_back(o.expanded);
+    }
+    return out;
+  };
+  std::visit(
+      [&](const auto &in) {
+        using T = std::decay_t<decltype(in)>;
+        if constexpr (std::is_same_v<T, EnvInstruction>) {
+          for (const KeyValue &kv : in.pairs)
+            c.setEnv(kv.key.expanded, kv.value.expanded);
+        } else if constexpr (std::is_same_v<T, LabelInstruction>) {
+          for (const KeyValue &kv : in.pairs)
+            c.Labels[kv.key.expanded] = kv.value.expanded;
+        } else if constexpr (std::is_same_v<T, ExposeInstruction>) {
+          for (const PortSpec &p : in.ports)
+            for (uint32_t n = p.start; n <= p.end && n != 0; ++n)
+              c.ExposedPorts[std::to_string(n) + "/" + p.protocol] = {};
+        } else if constexpr (std::is_same_v<T, VolumeInstruction>) {
+          for (const Operand &o : in.paths)
+            c.Volumes[o.expanded] = {};
+        } else if constexpr (std::is_same_v<T, WorkdirInstruction>) {
+          c.WorkingDir = cachekey::resolveWorkdir(before.workdir, in.path.expanded);
+        } else if constexpr (std::is_same_v<T, UserInstruction>) {
+          c.User = in.user.expanded;
+        } else if constexpr (std::is_same_v<T, StopSignalInstruction>) {
+          c.StopSignal = in.signal.expanded;
+        } else if constexpr (std::is_same_v<T, MaintainerInstruction>) {
+          r.spec.author = in.maintainer.expanded;
+        } else if constexpr (std::is_same_v<T, CmdInstruction>) {
+          c.Cmd = command(in.cmd);
+          cmdSet = true;
+        } else if constexpr (std::is_same_v<T, EntrypointInstruction>) {
+          c.Entrypoint = in.empty ? std::vector<std::string>{} : command(in.cmd);
+          if (!cmdSet)
+            c.Cmd.clear();
+        } else if constexpr (std::is_same_v<T, ShellInstruction>) {
+          c.Shell.clear();
+          for (const Operand &o : in.shell)
+            c.Shell.push_back(o.expanded);
+        } else if constexpr (std::is_same_v<T, HealthcheckInstruction>) {
+          store::HealthConfig h;
+          h.Test = in.test;
+          h.Interval = in.interval;
+          h.Timeout = in.timeout;
+          h.StartPeriod = in.startPeriod;
+          h.StartInterval = in.startInterval;
+          h.Retries = in.retries;
+          c.Healthcheck = h;
+        } else if constexpr (std::is_same_v<T, OnbuildInstruction>) {
+          c.OnBuild.push_back(in.expression);
+        }
+      },
+      static_cast<const InstructionVariant &>(inst));
+}
+
+llvm::Error Build::runCopy(size_t s, const CopyCommon &c, bool isAdd, const cachekey::StepState &st,
+                           const std::string &merged, const std::string &writeRoot, int64_t epoch) {
+  const auto *copy = isAdd ? nullptr : static_cast<const CopyInstruction *>(&c);
+  CopyOptions opts;
+  if (c.chown && !c.chown->expanded.empty()) {
+    auto ids = lookupUser(merged, c.chown->expanded);
+    if (!ids)
+      return ids.takeError();
+    opts.owner = *ids;
+  }
+  if (c.chmod && !c.chmod->expanded.empty()) {
+    unsigned long m = 0;
+    if (llvm::StringRef(c.chmod->expanded).getAsInteger(8, m) || m > 07777)
+      return store::storeError("invalid --chmod value " + c.chmod->expanded + " (an octal mode is supported)");
+    opts.mode = mode_t(m);
+  }
+  std::string dest = c.dest.expanded;
+  bool destIsDir = llvm::StringRef(dest).endswith("/") || dest == "." || llvm::StringRef(dest).endswith("/.");
+  std::string destAbs = cachekey::resolveWorkdir(st.workdir, dest);
+  size_t count = c.sources.size() + c.heredocSources.size();
+
+  std::vector<OverlayMount> views;
+  std::unique_ptr<SourceTree> other;
+  SourceTree *src = Context.get();
+  if (copy && copy->from && !copy->from->raw.empty()) {
+    std::string viewDir = writeRoot + ".from";
+    auto v = viewOf(s, copy->fromStage, copy->from->raw, views, viewDir);
+    if (!v)
+      return v.takeError();
+    other = std::make_unique<SourceTree>(*v, SourceTree::Kind::Rootfs);
+    src = other.get();
+  }
+  PatternList excludes = PatternList::fromPatterns(c.exclude);
+  auto existsAsDir = [&](const std::string &abs) {
+    SourceTree t(writeRoot, SourceTree::Kind::Rootfs);
+    auto p = t.resolve(abs.substr(1));
+    struct stat sb;
+    bool dir = p && ::stat(p->c_str(), &sb) == 0 && S_ISDIR(sb.st_mode);
+    if (!p)
+      llvm::consumeError(p.takeError());
+    return dir;
+  };
+  for (const HeredocFile &h : c.heredocSources) {
+    std::string target = (destIsDir || count > 1 || existsAsDir(destAbs)) ? destAbs + "/" + h.name : destAbs;
+    if (llvm::Error e = writeFileIn(writeRoot, target, h.data, opts, epoch))
+      return e;
+  }
+  for (const Operand &o : c.sources) {
+    auto paths = src->expand(o.expanded);
+    if (!paths)
+      return paths.takeError();
+    bool many = count > 1 || paths->size() > 1;
+    if (many && !destIsDir)
+      return store::storeError("When using " + std::string(isAdd ? "ADD" : "COPY") +
+                               " with more than one source file, the destination must be a directory and end with a /");
+    for (const std::string &rel : *paths) {
+      auto entries = src->select(rel, excludes);
+      if (!entries)
+        return entries.takeError();
+      if (entries->empty())
+        continue;
+      const SourceEntry &top = entries->front();
+      std::string base = llvm::StringRef(rel).rsplit('/').second.empty() ? rel : llvm::StringRef(rel).rsplit('/').second.str();
+      if (rel.find('/') == std::string::npos)
+        base = rel;
+      std::string target;
+      if (copy && copy->parents)
+        target = destAbs + "/" + rel;
+      else if (S_ISDIR(top.st.st_mode))
+        target = destAbs;
+      else if (destIsDir || many || existsAsDir(destAbs))
+        target = destAbs + "/" + base;
+      else
+        target = destAbs;
+      if (isAdd && !S_ISDIR(top.st.st_mode) && S_ISREG(top.st.st_mode) && isTarArchive(top.hostPath)) {
+        const auto *add = static_cast<const AddInstruction *>(&c);
+        if (!add->unpack || *add->unpack) {
+          auto dir = makeDirsIn(writeRoot, destAbs, opts.owner.value_or(Ids{}));
+          if (!dir)
+            return dir.takeError();
+          auto stats = store::applyLayerFile(top.hostPath, *dir, {store::WhiteoutMode::Flat, true});
+          if (!stats)
+            return stats.takeError();
+          continue;
+        }
+      }
+      if (llvm::Error e = copyEntries(writeRoot, *entries, target, opts))
+        return e;
+    }
+  }
+  for (OverlayMount &m : views)
+    if (llvm::Error e = m.unmount())
+      return e;
+  return llvm::Error::success();
+}
+
+llvm::Error Build::runRun(size_t s, const RunInstruction &run, const cachekey::StepState &st,
+                          const std::string &merged, const std::string &stepDir, const std::string &upper,
+                          int progressId) {
+  std::vector<std::string> args;
+  if (run.cmd.shellForm) {
+    std::string text = run.cmd.args.empty() ? "" : run.cmd.args[0].expanded;
+    for (size_t k = 1; k < run.cmd.args.size(); ++k)
+      text += " " + run.cmd.args[k].expanded;
+    std::string script = text;
+    llvm::StringRef trimmed = llvm::StringRef(text).trim();
+    if (run.heredocs.size() == 1 && trimmed.startswith("<<") && !trimmed.contains(' ')) {
+      // `RUN <<EOF` alone: the body is the script.
+      script = run.heredocs[0].data;
+    } else {
+      for (const HeredocFile &h : run.heredocs) {
+        script += "\n" + h.content;
+        if (!h.content.empty() && h.content.back() != '\n')
+          script += "\n";
+        script += h.name;
+      }
+    }
+    args = st.shell;
+    args.push_back(script);
+  } else {
+    for (const Operand &o : run.cmd.args)
+      args.push_back(o.expanded);
+  }
+  auto ids = lookupUser(merged, st.user);
+  if (!ids)
+    return ids.takeError();
+  if (auto wd = makeDirsIn(merged, st.workdir, *ids); !wd)
+    return wd.takeError();
+
+  runtime::Bundle b = runtime::dockerDefaults(merged);
+  b.process.args = args;
+  b.process.env.clear();
+  for (const auto &[k, v] : st.runEnv())
+    b.process.env.push_back(k + "=" + v);
+  for (const auto &[k, v] : Prog.proxyEnv)
+    b.process.env.push_back(k + "=" + v);
+  b.process.cwd = st.workdir;
+  b.process.user.uid = ids->uid;
+  b.process.user.gid = ids->gid;
+  b.process.capabilities = runtime::dockerCapabilities(ids->uid);
+  b.hostname = "buildkitsandbox";
+
+  // Mounts: the network files, then --mount flags.
+  SourceTree rootTree(merged, SourceTree::Kind::Rootfs);
+  auto rootHas = [&](const std::string &abs) {
+    auto p = rootTree.resolve(abs.substr(1), false);
+    struct stat sb;
+    bool ok = p && ::lstat(p->c_str(), &sb) == 0;
+    if (!p)
+      llvm::consumeError(p.takeError());
+    return ok;
+  };
+  std::string hostsFile = stepDir + "/hosts";
+  {
+    int fd = ::open(hostsFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    std::string h = "127.0.0.1\tlocalhost buildkitsandbox\n::1\tlocalhost ip6-localhost ip6-loopback\n";
+    if (fd >= 0) {
+      llvm::consumeError(store::writeAll(fd, h.data(), h.size(), hostsFile));
+      ::close(fd);
+    }
+  }
+  if (rootHas("/etc")) {
+    b.mounts.push_back({"/etc/hosts", "bind", hostsFile, {"rbind", "ro"}});
+    if (run.network != "none" && ::access("/etc/resolv.conf", R_OK) == 0)
+      b.mounts.push_back({"/etc/resolv.conf", "bind", "/etc/resolv.conf", {"rbind", "ro"}});
+  }
+  std::vector<OverlayMount> views;
+  int viewNo = 0;
+  for (const Mount &m : run.mounts) {
+    std::string target = m.target.empty() ? "" : cachekey::resolveWorkdir(st.workdir, m.target);
+    switch (m.type) {
+    case MountType::Cache: {
+      std::string id = m.id.empty() ? target : m.id;
+      std::string dir = Store.root() + "/cache-mounts/" + llvm::StringRef(cachekey::sha256(id)).drop_front(7).str();
+      if (llvm::Error e = store::makeDirs(dir))
+        return e;
+      if (m.uid || m.gid)
+        ::chown(dir.c_str(), uint32_t(m.uid.value_or(0)), uint32_t(m.gid.value_or(0)));
+      if (m.mode)
+        ::chmod(dir.c_str(), mode_t(*m.mode));
+      b.mounts.push_back({target, "bind", dir, {"rbind", m.readOnly ? "ro" : "rw"}});
+      break;
+    }
+    case MountType::Tmpfs: {
+      std::vector<std::string> o{"nosuid", "nodev"};
+      if (m.sizeLimit)
+        o.push_back("size=" + std::to_string(*m.sizeLimit));
+      b.mounts.push_back({target, "tmpfs", "tmpfs", o});
+      break;
+    }
+    case MountType::Bind: {
+      std::string host;
+      if (!m.from.empty()) {
+        auto v = viewOf(s, m.fromStage, m.from, views, stepDir + "/view" + std::to_string(viewNo++));
+        if (!v)
+          return v.takeError();
+        SourceTree t(*v, SourceTree::Kind::Rootfs);
+        auto c = t.clean(m.source.empty() ? "." : m.source);
+        if (!c)
+          return c.takeError();
+        auto p = t.resolve(*c);
+        if (!p)
+          return p.takeError();
+        host = *p;
+      } else {
+        auto c = Context->clean(m.source.empty() ? "." : m.source);
+        if (!c)
+          return c.takeError();
+        auto p = Context->resolve(*c);
+        if (!p)
+          return p.takeError();
+        host = *p;
+      }
+      // Writes to a bind mount must never reach the context or another stage: always read-only.
+      b.mounts.push_back({target, "bind", host, {"rbind", "ro"}});
+      break;
+    }
+    case MountType::Secret: {
+      std::string id = m.id.empty() ? llvm::StringRef(m.target).rsplit('/').second.str() : m.id;
+      if (target.empty())
+        target = "/run/secrets/" + id;
+      auto it = Req.secrets.find(id);
+      if (it == Req.secrets.end()) {
+        if (m.required)
+          return store::storeError("secret " + id + " not found (pass it with --secret id=" + id + ",src=FILE)");
+        break;
+      }
+      b.mounts.push_back({target, "bind", it->second, {"rbind", "ro"}});
+      break;
+    }
+    case MountType::Ssh:
+      return store::storeError("RUN --mount=type=ssh is not supported by dfc");
+    }
+  }
+  // Mount points the runtime creates in the rootfs are not part of the step's result.
+  std::vector<std::string> stubs;
+  for (const runtime::Mount &m : b.mounts)
+    if (!m.destination.empty() && !rootHas(m.destination))
+      stubs.push_back(m.destination);
+
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0)
+    return store::systemError("pipe", "");
+  runtime::RunOptions ro;
+  ro.stdinTarget = runtime::Stdio::null();
+  ro.stdoutTarget = runtime::Stdio::toFd(fds[1]);
+  ro.stderrTarget = runtime::Stdio::toFd(fds[1]);
+  ro.network = run.network == "none" ? runtime::NetworkMode::None : runtime::NetworkMode::Host;
+  auto start = Clock::now();
+  std::string tail;
+  std::thread reader([&] {
+    std::string pending;
+    char buf[4096];
+    for (;;) {
+      ssize_t n = ::read(fds[0], buf, sizeof buf);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break;
+      pending.append(buf, size_t(n));
+      size_t nl;
+      while ((nl = pending.find('\n')) != std::string::npos) {
+        std::string line = pending.substr(0, nl);
+        pending.erase(0, nl + 1);
+        P.line(progressId, since(start), line);
+        tail += line + "\n";
+        if (tail.size() > 8192)
+          tail.erase(0, tail.size() - 8192);
+      }
+    }
+    if (!pending.empty()) {
+      P.line(progressId, since(start), pending);
+      tail += pending + "\n";
+    }
+  });
+  runtime::RunResult res = runtime::run(b, ro);
+  ::close(fds[1]);
+  reader.join();
+  ::close(fds[0]);
+  for (OverlayMount &m : views)
+    llvm::consumeError(m.unmount());
+  for (const std::string &stub : stubs) {
+    // Remove the first component that did not exist before, when it holds only empty stubs.
+    std::string path = stub;
+    std::string first = stub;
+    while (true) {
+      std::string parent = llvm::StringRef(first).rsplit('/').first.str();
+      if (parent.empty() || rootHas(parent))
+        break;
+      first = parent;
+    }
+    std::string inUpper = upper + first;
+    struct stat sb;
+    if (::lstat(inUpper.c_str(), &sb) != 0)
+      continue;
+    if (S_ISDIR(sb.st_mode) ? onlyEmptyStubs(inUpper) : (S_ISREG(sb.st_mode) && sb.st_size == 0))
+      llvm::consumeError(store::removeTree(inUpper));
+  }
+  if (!res.started())
+    return llvm::make_error<BuildError>("", "RUN could not start: " + res.error, res.exitCode);
+  if (res.exitCode != 0) {
+    std::string shown;
+    for (const std::string &a : args)
+      shown += (shown.empty() ? "" : " ") + a;
+    return llvm::make_error<BuildError>("", "process \"" + shown + "\" did not complete successfully: exit code: " +
+                                                std::to_string(res.exitCode),
+                                        res.exitCode);
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error Build::execute(size_t s, size_t i, const StageResult &r, const std::vector<std::string> &lowers,
+                           const std::string &stepDir, const std::string &merged, int progressId) {
+  const Stage &st = Prog.stages[s];
+  const AnyInstruction &inst = st.instructions[i];
+  const cachekey::StepState &before = Plans[s].keys.before[i];
+  std::string upper = stepDir + "/upper", work = stepDir + "/work";
+  for (const std::string &d : {upper, work})
+    if (llvm::Error e = store::makeDirs(d))
+      return e;
+  auto m = OverlayMount::mount(lowers, upper, work, merged, EmptyDir);
+  if (!m)
+    return m.takeError();
+  llvm::Error err = llvm::Error::success();
+  if (const auto *run = inst.as<RunInstruction>()) {
+    err = runRun(s, *run, before, merged, stepDir, upper, progressId);
+  } else if (const auto *wd = inst.as<WorkdirInstruction>()) {
+    auto ids = lookupUser(merged, before.user);
+    if (!ids)
+      err = ids.takeError();
+    else if (auto d = makeDirsIn(merged, cachekey::resolveWorkdir(before.workdir, wd->path.expanded), *ids); !d)
+      err = d.takeError();
+  } else {
+    const CopyCommon *c = inst.as<CopyInstruction>() ? static_cast<const CopyCommon *>(inst.as<CopyInstruction>())
+                                                     : static_cast<const CopyCommon *>(inst.as<AddInstruction>());
+    if (c->link) {
+      // --link: the layer is independent of what is below, so it is written into an empty root.
+      std::string linkRoot = stepDir + "/link";
+      if (llvm::Error e = store::makeDirs(linkRoot))
+        return e;
+      err = runCopy(s, *c, inst.as<AddInstruction>() != nullptr, before, merged, linkRoot, r.epoch);
+    } else {
+      err = runCopy(s, *c, inst.as<AddInstruction>() != nullptr, before, merged, merged, r.epoch);
+    }
+  }
+  llvm::Error un = m->unmount();
+  if (err) {
+    llvm::consumeError(std::move(un));
+    return err;
+  }
+  return un;
+}
+
+bool Build::runStep(size_t s, size_t i, StageResult &r, std::vector<std::string> &lowers, int &stepNo, int total) {
+  const Stage &st = Prog.stages[s];
+  const AnyInstruction &inst = st.instructions[i];
+  const std::string &key = Plans[s].keys.steps[i].key;
+  std::string text = inst.base().syntax ? inst.base().syntax->line : std::string(instructionName(inst.kind()));
+  store::HistoryEntry h;
+  h.created = store::formatTime(r.epoch);
+  h.comment = "buildkit.dockerfile.v0";
+  h.created_by = text;
+  if (const auto *run = inst.as<RunInstruction>(); run && run->cmd.shellForm) {
+    std::string shell;
+    for (const std::string &a : Plans[s].keys.before[i].shell)
+      shell += a + " ";
+    h.created_by = "RUN " + shell + llvm::StringRef(text).drop_front(3).ltrim().str() + " # buildkit";
+  } else if (inst.kind() == InstructionKind::Run || inst.kind() == InstructionKind::Copy ||
+             inst.kind() == InstructionKind::Add) {
+    h.created_by = text + " # buildkit";
+  }
+  if (!cachekey::makesLayer(inst)) {
+    h.empty_layer = true;
+    r.spec.history.push_back(h);
+    return true;
+  }
+  std::string name = st.name.empty() ? "" : st.name + " ";
+  if (Plans[s].reachable && Prog.targetStage && *Prog.targetStage == s && st.name.empty())
+    name = "";
+  else if (st.name.empty())
+    name = st.displayName() + " ";
+  int n = P.begin("[" + name + std::to_string(++stepNo) + "/" + std::to_string(total) + "] " + text);
+  auto t0 = Clock::now();
+  StepReport rep{st.displayName(), text, key, false, false, 0};
+  if (!Req.noCache) {
+    auto hit = Store.db().getCache(key);
+    if (!hit) {
+      llvm::consumeError(hit.takeError());
+    } else if (*hit && ((*hit)->layer.empty() || Store.blobs().has((*hit)->layer))) {
+      if (!(*hit)->layer.empty()) {
+        r.spec.diffIds.push_back((*hit)->diffId);
+        lowers.clear(); // recomputed lazily from diffIds when a later step misses
+      } else {
+        h.empty_layer = true;
+      }
+      r.spec.history.push_back(h);
+      P.cached(n);
+      rep.cached = true;
+      rep.layer = !(*hit)->layer.empty();
+      std::lock_guard<std::mutex> l(ReportMutex);
+      Reports.push_back(rep);
+      return true;
+    }
+  }
+  auto failHere = [&](llvm::Error e) {
+    Failure f{location(inst.base()), "", 0};
+    llvm::handleAllErrors(
+        std::move(e), [&](const BuildError &be) { f.message = be.message, f.exitCode = be.exitCode; },
+        [&](const llvm::ErrorInfoBase &eb) { f.message = eb.message(); });
+    f.message = text + ": " + f.message;
+    P.error(n, f.message);
+    fail(std::move(f));
+    return false;
+  };
+  if (lowers.empty() && !r.spec.diffIds.empty()) {
+    auto l = lowersOf(r.spec);
+    if (!l)
+      return failHere(l.takeError());
+    lowers = *l;
+  }
+  std::string stepDir = tmpDir();
+  auto cleanup = llvm::make_scope_exit([&] { llvm::consumeError(store::removeTree(stepDir)); });
+  if (llvm::Error e = execute(s, i, r, lowers, stepDir, stepDir + "/merged", n))
+    return failHere(std::move(e));
+  std::string layerDir = stepDir + "/upper";
+  const CopyCommon *cc = inst.as<CopyInstruction>() ? static_cast<const CopyCommon *>(inst.as<CopyInstruction>())
+                         : inst.as<AddInstruction>() ? static_cast<const CopyCommon *>(inst.as<AddInstruction>())
+                                                     : nullptr;
+  if (cc && cc->link)
+    layerDir = stepDir + "/link";
+  store::CacheEntry entry;
+  entry.key = key;
+  entry.configDelta = "{}";
+  entry.created = entry.lastUsed = std::time(nullptr);
+  if (isEmptyDir(layerDir)) {
+    h.empty_layer = true;
+  } else {
+    store::LayerWriteOptions lo;
+    lo.sourceDateEpoch = r.epoch;
+    auto info = Store.addLayer(layerDir, lo);
+    if (!info)
+      return failHere(info.takeError());
+    entry.layer = entry.diffId = info->diffId;
+    // The upperdir is this layer's snapshot already: keep it instead of unpacking the tar again.
+    std::string snap = Store.root() + "/snapshots/" + info->diffId.hex().str();
+    struct stat sb;
+    if (::stat(snap.c_str(), &sb) != 0) {
+      store::SnapshotRow row{info->diffId, store::countTreeEntries(layerDir), int64_t(std::time(nullptr))};
+      int fd = ::open(layerDir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (fd >= 0) {
+        ::syncfs(fd);
+        ::close(fd);
+      }
+      if (llvm::Error e = Store.db().putSnapshot(row))
+        return failHere(std::move(e));
+      if (::rename(layerDir.c_str(), snap.c_str()) != 0 && errno != EEXIST && errno != ENOTEMPTY)
+        return failHere(store::systemError("rename", snap));
+    }
+    r.spec.diffIds.push_back(info->diffId);
+    lowers.insert(lowers.begin(), snap);
+    rep.layer = true;
+  }
+  r.spec.history.push_back(h);
+  if (llvm::Error e = Store.db().putCache(entry))
+    return failHere(std::move(e));
+  rep.seconds = since(t0);
+  P.done(n, rep.seconds);
+  std::lock_guard<std::mutex> l(ReportMutex);
+  Reports.push_back(rep);
+  return true;
+}
+
+void Build::runStage(size_t s) {
+  StagePlan &pl = Plans[s];
+  bool ok = true;
+  for (size_t d : pl.deps)
+    if (d != s && Plans[d].reachable && !DoneF[d].get())
+      ok = false;
+  if (!ok || Failed) {
+    Done[s].set_value(false);
+    return;
+  }
+  const Stage &st = Prog.stages[s];
+  StageResult r;
+  if (pl.baseStage) {
+    r.spec = Results[*pl.baseStage].spec;
+  } else {
+    r.spec = pl.baseSpec;
+    r.spec.config.OnBuild.clear();
+  }
+  r.epoch = pl.epoch;
+  if (r.spec.config.Env.empty() || !r.spec.config.env("PATH"))
+    r.spec.config.setEnv("PATH", DefaultPath);
+  int total = 1;
+  for (const AnyInstruction &in : st.instructions)
+    total += cachekey::makesLayer(in) ? 1 : 0;
+  int stepNo = 0;
+  std::string name = st.name.empty() ? (Prog.targetStage && *Prog.targetStage == s ? "" : st.displayName() + " ") : st.name + " ";
+  int n = P.begin("[" + name + std::to_string(++stepNo) + "/" + std::to_string(total) + "] FROM " + st.baseName.expanded);
+  P.done(n, 0);
+  std::vector<std::string> lowers;
+  bool cmdSet = false;
+  for (size_t i = 0; i < st.instructions.size() && ok && !Failed; ++i) {
+    ok = runStep(s, i, r, lowers, stepNo, total);
+    if (ok)
+      applyConfig(st.instructions[i], Plans[s].keys.before[i], r, cmdSet);
+  }
+  Results[s] = std::move(r);
+  Done[s].set_value(ok && !Failed);
+}
+
+llvm::Expected<BuildResult> Build::run() {
+  auto t0 = Clock::now();
+  std::string ctx = Req.contextDir.empty() ? "." : Req.contextDir;
+  char real[PATH_MAX];
+  if (!::realpath(ctx.c_str(), real))
+    return store::systemError("build context", ctx);
+  ctx = real;
+  std::string dfPath = Req.dockerfile.empty() ? ctx + "/Dockerfile" : Req.dockerfile;
+  DockerfileName = llvm::StringRef(dfPath).rsplit('/').second.empty() ? dfPath : llvm::StringRef(dfPath).rsplit('/').second.str();
+  if (dfPath.find('/') == std::string::npos)
+    DockerfileName = dfPath;
+  auto text = store::readFile(dfPath);
+  if (!text)
+    return text.takeError();
+  ExplicitEpoch = Req.sourceDateEpoch ? Req.sourceDateEpoch : store::sourceDateEpoch();
+
+  Tree = parseDockerfile(*text);
+  BuildOptions bo;
+  bo.buildArgs = Req.buildArgs;
+  bo.target = Req.target;
+  Prog = buildProgram(Tree, bo);
+  if (Prog.hasErrors()) {
+    std::string all;
+    for (const Diagnostic &d : Prog.diagnostics)
+      if (d.severity == Severity::Error)
+        all += formatDiagnostic(DockerfileName, d) + "\n";
+    const Diagnostic *first = nullptr;
+    for (const Diagnostic &d : Prog.diagnostics)
+      if (d.severity == Severity::Error && !first)
+        first = &d;
+    std::string loc = first ? DockerfileName + ":" + std::to_string(first->range.begin.line + 1) + ":" +
+                                  std::to_string(first->range.begin.column + 1)
+                            : DockerfileName;
+    return llvm::make_error<BuildError>(loc, first ? first->message : "invalid Dockerfile");
+  }
+  if (!Prog.targetStage)
+    return llvm::make_error<BuildError>(DockerfileName, Req.target.empty() ? "the Dockerfile has no stage"
+                                                                            : "target stage " + Req.target + " could not be found");
+
+  // .dockerignore and the stat cache.
+  auto ignoreText = store::readFile(ctx + "/.dockerignore");
+  PatternList ignore;
+  if (ignoreText) {
+    ignore = PatternList::parseDockerignore(*ignoreText);
+    llvm::SmallVector<llvm::StringRef, 16> lines;
+    llvm::StringRef(*ignoreText).split(lines, '\n');
+    for (llvm::StringRef l : lines)
+      if (!l.trim().empty() && !l.trim().startswith("#"))
+        IgnoreLines.push_back(l.trim().str());
+  } else {
+    llvm::consumeError(ignoreText.takeError());
+  }
+  Stats = std::make_unique<StatCache>(Store.root() + "/statcache/" +
+                                      llvm::StringRef(cachekey::sha256(ctx)).drop_front(7).str());
+  Stats->load();
+  Context = std::make_unique<SourceTree>(ctx, SourceTree::Kind::Context, std::move(ignore), Stats.get());
+
+  auto lease = Store.lease();
+  if (!lease)
+    return lease.takeError();
+  if (llvm::Error e = plan())
+    return e;
+  if (llvm::Error e = Stats->save())
+    llvm::consumeError(std::move(e));
+
+  // Mounts made by this build stay private to it, and vanish with it.
+  static std::once_flag privateNs;
+  std::call_once(privateNs, [] {
+    if (::unshare(CLONE_NEWNS) == 0)
+      ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
+  });
+  EmptyDir = tmpDir();
+  if (llvm::Error e = store::makeDirs(EmptyDir))
+    return e;
+  auto cleanup = llvm::make_scope_exit([&] { llvm::consumeError(store::removeTree(EmptyDir)); });
+
+  Done.clear();
+  Done.resize(Prog.stages.size());
+  DoneF.clear();
+  for (auto &p : Done)
+    DoneF.push_back(p.get_future().share());
+  std::vector<std::thread> threads;
+  std::vector<size_t> built;
+  for (size_t s = 0; s < Prog.stages.size(); ++s) {
+    if (!Plans[s].reachable) {
+      Done[s].set_value(false);
+      continue;
+    }
+    built.push_back(s);
+    threads.emplace_back([this, s] { runStage(s); });
+  }
+  for (std::thread &t : threads)
+    t.join();
+  if (Failed)
+    return llvm::make_error<BuildError>(FirstFailure.location, FirstFailure.message, FirstFailure.exitCode);
+
+  size_t target = *Prog.targetStage;
+  store::ImageSpec spec = Results[target].spec;
+  spec.created = store::formatTime(Results[target].epoch);
+  std::string variant;
+  spec.architecture = archOf(Prog.stages[target].effectivePlatform, &variant);
+  spec.variant = variant;
+  spec.os = "linux";
+  int n = P.begin("exporting to image");
+  auto t1 = Clock::now();
+  auto image = Store.commit(spec, Req.tags.empty() ? "" : Req.tags[0]);
+  if (!image)
+    return image.takeError();
+  for (size_t k = 1; k < Req.tags.size(); ++k)
+    if (llvm::Error e = Store.tag(image->id.str(), Req.tags[k]))
+      return e;
+  P.line(n, since(t1), "writing image " + image->id.str());
+  for (const std::string &t : Req.tags)
+    P.line(n, since(t1), "naming to " + t);
+  P.done(n, since(t1));
+
+  if (Req.printLint) {
+    lint::Config lc;
+    lc.dockerignore = IgnoreLines;
+    lc.shellcheck = false;
+    lint::Result lr = lint::lint(Tree, Prog, lc);
+    size_t warnings = 0;
+    std::string w;
+    for (const lint::Finding &f : lr.findings) {
+      if (f.severity == Severity::Error || f.severity == Severity::Warning) {
+        ++warnings;
+        w += " - " + std::string(f.rule ? f.rule->id : "lint") + ": " + f.message + " (line " +
+             std::to_string(f.range.begin.line + 1) + ")\n";
+      }
+    }
+    if (warnings)
+      P.text("\n " + std::to_string(warnings) + (warnings == 1 ? " warning" : " warnings") + " found:\n" + w);
+  }
+
+  BuildResult res;
+  res.image = std::move(*image);
+  res.steps = std::move(Reports);
+  res.builtStages = built;
+  res.filesHashed = Stats->hashedFiles();
+  res.seconds = since(t0);
+  return res;
+}
+
+} // namespace
+
+llvm::Expected<BuildResult> buildImage(store::ImageStore &store, const BuildRequest &request) {
+  Build b(store, request);
+  return b.run();
+}
+
+} // namespace dfc::build

@@ -1,0 +1,454 @@
+// Source trees for COPY/ADD: .dockerignore matching, confined resolution, selection and digests.
+// Every path a build reads from the host goes through SourceTree::resolve.
+#include "backend/build/Context.h"
+
+#include "backend/store/Digest.h"
+#include "backend/store/Files.h"
+
+#include <llvm/ADT/SmallVector.h>
+#include <llvm/ADT/StringExtras.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace dfc::build {
+namespace {
+
+llvm::Error contextError(const llvm::Twine &message) { return store::storeError(message); }
+
+bool hasWildcard(llvm::StringRef s) { return s.find_first_of("*?[") != llvm::StringRef::npos; }
+
+// moby patternmatcher's regexp translation.
+std::string patternToRegex(llvm::StringRef p) {
+  std::string re = "^";
+  for (size_t i = 0; i < p.size(); ++i) {
+    char c = p[i];
+    if (c == '*') {
+      if (i + 1 < p.size() && p[i + 1] == '*') {
+        ++i;
+        if (i + 1 < p.size() && p[i + 1] == '/')
+          ++i;
+        re += i + 1 == p.size() ? ".*" : "(.*/)?";
+      } else {
+        re += "[^/]*";
+      }
+    } else if (c == '?') {
+      re += "[^/]";
+    } else if (c == '\\') {
+      if (i + 1 < p.size()) {
+        ++i;
+        re += '\\';
+        re += p[i];
+      } else {
+        re += "\\\\";
+      }
+    } else if (c == '[') {
+      size_t end = p.find(']', i + 1);
+      if (end == llvm::StringRef::npos) {
+        re += "\\[";
+      } else {
+        std::string cls = p.slice(i + 1, end).str();
+        if (!cls.empty() && cls[0] == '^')
+          cls[0] = '^';
+        re += "[" + cls + "]";
+        i = end;
+      }
+    } else if (std::strchr(".+()|{}^$", c)) {
+      re += '\\';
+      re += c;
+    } else {
+      re += c;
+    }
+  }
+  return re + "$";
+}
+
+std::string joinPath(llvm::StringRef a, llvm::StringRef b) {
+  if (a.empty())
+    return b.str();
+  if (b.empty())
+    return a.str();
+  return a.str() + "/" + b.str();
+}
+
+} // namespace
+
+std::string cleanPath(llvm::StringRef path) {
+  bool rooted = path.startswith("/");
+  llvm::SmallVector<llvm::StringRef, 16> parts;
+  path.split(parts, '/', -1, false);
+  std::vector<std::string> out;
+  for (llvm::StringRef p : parts) {
+    if (p == ".")
+      continue;
+    if (p == "..") {
+      if (!out.empty() && out.back() != "..")
+        out.pop_back();
+      else if (!rooted)
+        out.push_back("..");
+      continue;
+    }
+    out.push_back(p.str());
+  }
+  std::string r = rooted ? "/" : "";
+  for (size_t i = 0; i < out.size(); ++i)
+    r += (i ? "/" : "") + out[i];
+  return r.empty() ? "." : r;
+}
+
+void PatternList::add(std::string pattern) {
+  Pattern p;
+  llvm::StringRef s = llvm::StringRef(pattern).trim();
+  if (s.startswith("!")) {
+    p.exclusion = true;
+    s = s.drop_front().trim();
+    Exclusions = true;
+  }
+  std::string cleaned = cleanPath(s);
+  while (llvm::StringRef(cleaned).startswith("/"))
+    cleaned.erase(0, 1);
+  if (cleaned.empty())
+    cleaned = ".";
+  p.text = cleaned;
+  try {
+    p.re = std::regex(patternToRegex(cleaned), std::regex::ECMAScript | std::regex::optimize);
+  } catch (const std::regex_error &) {
+    return; // Docker rejects the file; we drop the one bad pattern.
+  }
+  Patterns.push_back(std::move(p));
+}
+
+PatternList PatternList::parseDockerignore(llvm::StringRef text) {
+  PatternList list;
+  llvm::SmallVector<llvm::StringRef, 32> lines;
+  text.split(lines, '\n');
+  for (llvm::StringRef line : lines) {
+    line = line.rtrim("\r");
+    if (line.startswith("#"))
+      continue;
+    if (line.trim().empty())
+      continue;
+    list.add(line.str());
+  }
+  return list;
+}
+
+PatternList PatternList::fromPatterns(const std::vector<std::string> &patterns) {
+  PatternList list;
+  for (const std::string &p : patterns)
+    if (!llvm::StringRef(p).trim().empty())
+      list.add(p);
+  return list;
+}
+
+bool PatternList::matches(llvm::StringRef path) const {
+  bool matched = false;
+  std::string file = path.str();
+  llvm::StringRef parent = llvm::StringRef(file).rsplit('/').first;
+  bool hasParent = llvm::StringRef(file).contains('/');
+  for (const Pattern &p : Patterns) {
+    // Only a pattern that can flip the current answer needs evaluating.
+    if (p.exclusion != matched)
+      continue;
+    bool m = std::regex_match(file, p.re);
+    if (!m && hasParent) {
+      llvm::SmallVector<llvm::StringRef, 8> dirs;
+      parent.split(dirs, '/');
+      std::string prefix;
+      for (llvm::StringRef d : dirs) {
+        prefix = joinPath(prefix, d);
+        if (std::regex_match(prefix, p.re)) {
+          m = true;
+          break;
+        }
+      }
+    }
+    if (m)
+      matched = !p.exclusion;
+  }
+  return matched;
+}
+
+void StatCache::load() {
+  auto text = store::readFile(File);
+  if (!text) {
+    llvm::consumeError(text.takeError());
+    return;
+  }
+  std::istringstream in(*text);
+  std::string line;
+  while (std::getline(in, line)) {
+    // ino size mtime ctime digest path (path last: it may contain spaces)
+    std::istringstream ls(line);
+    Row r;
+    if (!(ls >> r.ino >> r.size >> r.mtime >> r.ctime >> r.digest))
+      continue;
+    std::string path;
+    std::getline(ls, path);
+    if (path.size() < 2)
+      continue;
+    Rows[path.substr(1)] = r;
+  }
+}
+
+llvm::Error StatCache::save() {
+  std::lock_guard<std::mutex> lock(Mutex);
+  if (!Dirty)
+    return llvm::Error::success();
+  std::string out;
+  for (const auto &[path, r] : Rows) {
+    if (path.find('\n') != std::string::npos)
+      continue;
+    out += std::to_string(r.ino) + " " + std::to_string(r.size) + " " + std::to_string(r.mtime) + " " +
+           std::to_string(r.ctime) + " " + r.digest + " " + path + "\n";
+  }
+  std::string dir = llvm::StringRef(File).rsplit('/').first.str();
+  if (llvm::Error e = store::makeDirs(dir))
+    return e;
+  if (llvm::Error e = store::writeFileAtomic(File, out, dir))
+    return e;
+  Dirty = false;
+  return llvm::Error::success();
+}
+
+llvm::Expected<std::string> StatCache::digest(const std::string &path, const struct stat &st) {
+  int64_t mtime = int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  int64_t ctime = int64_t(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
+  {
+    std::lock_guard<std::mutex> lock(Mutex);
+    auto it = Rows.find(path);
+    if (it != Rows.end() && it->second.ino == uint64_t(st.st_ino) && it->second.size == uint64_t(st.st_size) &&
+        it->second.mtime == mtime && it->second.ctime == ctime)
+      return it->second.digest;
+  }
+  auto d = store::Digest::ofFile(path);
+  if (!d)
+    return d.takeError();
+  std::lock_guard<std::mutex> lock(Mutex);
+  Rows[path] = Row{uint64_t(st.st_ino), uint64_t(st.st_size), mtime, ctime, d->str()};
+  Dirty = true;
+  ++Hashed;
+  return d->str();
+}
+
+llvm::Expected<std::string> SourceTree::clean(llvm::StringRef source) const {
+  std::string c = cleanPath(source);
+  if (llvm::StringRef(c).startswith("/")) {
+    // Absolute sources name paths inside the root (Docker reads `COPY /a` from the context).
+    c = cleanPath(c.substr(1).empty() ? "." : c.substr(1));
+  }
+  if (c == ".." || llvm::StringRef(c).startswith("../"))
+    return contextError("forbidden path outside the build context: " + source + " (" + c + ")");
+  return c == "." ? std::string() : c;
+}
+
+llvm::Expected<std::string> SourceTree::resolve(llvm::StringRef rel, bool followLast) const {
+  // Walk component by component so that every symlink is resolved against the root.
+  std::vector<std::string> done; // resolved components below the root
+  llvm::SmallVector<llvm::StringRef, 16> parts;
+  std::string relStr = rel.str();
+  llvm::StringRef(relStr).split(parts, '/', -1, false);
+  std::vector<std::string> todo(parts.begin(), parts.end());
+  std::reverse(todo.begin(), todo.end());
+  int links = 0;
+  auto current = [&] {
+    std::string p = Root;
+    for (const std::string &d : done)
+      p += "/" + d;
+    return p;
+  };
+  while (!todo.empty()) {
+    std::string part = todo.back();
+    todo.pop_back();
+    if (part == "." || part.empty())
+      continue;
+    if (part == "..") {
+      if (done.empty()) {
+        if (TheKind == Kind::Context)
+          return contextError("forbidden path outside the build context: " + rel);
+        continue;
+      }
+      done.pop_back();
+      continue;
+    }
+    std::string path = current() + "/" + part;
+    struct stat st;
+    if (::lstat(path.c_str(), &st) != 0 || !S_ISLNK(st.st_mode) || (todo.empty() && !followLast)) {
+      done.push_back(part);
+      continue;
+    }
+    if (++links > 40)
+      return contextError("too many levels of symbolic links: " + rel);
+    char buf[4096];
+    ssize_t n = ::readlink(path.c_str(), buf, sizeof buf - 1);
+    if (n < 0)
+      return store::systemError("readlink", path);
+    llvm::StringRef target(buf, size_t(n));
+    if (target.startswith("/")) {
+      if (TheKind == Kind::Context)
+        return contextError("forbidden path outside the build context: " + rel + " (symlink " + part + " -> " +
+                            target + ")");
+      done.clear();
+    }
+    llvm::SmallVector<llvm::StringRef, 8> tparts;
+    target.split(tparts, '/', -1, false);
+    for (auto it = tparts.rbegin(); it != tparts.rend(); ++it)
+      todo.push_back(it->str());
+    // A relative target that climbs out is caught by the ".." branch above.
+  }
+  return current();
+}
+
+llvm::Expected<std::vector<std::string>> SourceTree::expand(llvm::StringRef source) const {
+  auto c = clean(source);
+  if (!c)
+    return c.takeError();
+  if (!hasWildcard(*c)) {
+    auto host = resolve(*c);
+    if (!host)
+      return host.takeError();
+    struct stat st;
+    if (::lstat(host->c_str(), &st) != 0 || (TheKind == Kind::Context && !c->empty() && ignored(*c)))
+      return contextError("\"" + source + "\": not found");
+    return std::vector<std::string>{*c};
+  }
+  // Expand component by component (Go's filepath.Glob).
+  llvm::SmallVector<llvm::StringRef, 8> parts;
+  llvm::StringRef(*c).split(parts, '/');
+  std::vector<std::string> current{""};
+  for (llvm::StringRef part : parts) {
+    std::vector<std::string> next;
+    for (const std::string &base : current) {
+      if (!hasWildcard(part)) {
+        next.push_back(joinPath(base, part));
+        continue;
+      }
+      auto dir = resolve(base);
+      if (!dir)
+        return dir.takeError();
+      DIR *d = ::opendir(dir->c_str());
+      if (!d)
+        continue;
+      std::vector<std::string> names;
+      while (struct dirent *e = ::readdir(d)) {
+        llvm::StringRef n(e->d_name);
+        if (n == "." || n == "..")
+          continue;
+        if (::fnmatch(part.str().c_str(), e->d_name, 0) == 0)
+          names.push_back(n.str());
+      }
+      ::closedir(d);
+      std::sort(names.begin(), names.end());
+      for (const std::string &n : names)
+        next.push_back(joinPath(base, n));
+    }
+    current = std::move(next);
+  }
+  std::vector<std::string> out;
+  for (const std::string &p : current) {
+    auto host = resolve(p);
+    if (!host)
+      return host.takeError();
+    struct stat st;
+    if (::lstat(host->c_str(), &st) == 0 && !(TheKind == Kind::Context && ignored(p)))
+      out.push_back(p);
+  }
+  if (out.empty())
+    return contextError("lstat " + source + ": no source files were specified");
+  return out;
+}
+
+llvm::Expected<std::vector<SourceEntry>> SourceTree::select(llvm::StringRef rel, const PatternList &excludes) const {
+  auto host = resolve(rel);
+  if (!host)
+    return host.takeError();
+  std::vector<SourceEntry> out;
+  SourceEntry top;
+  top.hostPath = *host;
+  if (::stat(host->c_str(), &top.st) != 0)
+    return contextError("\"" + rel + "\": not found");
+  if (!S_ISDIR(top.st.st_mode)) {
+    out.push_back(top);
+    return out;
+  }
+  // Depth-first walk; `ctxRel` is relative to the root (for .dockerignore), `srcRel` to the source.
+  struct Item {
+    std::string host, ctxRel, srcRel;
+  };
+  std::vector<Item> stack{{*host, rel.str(), ""}};
+  top.relPath = "";
+  out.push_back(top);
+  while (!stack.empty()) {
+    Item it = stack.back();
+    stack.pop_back();
+    DIR *d = ::opendir(it.host.c_str());
+    if (!d)
+      return store::systemError("opendir", it.host);
+    std::vector<std::string> names;
+    while (struct dirent *e = ::readdir(d)) {
+      llvm::StringRef n(e->d_name);
+      if (n != "." && n != "..")
+        names.push_back(n.str());
+    }
+    ::closedir(d);
+    std::sort(names.begin(), names.end(), std::greater<>());
+    for (const std::string &n : names) {
+      Item child{it.host + "/" + n, joinPath(it.ctxRel, n), joinPath(it.srcRel, n)};
+      SourceEntry e;
+      e.hostPath = child.host;
+      e.relPath = child.srcRel;
+      if (::lstat(child.host.c_str(), &e.st) != 0)
+        return store::systemError("lstat", child.host);
+      bool skip = (TheKind == Kind::Context && ignored(child.ctxRel)) ||
+                  (!excludes.empty() && excludes.matches(child.srcRel));
+      bool isDir = S_ISDIR(e.st.st_mode);
+      // An ignored directory is still walked when a `!` pattern may re-include something in it.
+      bool descend = isDir && (!skip || Ignore.hasExclusions() || excludes.hasExclusions());
+      if (!skip)
+        out.push_back(e);
+      if (descend)
+        stack.push_back(child);
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const SourceEntry &a, const SourceEntry &b) { return a.relPath < b.relPath; });
+  return out;
+}
+
+llvm::Expected<std::string> SourceTree::digest(const std::vector<SourceEntry> &entries) const {
+  store::Sha256Hasher h;
+  for (const SourceEntry &e : entries) {
+    std::string line = e.relPath + '\0';
+    mode_t type = e.st.st_mode & S_IFMT;
+    line += std::to_string(type) + " " + std::to_string(e.st.st_mode & 07777) + " ";
+    if (S_ISREG(e.st.st_mode)) {
+      if (Cache) {
+        auto d = Cache->digest(e.hostPath, e.st);
+        if (!d)
+          return d.takeError();
+        line += *d;
+      } else {
+        auto d = store::Digest::ofFile(e.hostPath);
+        if (!d)
+          return d.takeError();
+        line += d->str();
+      }
+    } else if (S_ISLNK(e.st.st_mode)) {
+      char buf[4096];
+      ssize_t n = ::readlink(e.hostPath.c_str(), buf, sizeof buf);
+      if (n >= 0)
+        line.append(buf, size_t(n));
+    }
+    line += '\n';
+    h.update(line);
+  }
+  return h.finish().str();
+}
+
+} // namespace dfc::build

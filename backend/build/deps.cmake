@@ -1,0 +1,3 @@
+# Link dependencies of dfc_build (included by backend/build/CMakeLists.txt).
+# Debian packages: libarchive-dev (ADD of local archives), llvm-14-dev; the rest are dfc libraries.
+target_link_libraries(dfc_build PUBLIC dfc_store dfc_runtime dfc_ir llvm_support PRIVATE archive Threads::Threads)

@@ -1,0 +1,179 @@
+// Unit tests of build-context reading: .dockerignore semantics, confinement, selection, digests
+// and the stat cache (a touch re-hashes but keeps the digest).
+#include "backend/build/Context.h"
+#include "backend/store/Files.h"
+
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <utime.h>
+
+using namespace dfc::build;
+
+namespace {
+
+// Consumes an llvm::Error, printing it; true when there was none.
+inline bool noError(llvm::Error e) {
+  if (!e)
+    return true;
+  WARN(llvm::toString(std::move(e)));
+  return false;
+}
+
+struct Dir {
+  std::string path;
+  Dir() {
+    char t[] = "/tmp/dfc-context-test-XXXXXX";
+    REQUIRE(::mkdtemp(t));
+    path = t;
+  }
+  ~Dir() { llvm::consumeError(dfc::store::removeTree(path)); }
+  void write(const std::string &rel, const std::string &text) {
+    std::string p = path + "/" + rel;
+    llvm::consumeError(dfc::store::makeDirs(llvm::StringRef(p).rsplit('/').first));
+    int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    REQUIRE(fd >= 0);
+    REQUIRE(::write(fd, text.data(), text.size()) == ssize_t(text.size()));
+    ::close(fd);
+  }
+};
+
+std::vector<std::string> rels(const std::vector<SourceEntry> &es) {
+  std::vector<std::string> out;
+  for (const SourceEntry &e : es)
+    out.push_back(e.relPath);
+  return out;
+}
+
+} // namespace
+
+TEST_CASE(".dockerignore patterns follow Docker's matcher", "[context]") {
+  struct Case {
+    const char *patterns, *path;
+    bool ignored;
+  } cases[] = {
+      {"*.log", "a.log", true},
+      {"*.log", "dir/a.log", false}, // `*` does not cross '/'
+      {"**/*.log", "dir/sub/a.log", true},
+      {"**/*.log", "a.log", true},
+      {"dir", "dir/sub/file", true}, // a matched parent excludes its contents
+      {"dir/*", "dir/x", true},
+      {"dir/*", "dir", false},
+      {"*.md\n!README.md", "README.md", false},
+      {"*.md\n!README.md", "CHANGES.md", true},
+      {"!README.md\n*.md", "README.md", true}, // the last match wins
+      {"/secret", "secret", true},
+      {"./a/../b", "b", true},
+      {"# comment\n\n  spaced  ", "spaced", true},
+      {"f?le", "file", true},
+      {"f[a-h]le", "file", false},
+      {"f[a-j]le", "file", true},
+      {"node_modules\n!node_modules/keep", "node_modules/keep/x", false},
+  };
+  for (const Case &c : cases) {
+    CAPTURE(c.patterns, c.path);
+    CHECK(PatternList::parseDockerignore(c.patterns).matches(c.path) == c.ignored);
+  }
+}
+
+TEST_CASE("sources cannot leave the context", "[context]") {
+  Dir d;
+  d.write("ctx/a", "a");
+  d.write("outside", "secret");
+  ::symlink("../outside", (d.path + "/ctx/up").c_str());
+  ::symlink("/etc/passwd", (d.path + "/ctx/abs").c_str());
+  ::symlink("a", (d.path + "/ctx/inside").c_str());
+  SourceTree t(d.path + "/ctx", SourceTree::Kind::Context);
+  for (const char *bad : {"../outside", "a/../../outside", "up", "abs"}) {
+    CAPTURE(bad);
+    auto r = t.expand(bad);
+    bool failed = !r;
+    if (!r)
+      CHECK_THAT(llvm::toString(r.takeError()), Catch::Contains("outside the build context"));
+    CHECK(failed);
+  }
+  auto ok = t.expand("inside");
+  REQUIRE(bool(ok));
+  auto host = t.resolve((*ok)[0]);
+  REQUIRE(bool(host));
+  CHECK(*host == d.path + "/ctx/a");
+  // An absolute source names a path inside the context.
+  auto abs = t.expand("/a");
+  REQUIRE(bool(abs));
+  CHECK((*abs)[0] == "a");
+}
+
+TEST_CASE("rootfs trees resolve absolute symlinks inside the root", "[context]") {
+  Dir d;
+  d.write("etc/passwd", "root:x:0:0::/root:/bin/sh\n");
+  ::symlink("/etc/passwd", (d.path + "/link").c_str());
+  ::symlink("../../../../etc", (d.path + "/climb").c_str());
+  SourceTree t(d.path, SourceTree::Kind::Rootfs);
+  CHECK(*t.resolve("link") == d.path + "/etc/passwd");
+  CHECK(*t.resolve("climb/passwd") == d.path + "/etc/passwd");
+}
+
+TEST_CASE("selection applies .dockerignore, --exclude and wildcards", "[context]") {
+  Dir d;
+  d.write("src/a.c", "a");
+  d.write("src/b.log", "b");
+  d.write("src/sub/c.c", "c");
+  d.write("src/tmp/x", "x");
+  d.write("top.c", "t");
+  SourceTree t(d.path, SourceTree::Kind::Context, PatternList::parseDockerignore("**/*.log\n"));
+  auto all = t.select("src", PatternList::fromPatterns({"tmp"}));
+  REQUIRE(bool(all));
+  CHECK(rels(*all) == std::vector<std::string>{"", "a.c", "sub", "sub/c.c"});
+  auto glob = t.expand("*.c");
+  REQUIRE(bool(glob));
+  CHECK(*glob == std::vector<std::string>{"top.c"});
+  auto ignored = t.expand("src/b.log");
+  CHECK_FALSE(bool(ignored));
+  llvm::consumeError(ignored.takeError());
+  auto none = t.expand("*.none");
+  CHECK_FALSE(bool(none));
+  llvm::consumeError(none.takeError());
+}
+
+TEST_CASE("digests see content and names, not mtimes; the stat cache re-hashes only changes", "[context]") {
+  Dir d;
+  d.write("ctx/f", "one");
+  d.write("ctx/g", "two");
+  StatCache cache(d.path + "/cache/stat");
+  SourceTree t(d.path + "/ctx", SourceTree::Kind::Context, {}, &cache);
+  auto digestOf = [&] {
+    auto e = t.select("", {});
+    REQUIRE(bool(e));
+    auto dg = t.digest(*e);
+    REQUIRE(bool(dg));
+    return *dg;
+  };
+  std::string first = digestOf();
+  CHECK(cache.hashedFiles() == 2);
+  CHECK(digestOf() == first);
+  CHECK(cache.hashedFiles() == 2); // nothing changed: nothing re-read
+  struct timespec later[2] = {{2000000000, 0}, {2000000000, 0}};
+  ::utimensat(AT_FDCWD, (d.path + "/ctx/f").c_str(), later, 0);
+  CHECK(digestOf() == first); // touched: re-read, same content
+  CHECK(cache.hashedFiles() == 3);
+  REQUIRE(noError(cache.save()));
+  StatCache reloaded(d.path + "/cache/stat");
+  reloaded.load();
+  SourceTree t2(d.path + "/ctx", SourceTree::Kind::Context, {}, &reloaded);
+  auto e2 = t2.select("", {});
+  REQUIRE(bool(e2));
+  CHECK(*t2.digest(*e2) == first);
+  CHECK(reloaded.hashedFiles() == 0); // the saved cache answered for both files
+  d.write("ctx/g", "TWO");
+  CHECK(digestOf() != first);
+}
+
+TEST_CASE("cleanPath is Go's path.Clean", "[context]") {
+  CHECK(cleanPath("a/./b/../c") == "a/c");
+  CHECK(cleanPath("../a") == "../a");
+  CHECK(cleanPath("/../a") == "/a");
+  CHECK(cleanPath("") == ".");
+  CHECK(cleanPath("a/..") == ".");
+}

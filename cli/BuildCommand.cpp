@@ -1,0 +1,101 @@
+// `dfc build -t NAME[:TAG] [-f FILE] [--build-arg K=V] [--target S] [--no-cache] [--progress M]
+// [--secret id=ID,src=FILE] CONTEXT`: builds an image into the local store (backend/build).
+#include "backend/build/Builder.h"
+#include "cli/Commands.h"
+#include "cli/StoreAccess.h"
+
+#include <CLI/CLI.hpp>
+#include <llvm/ADT/SmallVector.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <unistd.h>
+
+namespace dfc::cli {
+namespace {
+
+struct BuildFlags {
+  std::vector<std::string> tags, buildArgs, secrets;
+  std::string file, target, progress = "auto", context;
+  bool noCache = false, quiet = false;
+};
+
+int runBuild(const BuildFlags &f) {
+  build::BuildRequest req;
+  req.contextDir = f.context;
+  req.dockerfile = f.file;
+  req.target = f.target;
+  req.tags = f.tags;
+  req.noCache = f.noCache;
+  req.progress = f.quiet ? build::ProgressMode::Quiet
+                 : f.progress == "plain" ? build::ProgressMode::Plain
+                 : f.progress == "tty"   ? build::ProgressMode::Tty
+                                         : build::ProgressMode::Auto;
+  for (const std::string &a : f.buildArgs) {
+    size_t eq = a.find('=');
+    if (eq == std::string::npos) {
+      if (const char *v = std::getenv(a.c_str()))
+        req.buildArgs[a] = v;
+    } else {
+      req.buildArgs[a.substr(0, eq)] = a.substr(eq + 1);
+    }
+  }
+  for (const std::string &s : f.secrets) {
+    std::string id, src;
+    llvm::SmallVector<llvm::StringRef, 4> parts;
+    llvm::StringRef(s).split(parts, ',');
+    for (llvm::StringRef p : parts) {
+      auto [k, v] = p.split('=');
+      if (k == "id")
+        id = v.str();
+      else if (k == "src" || k == "source")
+        src = v.str();
+    }
+    if (id.empty() || src.empty()) {
+      std::cerr << "dfc: --secret needs id=ID,src=FILE, got '" << s << "'\n";
+      return ExitUsage;
+    }
+    req.secrets[id] = src;
+  }
+  auto store = openStore();
+  if (!store)
+    return ExitFailure;
+  auto res = build::buildImage(*store, req);
+  if (!res) {
+    int code = ExitFailure;
+    llvm::handleAllErrors(
+        res.takeError(),
+        [&](const build::BuildError &e) {
+          std::cerr << "ERROR: failed to solve: " << e.message << "\n";
+          if (!e.location.empty())
+            std::cerr << e.location << ": " << e.message << "\n";
+        },
+        [&](const llvm::ErrorInfoBase &e) { std::cerr << "ERROR: " << e.message() << "\n"; });
+    return code;
+  }
+  if (f.quiet)
+    std::cout << res->image.id.str() << "\n";
+  return ExitSuccess;
+}
+
+} // namespace
+
+void registerBuildCommand(CLI::App &app, int &status) {
+  auto f = std::make_shared<BuildFlags>();
+  CLI::App *cmd = app.add_subcommand("build", "Build an image from a Dockerfile into the local store");
+  cmd->add_option("-t,--tag", f->tags, "Name and optionally a tag (NAME[:TAG])")->allow_extra_args(false);
+  cmd->add_option("-f,--file", f->file, "Dockerfile (default CONTEXT/Dockerfile)");
+  cmd->add_option("--build-arg", f->buildArgs, "Set a build argument (KEY=VALUE)")->allow_extra_args(false);
+  cmd->add_option("--target", f->target, "Stage to build");
+  cmd->add_flag("--no-cache", f->noCache, "Do not use the build cache");
+  cmd->add_option("--progress", f->progress, "Progress output: auto, plain or tty")
+      ->check(CLI::IsMember({"auto", "plain", "tty"}));
+  cmd->add_option("--secret", f->secrets, "Secret for RUN --mount=type=secret (id=ID,src=FILE)")
+      ->allow_extra_args(false);
+  cmd->add_flag("-q,--quiet", f->quiet, "Print only the image id");
+  cmd->add_option("context", f->context, "Build context directory")->required();
+  cmd->callback([f, &status] { status = runBuild(*f); });
+}
+
+} // namespace dfc::cli
