@@ -182,6 +182,14 @@ llvm::Expected<ResolvedImage> ImageStore::commit(const ImageSpec &spec, llvm::St
   return commitConfig(canonicalJson(spec), spec, tags);
 }
 
+llvm::Expected<ResolvedImage> ImageStore::importImage(llvm::StringRef configBytes,
+                                                      llvm::ArrayRef<std::string> tagNames) {
+  auto spec = parseImageSpec(configBytes);
+  if (!spec)
+    return storeError("image config: " + llvm::toString(spec.takeError()));
+  return commitConfig(configBytes, *spec, tagNames);
+}
+
 llvm::Expected<ResolvedImage> ImageStore::commitConfig(llvm::StringRef config, const ImageSpec &spec,
                                                        llvm::ArrayRef<std::string> tagNames) {
   std::vector<Reference> refs;

@@ -126,6 +126,10 @@ public:
   // Writes the config and manifest blobs, records the image and optionally tags it.
   // Every spec.diffIds entry must already be a blob.
   llvm::Expected<ResolvedImage> commit(const ImageSpec &spec, llvm::StringRef tagName = "");
+  // Records an image whose config blob comes from elsewhere (a registry pull) byte for byte, so its
+  // id stays the one its author computed. Every rootfs.diff_ids layer must already be a blob.
+  llvm::Expected<ResolvedImage> importImage(llvm::StringRef configBytes,
+                                            llvm::ArrayRef<std::string> tagNames = {});
 
   // --- user-level operations ---
   llvm::Expected<ResolvedImage> importRootfs(llvm::StringRef tarPath, llvm::StringRef name,
