@@ -16,6 +16,8 @@ DFC_PACKAGES="
   skopeo umoci debootstrap docker-registry
   pre-commit
   neovim
+  buildah podman
+  slirp4netns
 "
 
 # A package counts as present when dpkg has it installed or an installed package provides it:
