@@ -123,6 +123,56 @@ void to_json(json &j, const SignatureHelp &s) {
 
 namespace {
 
+void appendString(std::string &out, const std::string &s) {
+  out.push_back('"');
+  for (unsigned char c : s) {
+    switch (c) {
+    case '"':
+      out += "\\\"";
+      break;
+    case '\\':
+      out += "\\\\";
+      break;
+    case '\n':
+      out += "\\n";
+      break;
+    case '\t':
+      out += "\\t";
+      break;
+    case '\r':
+      out += "\\r";
+      break;
+    default:
+      if (c < 0x20) {
+        char buf[8];
+        snprintf(buf, sizeof buf, "\\u%04x", c);
+        out += buf;
+      } else {
+        out.push_back(static_cast<char>(c));
+      }
+    }
+  }
+  out.push_back('"');
+}
+
+void appendPosition(std::string &out, const Position &p) {
+  out += "{\"line\":" + std::to_string(p.line) + ",\"character\":" + std::to_string(p.character) + "}";
+}
+
+bool validUtf8(const std::string &s) {
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || i + n > s.size())
+      return false;
+    for (size_t k = 1; k < n; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80)
+        return false;
+    i += n;
+  }
+  return true;
+}
+
 bool getInt(const json &j, const char *key, int &out) {
   auto it = j.find(key);
   if (it == j.end() || !it->is_number_integer())
@@ -145,6 +195,53 @@ bool getPosition(const json &j, Position &out) {
 }
 
 } // namespace
+
+std::string publishDiagnosticsMessage(const PublishDiagnosticsParams &p) {
+  std::string out;
+  out.reserve(128 + p.diagnostics.size() * 256);
+  out += "{\"jsonrpc\":\"2.0\",\"method\":\"textDocument/publishDiagnostics\",\"params\":{\"uri\":";
+  appendString(out, p.uri);
+  if (p.version)
+    out += ",\"version\":" + std::to_string(*p.version);
+  out += ",\"diagnostics\":[";
+  bool first = true;
+  for (const Diagnostic &d : p.diagnostics) {
+    // Messages quote user text, which may be invalid UTF-8: let the JSON library replace it.
+    if (!validUtf8(d.message) || !validUtf8(d.code)) {
+      json j = d;
+      out += (first ? "" : ",") + j.dump(-1, ' ', false, json::error_handler_t::replace);
+      first = false;
+      continue;
+    }
+    out += first ? "{\"range\":{\"start\":" : ",{\"range\":{\"start\":";
+    first = false;
+    appendPosition(out, d.range.start);
+    out += ",\"end\":";
+    appendPosition(out, d.range.end);
+    out += "},\"severity\":" + std::to_string(static_cast<int>(d.severity)) + ",\"source\":";
+    appendString(out, d.source);
+    out += ",\"message\":";
+    appendString(out, d.message);
+    if (!d.code.empty()) {
+      out += ",\"code\":";
+      appendString(out, d.code);
+    }
+    if (!d.codeHref.empty()) {
+      out += ",\"codeDescription\":{\"href\":";
+      appendString(out, d.codeHref);
+      out += "}";
+    }
+    if (!d.tags.empty()) {
+      out += ",\"tags\":[";
+      for (size_t i = 0; i < d.tags.size(); ++i)
+        out += (i ? "," : "") + std::to_string(static_cast<int>(d.tags[i]));
+      out += "]";
+    }
+    out += "}";
+  }
+  out += "]}}";
+  return out;
+}
 
 bool documentUri(const json &params, std::string &uri) {
   if (!params.is_object())

@@ -233,6 +233,10 @@ struct CodeActionParams {
   Range range;
 };
 
+// The whole `textDocument/publishDiagnostics` notification as JSON text, written directly: on big
+// files it is the largest message the server sends after every keystroke.
+std::string publishDiagnosticsMessage(const PublishDiagnosticsParams &p);
+
 // --- conversions: each fromJSON returns false when a required field is missing or mistyped ---
 void to_json(json &j, const Position &p);
 void to_json(json &j, const Range &r);

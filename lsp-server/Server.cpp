@@ -276,7 +276,7 @@ void Server::publishDiagnostics(const Document &doc) {
   p.uri = doc.uri();
   p.version = doc.version();
   p.diagnostics = diagnostics(doc, Opts.ruleDocsUrl);
-  notify("textDocument/publishDiagnostics", p);
+  Out(publishDiagnosticsMessage(p));
 }
 
 void Server::onInitialize(const json &params, const json *id) {
