@@ -54,10 +54,8 @@ const ShellScript *Context::script(const RunInstruction &run) {
       s = std::make_unique<ShellScript>(
           parseShellScript(h.content, Tree.source, [base](uint32_t off) { return base + off; }));
     } else if (run.cmd.shellForm && !run.cmd.args.empty()) {
-      uint32_t argsOffset = syn->argsOffset;
-      s = std::make_unique<ShellScript>(parseShellScript(
-          run.cmd.args[0].raw, Tree.source,
-          [syn, argsOffset](uint32_t off) { return syn->map.toSource(argsOffset + off); }));
+      s = std::make_unique<ShellScript>(
+          parseShellScript(run.cmd.args[0].raw, Tree.source, syn->map, syn->argsOffset));
     }
   }
   const ShellScript *out = s.get();
@@ -162,6 +160,8 @@ Suppressions collect(const SyntaxTree &tree) {
 }
 
 bool matches(const std::set<std::string> &ids, const RuleInfo &r) {
+  if (ids.empty()) // the usual case: no suppressions, and lowercasing ids is not free
+    return false;
   if (ids.count("all") || ids.count(llvm::StringRef(r.id).lower()))
     return true;
   for (const char *a : r.aliases)
@@ -249,25 +249,29 @@ Result lint(const SyntaxTree &tree, const Program &program, const Config &config
   Suppressions sup;
   if (!config.disableIgnorePragma)
     sup = collect(tree);
-  // Instruction line spans, to map a finding to the instruction it lies in.
+  // Instruction line spans, to map a finding to the instruction it lies in. Instructions do
+  // not overlap and come in order, so the one holding a line is the last starting at or before it.
   std::vector<std::pair<uint32_t, uint32_t>> spans;
+  spans.reserve(tree.instructions.size());
   for (const Instruction &ins : tree.instructions)
     spans.push_back({ins.keywordRange.begin.line, ins.range.end.line});
   Result result;
+  result.findings.reserve(all.size());
   for (Finding &f : all) {
     if (matches(sup.global, *f.rule)) {
       markUsed(sup.comments, *f.rule, true, 0);
       continue;
     }
     bool suppressed = false;
-    for (auto &[start, end] : spans) {
-      if (f.range.begin.line < start || f.range.begin.line > end)
-        continue;
+    uint32_t line = f.range.begin.line;
+    auto after = std::upper_bound(spans.begin(), spans.end(), line,
+                                  [](uint32_t l, const std::pair<uint32_t, uint32_t> &s) { return l < s.first; });
+    if (!sup.byLine.empty() && after != spans.begin() && line <= std::prev(after)->second) {
+      uint32_t start = std::prev(after)->first;
       auto it = sup.byLine.find(start);
       suppressed = it != sup.byLine.end() && matches(it->second, *f.rule);
       if (suppressed)
         markUsed(sup.comments, *f.rule, false, start);
-      break;
     }
     if (suppressed)
       continue;

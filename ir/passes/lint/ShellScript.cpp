@@ -2,6 +2,7 @@
 // redirections and control operators, and flattens compound commands into simple commands.
 #include "ir/passes/lint/ShellScript.h"
 
+#include <llvm/ADT/STLFunctionalExtras.h>
 #include <llvm/ADT/StringSwitch.h>
 
 namespace dfc::lint {
@@ -20,11 +21,13 @@ bool isEndKeyword(llvm::StringRef w) {
   return llvm::StringSwitch<bool>(w).Cases("fi", "done", "esac", "}", true).Default(false);
 }
 
+// Positions of offsets in the whole script text.
+using PositionFn = llvm::function_ref<Position(uint32_t)>;
+
 class Reader {
 public:
-  Reader(llvm::StringRef text, uint32_t base, unsigned depth, ShellScript &out,
-         const SourceText &src, const std::function<uint32_t(uint32_t)> &map)
-      : Text(text), Base(base), Depth(depth), Out(out), Src(src), Map(map) {}
+  Reader(llvm::StringRef text, uint32_t base, unsigned depth, ShellScript &out, PositionFn positionOf)
+      : Text(text), Base(base), Depth(depth), Out(out), PositionOf(positionOf) {}
 
   void run() {
     ShellCommand cmd;
@@ -94,8 +97,7 @@ private:
   uint32_t Base;
   unsigned Depth;
   ShellScript &Out;
-  const SourceText &Src;
-  const std::function<uint32_t(uint32_t)> &Map;
+  PositionFn PositionOf;
   std::vector<std::pair<uint32_t, std::string>> Nested; // $(...) bodies met in the current command
 
   char peek(size_t k) const { return Pos + k < Text.size() ? Text[Pos + k] : 0; }
@@ -230,7 +232,7 @@ private:
     }
     w.end = static_cast<uint32_t>(Pos);
     w.raw = Text.slice(w.begin, w.end).str();
-    w.range = Src.range(Map(Base + w.begin), Map(Base + w.end));
+    w.range = {PositionOf(Base + w.begin), PositionOf(Base + w.end)};
     w.begin += Base;
     w.end += Base;
     return w;
@@ -244,7 +246,7 @@ private:
         cmd.begin = cmd.assignments.front().begin - Base, cmd.end = cmd.assignments.back().end - Base;
       else
         cmd.begin -= Base, cmd.end -= Base;
-      cmd.range = Src.range(Map(Base + cmd.begin), Map(Base + cmd.end));
+      cmd.range = {PositionOf(Base + cmd.begin), PositionOf(Base + cmd.end)};
       cmd.begin += Base;
       cmd.end += Base;
       // `set -o pipefail` / `set -euo pipefail`
@@ -259,14 +261,14 @@ private:
     Nested.clear();
     for (auto &[offset, body] : nested)
       if (Depth < 32)
-        Reader(body, Base + offset, Depth + 1, Out, Src, Map).run();
+        Reader(body, Base + offset, Depth + 1, Out, PositionOf).run();
   }
 };
 
 } // namespace
 
-std::vector<const ShellWord *> ShellCommand::operands() const {
-  std::vector<const ShellWord *> out;
+llvm::SmallVector<const ShellWord *, 8> ShellCommand::operands() const {
+  llvm::SmallVector<const ShellWord *, 8> out;
   bool endOfOptions = false;
   for (size_t i = 1; i < argv.size(); ++i) {
     llvm::StringRef t(argv[i].text);
@@ -286,7 +288,7 @@ bool ShellCommand::hasFlag(llvm::StringRef flag) const {
     llvm::StringRef t(argv[i].text);
     if (t == "--")
       break;
-    if (t == flag || (flag.startswith("--") && t.startswith(flag.str() + "=")))
+    if (t == flag || (flag.startswith("--") && t.size() > flag.size() && t.startswith(flag) && t[flag.size()] == '='))
       return true;
     // combined short options: -qy contains -y
     if (flag.size() == 2 && flag[0] == '-' && flag[1] != '-' && t.size() > 2 && t[0] == '-' && t[1] != '-' &&
@@ -296,24 +298,30 @@ bool ShellCommand::hasFlag(llvm::StringRef flag) const {
   return false;
 }
 
-std::vector<const ShellCommand *> ShellScript::find(llvm::StringRef name) const {
-  std::vector<const ShellCommand *> out;
-  for (const ShellCommand &c : commands) {
-    llvm::StringRef n = c.name();
-    size_t slash = n.rfind('/');
-    if (slash != llvm::StringRef::npos)
-      n = n.drop_front(slash + 1);
-    if (n == name)
-      out.push_back(&c);
-  }
-  return out;
+namespace {
+
+llvm::StringRef baseName(llvm::StringRef n) {
+  size_t slash = n.rfind('/');
+  return slash == llvm::StringRef::npos ? n : n.drop_front(slash + 1);
 }
 
-ShellScript parseShellScript(std::string text, const SourceText &src,
-                             const std::function<uint32_t(uint32_t)> &mapOffset) {
+// `sudo -u user x`: the index of x in argv (0 without sudo; argv.size() when there is none).
+size_t programAfterSudo(const ShellCommand &c) {
+  size_t i = 0;
+  if (!c.argv.empty() && baseName(c.argv[0].text) == "sudo") {
+    i = 1;
+    while (i < c.argv.size() && llvm::StringRef(c.argv[i].text).startswith("-")) {
+      llvm::StringRef o(c.argv[i].text);
+      i += (o == "-u" || o == "-g" || o == "-C" || o == "-h" || o == "-p" || o == "-U") ? 2 : 1;
+    }
+  }
+  return i;
+}
+
+ShellScript parsed(std::string text, PositionFn positionOf) {
   ShellScript script;
   script.text = std::move(text);
-  Reader(script.text, 0, 0, script, src, mapOffset).run();
+  Reader(script.text, 0, 0, script, positionOf).run();
   // `sudo x`, `env A=b x`, `nice x`: the real command is after the wrapper.
   for (ShellCommand &c : script.commands) {
     while (!c.argv.empty() && (c.name() == "sudo" || c.name() == "env" || c.name() == "nohup" ||
@@ -326,7 +334,46 @@ ShellScript parseShellScript(std::string text, const SourceText &src,
         c.argv.erase(c.argv.begin());
     }
   }
+  script.index();
   return script;
+}
+
+} // namespace
+
+void ShellScript::index() {
+  ByProgram.clear();
+  for (uint32_t k = 0; k < commands.size(); ++k) {
+    const ShellCommand &c = commands[k];
+    if (c.argv.empty())
+      continue;
+    ByProgram[baseName(c.argv[0].text)].named.push_back(k);
+    size_t i = programAfterSudo(c);
+    if (i < c.argv.size())
+      ByProgram[baseName(c.argv[i].text)].called.push_back(ShellCall{k, static_cast<uint32_t>(i)});
+  }
+}
+
+llvm::SmallVector<const ShellCommand *, 4> ShellScript::find(llvm::StringRef name) const {
+  llvm::SmallVector<const ShellCommand *, 4> out;
+  auto it = ByProgram.find(name);
+  if (it != ByProgram.end())
+    for (uint32_t k : it->second.named)
+      out.push_back(&commands[k]);
+  return out;
+}
+
+llvm::ArrayRef<ShellCall> ShellScript::calls(llvm::StringRef name) const {
+  auto it = ByProgram.find(name);
+  return it == ByProgram.end() ? llvm::ArrayRef<ShellCall>() : llvm::ArrayRef<ShellCall>(it->second.called);
+}
+
+ShellScript parseShellScript(std::string text, const SourceText &src,
+                             const std::function<uint32_t(uint32_t)> &mapOffset) {
+  return parsed(std::move(text), [&](uint32_t o) { return src.position(mapOffset(o)); });
+}
+
+ShellScript parseShellScript(std::string text, const SourceText &, const OffsetMap &map, uint32_t base) {
+  return parsed(std::move(text), [&](uint32_t o) { return map.toPosition(base + o); });
 }
 
 } // namespace dfc::lint

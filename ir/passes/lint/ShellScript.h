@@ -4,6 +4,11 @@
 #pragma once
 
 #include "frontend/Source.h"
+#include "frontend/SyntaxTree.h"
+
+#include <llvm/ADT/ArrayRef.h>
+#include <llvm/ADT/SmallVector.h>
+#include <llvm/ADT/StringMap.h>
 
 #include <functional>
 
@@ -32,8 +37,15 @@ struct ShellCommand {
 
   llvm::StringRef name() const { return argv.empty() ? llvm::StringRef() : llvm::StringRef(argv[0].text); }
   // argv[i] for i >= 1 without options starting with '-' (and not after `--`... kept simple).
-  std::vector<const ShellWord *> operands() const;
+  llvm::SmallVector<const ShellWord *, 8> operands() const;
   bool hasFlag(llvm::StringRef shortOrLong) const; // "-y", "--yes", also in combined "-qy"
+};
+
+// Where one command calls a program: the command's index in ShellScript::commands and the
+// program's word in its argv (past `sudo [-u user]`, so `sudo apt-get` calls apt-get at 1).
+struct ShellCall {
+  uint32_t command = 0;
+  uint32_t program = 0;
 };
 
 struct ShellScript {
@@ -42,11 +54,28 @@ struct ShellScript {
   bool setsPipefail = false; // `set -o pipefail` (or -eo pipefail) appears before a pipe
 
   // Commands named `name` (after stripping a leading `sudo`/env path like /usr/bin/).
-  std::vector<const ShellCommand *> find(llvm::StringRef name) const;
+  llvm::SmallVector<const ShellCommand *, 4> find(llvm::StringRef name) const;
+  // Every call of the program `name` (base name, looking through `sudo` and its options), in
+  // script order. Rules ask for a few names per script; the index makes that a lookup.
+  llvm::ArrayRef<ShellCall> calls(llvm::StringRef name) const;
+
+  // Fills the indexes behind find() and calls(); parseShellScript does it once `commands` is final.
+  void index();
+
+private:
+  struct Calls {
+    llvm::SmallVector<uint32_t, 2> named; // argv[0]'s base name
+    llvm::SmallVector<ShellCall, 2> called;
+  };
+  llvm::StringMap<Calls> ByProgram;
 };
 
 // `mapOffset` maps an offset in `text` to a source offset (for ranges).
 ShellScript parseShellScript(std::string text, const SourceText &src,
                              const std::function<uint32_t(uint32_t)> &mapOffset);
+// A shell-form RUN body: offset `o` of `text` is offset `base + o` of the instruction's logical
+// line, so `map` gives line and column directly (no search of the file's line index per word).
+ShellScript parseShellScript(std::string text, const SourceText &src, const OffsetMap &map,
+                             uint32_t base);
 
 } // namespace dfc::lint

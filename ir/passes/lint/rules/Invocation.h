@@ -28,8 +28,11 @@ struct Invocation {
   }
   // Words after the program that are not options. Options in `valued` take the next word as
   // their value unless written `--opt=value` (so `-o Dpkg::x=y` or `-r reqs.txt` are not operands).
-  std::vector<const ShellWord *> operands(std::initializer_list<llvm::StringRef> valued = {}) const {
-    std::vector<const ShellWord *> out;
+  // Inline storage: rules ask for these on every call, and most commands have few words.
+  using Words = llvm::SmallVector<const ShellWord *, 8>;
+
+  Words operands(std::initializer_list<llvm::StringRef> valued = {}) const {
+    Words out;
     bool endOfOptions = false;
     for (size_t i = program + 1; i < cmd->argv.size(); ++i) {
       llvm::StringRef t(cmd->argv[i].text);
@@ -51,15 +54,39 @@ struct Invocation {
   }
   // The first operand ("install" in `apt-get -q install x`), empty when none.
   llvm::StringRef subcommand(std::initializer_list<llvm::StringRef> valued = {}) const {
-    auto ops = operands(valued);
-    return ops.empty() ? llvm::StringRef() : llvm::StringRef(ops[0]->text);
+    if (const ShellWord *w = firstOperand(valued))
+      return w->text;
+    return llvm::StringRef();
   }
   // Operands after the subcommand: the packages of `apt-get install a b`.
-  std::vector<const ShellWord *> packages(std::initializer_list<llvm::StringRef> valued = {}) const {
+  Words packages(std::initializer_list<llvm::StringRef> valued = {}) const {
     auto ops = operands(valued);
     if (!ops.empty())
       ops.erase(ops.begin());
     return ops;
+  }
+
+private:
+  // operands(valued)[0] without collecting the rest.
+  const ShellWord *firstOperand(std::initializer_list<llvm::StringRef> valued) const {
+    bool endOfOptions = false;
+    for (size_t i = program + 1; i < cmd->argv.size(); ++i) {
+      llvm::StringRef t(cmd->argv[i].text);
+      if (!endOfOptions && t == "--") {
+        endOfOptions = true;
+        continue;
+      }
+      if (!endOfOptions && t.size() > 1 && t.startswith("-")) {
+        for (llvm::StringRef v : valued)
+          if (t == v) {
+            ++i;
+            break;
+          }
+        continue;
+      }
+      return &cmd->argv[i];
+    }
+    return nullptr;
   }
 };
 
@@ -68,27 +95,18 @@ inline llvm::StringRef baseName(llvm::StringRef n) {
   return slash == llvm::StringRef::npos ? n : n.drop_front(slash + 1);
 }
 
-// Every call of `name` in the script, looking through `sudo` and its options.
-inline std::vector<Invocation> invocations(const ShellScript &s, llvm::StringRef name) {
-  std::vector<Invocation> out;
-  for (const ShellCommand &c : s.commands) {
-    size_t i = 0;
-    if (!c.argv.empty() && baseName(c.argv[0].text) == "sudo") {
-      i = 1;
-      while (i < c.argv.size() && llvm::StringRef(c.argv[i].text).startswith("-")) {
-        llvm::StringRef o(c.argv[i].text);
-        i += (o == "-u" || o == "-g" || o == "-C" || o == "-h" || o == "-p" || o == "-U") ? 2 : 1;
-      }
-    }
-    if (i < c.argv.size() && baseName(c.argv[i].text) == name)
-      out.push_back(Invocation{&c, i});
-  }
+// Every call of `name` in the script, looking through `sudo` and its options (ShellScript's
+// index: a lookup, not a scan of every command).
+inline llvm::SmallVector<Invocation, 4> invocations(const ShellScript &s, llvm::StringRef name) {
+  llvm::SmallVector<Invocation, 4> out;
+  for (const ShellCall &c : s.calls(name))
+    out.push_back(Invocation{&s.commands[c.command], c.program});
   return out;
 }
 
 // `pip`, `pip3`, `pip3.12`, `python3 -m pip`: the Invocation's program is the `pip` word.
-inline std::vector<Invocation> pipInvocations(const ShellScript &s) {
-  std::vector<Invocation> out;
+inline llvm::SmallVector<Invocation, 4> pipInvocations(const ShellScript &s) {
+  llvm::SmallVector<Invocation, 4> out;
   for (const ShellCommand &c : s.commands) {
     size_t i = 0;
     if (!c.argv.empty() && baseName(c.argv[0].text) == "sudo")
