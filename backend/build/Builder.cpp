@@ -10,11 +10,15 @@
 #include "ir/passes/cachekey/CacheKey.h"
 #include "ir/passes/lint/Lint.h"
 
+#include <nlohmann/json.hpp>
+
 #include <llvm/ADT/ScopeExit.h>
 #include <llvm/ADT/StringExtras.h>
 #include <llvm/Support/raw_ostream.h>
 
+#include <algorithm>
 #include <atomic>
+#include <set>
 #include <chrono>
 #include <cstring>
 #include <fcntl.h>
@@ -67,6 +71,10 @@ public:
     std::snprintf(buf, sizeof buf, " DONE %.1fs\n\n", secs);
     print("#" + std::to_string(n) + buf);
   }
+  void miss(int n, const std::string &reason) {
+    std::lock_guard<std::mutex> l(M);
+    print("#" + std::to_string(n) + " CACHE MISS: " + reason + "\n");
+  }
   void error(int n, const std::string &msg) {
     std::lock_guard<std::mutex> l(M);
     print("#" + std::to_string(n) + " ERROR: " + msg + "\n\n");
@@ -103,6 +111,7 @@ struct StagePlan {
   std::optional<size_t> baseStage;
   cachekey::StepState initial;
   cachekey::StageKeys keys;
+  std::string baseKey; // what the stage's first step chains from
   int64_t epoch = 0;
 };
 
@@ -132,17 +141,27 @@ const char *const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/b
 
 class Build {
 public:
-  Build(store::ImageStore &store, const BuildRequest &req) : Store(store), Req(req), P(req.out, req.progress == ProgressMode::Quiet) {}
+  Build(store::ImageStore &store, const BuildRequest &req, bool planOnly = false)
+      : Store(store), Req(req), P(req.out, planOnly || req.progress == ProgressMode::Quiet), PlanOnly(planOnly) {}
   llvm::Expected<BuildResult> run();
+  // Parses, reads the context and computes keys, the optimised plan and the predictions.
+  llvm::Error prepare();
+  BuildPlan takePlan();
 
 private:
   llvm::Error plan();
   void runStage(size_t s);
-  bool runStep(size_t s, size_t i, StageResult &r, std::vector<std::string> &lowers, int &stepNo, int total);
-  llvm::Error execute(size_t s, size_t i, const StageResult &r, const std::vector<std::string> &lowers,
+  void predict();
+  std::string explain(size_t s, size_t i);
+  std::string locator(size_t s, size_t i) const;
+  std::string unitKey(size_t s, const opt::Unit &u) const;
+  void recordInputs(size_t s, const opt::Unit &u);
+  bool runUnit(size_t s, size_t unitIndex, StageResult &r, std::vector<std::string> &lowers, int &stepNo, int total);
+  llvm::Error execute(size_t s, const opt::Unit &u, const StageResult &r, const std::vector<std::string> &lowers,
                       const std::string &upper, const std::string &merged, int progressId);
   llvm::Error runRun(size_t s, const RunInstruction &run, const cachekey::StepState &st, const std::string &merged,
-                     const std::string &stepDir, const std::string &upper, int progressId);
+                     const std::string &stepDir, const std::string &upper, int progressId,
+                     const std::string *script = nullptr);
   llvm::Error runCopy(size_t s, const CopyCommon &c, bool isAdd, const cachekey::StepState &st,
                       const std::string &merged, const std::string &writeRoot, int64_t epoch);
   void applyConfig(const AnyInstruction &inst, const cachekey::StepState &before, StageResult &r, bool &cmdSet);
@@ -183,6 +202,11 @@ private:
   std::vector<StepReport> Reports;
   std::string EmptyDir;
   std::optional<int64_t> ExplicitEpoch;
+  bool PlanOnly = false;
+  opt::Plan Opt;
+  std::vector<StepPrediction> Predictions;
+  std::map<std::pair<size_t, size_t>, size_t> PredictionOf; // (stage, instruction) -> Predictions index
+  std::string LocatorBase;
 };
 
 std::string Build::location(const InstructionBase &b) const {
@@ -266,8 +290,11 @@ std::string Build::digestSources(const Stage &stage, const AnyInstruction &inst)
 llvm::Error Build::plan() {
   Plans.assign(Prog.stages.size(), {});
   Results.assign(Prog.stages.size(), {});
-  for (size_t s : Prog.reachableStages())
-    Plans[s].reachable = true;
+  // Which stages run is the optimiser's choice (-O0 runs all of them); the shell each RUN sees is
+  // only known once the base configs are read, so the units are computed again after the keys.
+  Opt = opt::optimise(Prog, Req.optLevel);
+  for (const opt::StagePlan &sp : Opt.stages)
+    Plans[sp.stage].reachable = true;
   for (size_t s = 0; s < Prog.stages.size(); ++s) {
     StagePlan &pl = Plans[s];
     if (!pl.reachable)
@@ -323,7 +350,8 @@ llvm::Error Build::plan() {
       pl.epoch = *ExplicitEpoch;
     pl.initial = init;
     std::string salt = ExplicitEpoch ? "epoch=" + std::to_string(*ExplicitEpoch) : "epoch=base";
-    pl.keys = cachekey::stageKeys(cachekey::baseKey(pl.baseIdentity, st.effectivePlatform, salt), st, init,
+    pl.baseKey = cachekey::baseKey(pl.baseIdentity, st.effectivePlatform, salt);
+    pl.keys = cachekey::stageKeys(pl.baseKey, st, init,
                                   [this](const Stage &sg, const AnyInstruction &in) { return digestSources(sg, in); });
   }
   if (!PlanErrors.empty()) {
@@ -331,7 +359,220 @@ llvm::Error Build::plan() {
     const InstructionBase &b = Prog.stages[where.first].instructions[where.second].base();
     return llvm::make_error<BuildError>(location(b), msg);
   }
+  Opt = opt::optimise(Prog, Req.optLevel, [this](size_t s, size_t i) { return Plans[s].keys.before[i].shell; });
   return llvm::Error::success();
+}
+
+std::string Build::locator(size_t s, size_t i) const {
+  return LocatorBase + "/" + std::to_string(s) + "/" + std::to_string(i);
+}
+
+std::string Build::unitKey(size_t s, const opt::Unit &u) const {
+  if (u.steps.size() == 1)
+    return Plans[s].keys.steps[u.steps[0]].key;
+  std::vector<std::string> keys;
+  for (size_t i : u.steps)
+    keys.push_back(Plans[s].keys.steps[i].key);
+  return opt::mergedKey(keys);
+}
+
+namespace {
+
+// StepKey::input is a sequence of `name=<len>:<value>\n` fields; "env" and "shell" are followed
+// by as many fields as their value says.
+struct KeyInputs {
+  std::map<std::string, std::string> fields;
+  std::map<std::string, std::string> env;
+  std::string shell;
+};
+
+KeyInputs parseKeyInput(llvm::StringRef in) {
+  std::vector<std::pair<std::string, std::string>> flat;
+  while (!in.empty()) {
+    size_t eq = in.find('=');
+    size_t colon = in.find(':', eq);
+    if (eq == llvm::StringRef::npos || colon == llvm::StringRef::npos)
+      break;
+    size_t len = 0;
+    if (in.slice(eq + 1, colon).getAsInteger(10, len) || colon + 1 + len > in.size())
+      break;
+    flat.emplace_back(in.take_front(eq).str(), in.substr(colon + 1, len).str());
+    in = in.drop_front(colon + 1 + len);
+    in.consume_front("\n");
+  }
+  KeyInputs out;
+  for (size_t k = 0; k < flat.size(); ++k) {
+    const auto &[name, value] = flat[k];
+    size_t n = 0;
+    if ((name == "env" || name == "shell") && !llvm::StringRef(value).getAsInteger(10, n)) {
+      for (size_t j = 0; j < n && k + 1 < flat.size(); ++j, ++k) {
+        if (name == "env")
+          out.env[flat[k + 1].first] = flat[k + 1].second;
+        else
+          out.shell += flat[k + 1].second + " ";
+      }
+      continue;
+    }
+    out.fields[name] = value;
+  }
+  return out;
+}
+
+std::vector<std::string> changedSources(llvm::StringRef before, llvm::StringRef now) {
+  llvm::SmallVector<llvm::StringRef, 8> a, b;
+  before.split(a, '\n', -1, false);
+  now.split(b, '\n', -1, false);
+  std::vector<std::string> out;
+  std::map<std::string, std::string> old;
+  for (llvm::StringRef l : a)
+    old[l.rsplit('=').first.str()] = l.str();
+  for (llvm::StringRef l : b) {
+    std::string name = l.rsplit('=').first.str();
+    auto it = old.find(name);
+    if (it == old.end() || it->second != l)
+      out.push_back(name);
+    if (it != old.end())
+      old.erase(it);
+  }
+  for (const auto &[name, line] : old)
+    out.push_back(name);
+  return out;
+}
+
+} // namespace
+
+// Why step i of stage s has a key the store has not seen: its inputs against the ones recorded
+// the last time this step was built. "" when the step's own key is unchanged.
+std::string Build::explain(size_t s, size_t i) {
+  const cachekey::StepKey &now = Plans[s].keys.steps[i];
+  auto rec = Store.db().stepInput(locator(s, i));
+  if (!rec) {
+    llvm::consumeError(rec.takeError());
+    return "no record of an earlier build of this step";
+  }
+  if (!*rec)
+    return "no earlier build of this step";
+  if ((*rec)->key == now.key)
+    return "";
+  nlohmann::json summary = nlohmann::json::parse((*rec)->summary, nullptr, false);
+  if (!summary.is_object())
+    return "step inputs changed";
+  KeyInputs a = parseKeyInput(summary.value("input", std::string())), b = parseKeyInput(now.input);
+  const AnyInstruction &inst = Prog.stages[s].instructions[i];
+  std::string line = inst.base().syntax ? inst.base().syntax->line : "";
+  std::vector<std::string> why;
+  if (a.fields["instruction"] != b.fields["instruction"])
+    why.push_back(summary.value("line", std::string()) != line ? "Dockerfile line changed"
+                                                                : "build arg changed (in the instruction's expansion)");
+  if (a.fields["sources"] != b.fields["sources"]) {
+    std::string files;
+    for (const std::string &f : changedSources(a.fields["sources"], b.fields["sources"]))
+      files += (files.empty() ? "" : ", ") + f;
+    why.push_back("file changed: " + (files.empty() ? std::string("(sources)") : files));
+  }
+  if (a.env != b.env) {
+    std::set<std::string> names;
+    for (const auto &[k, v] : a.env)
+      if (!b.env.count(k) || b.env[k] != v)
+        names.insert(k);
+    for (const auto &[k, v] : b.env)
+      if (!a.env.count(k))
+        names.insert(k);
+    const cachekey::StepState &st = Plans[s].keys.before[i];
+    for (const std::string &n : names) {
+      bool isArg = false, isEnv = false;
+      for (const auto &e : st.env)
+        isEnv |= e.first == n;
+      for (const auto &e : st.args)
+        isArg |= e.first == n;
+      why.push_back((isArg && !isEnv ? "build arg changed: " : "env changed: ") + n);
+    }
+  }
+  for (const char *f : {"workdir", "user", "platform"})
+    if (a.fields[f] != b.fields[f])
+      why.push_back(std::string(f) + " changed");
+  if (a.shell != b.shell)
+    why.push_back("shell changed");
+  if (why.empty() && a.fields["parent"] != b.fields["parent"]) {
+    if (b.fields["parent"] == Plans[s].baseKey)
+      why.push_back(Plans[s].baseStage ? "base stage changed" : "base image changed");
+    else
+      why.push_back("parent step changed");
+  }
+  if (why.empty())
+    return "step inputs changed";
+  std::string out;
+  for (const std::string &w : why)
+    out += (out.empty() ? "" : "; ") + w;
+  return out;
+}
+
+// Every step's prediction, in plan order. A layer unit hits when its key is in the cache index
+// with its layer blob present: the exact test runUnit makes.
+void Build::predict() {
+  Predictions.clear();
+  PredictionOf.clear();
+  for (const opt::StagePlan &sp : Opt.stages) {
+    size_t s = sp.stage;
+    const Stage &st = Prog.stages[s];
+    for (size_t u = 0; u < sp.units.size(); ++u) {
+      const opt::Unit &unit = sp.units[u];
+      bool hit = false;
+      std::string reason;
+      std::string key = unitKey(s, unit);
+      if (unit.makesLayer()) {
+        if (Req.noCache) {
+          reason = "--no-cache";
+        } else {
+          auto e = Store.db().peekCache(key);
+          if (!e)
+            llvm::consumeError(e.takeError());
+          else if (*e && ((*e)->layer.empty() || Store.blobs().has((*e)->layer)))
+            hit = true;
+        }
+        if (!hit && reason.empty()) {
+          for (size_t i : unit.steps) {
+            reason = explain(s, i);
+            if (!reason.empty()) {
+              if (unit.steps.size() > 1)
+                reason = "line " + std::to_string(st.instructions[i].base().range.begin.line + 1) + ": " + reason;
+              break;
+            }
+          }
+          if (reason.empty())
+            reason = unit.steps.size() > 1 ? "merged layer not built before" : "cache entry missing";
+        }
+      }
+      for (size_t i : unit.steps) {
+        const AnyInstruction &inst = st.instructions[i];
+        StepPrediction p;
+        p.stage = s;
+        p.index = i;
+        p.line = inst.base().range.begin.line + 1;
+        p.text = inst.base().syntax ? inst.base().syntax->line : std::string(instructionName(inst.kind()));
+        p.key = Plans[s].keys.steps[i].key;
+        p.unitKey = key;
+        p.unit = u;
+        p.unitKind = unit.kind;
+        p.layer = unit.makesLayer();
+        p.hit = hit;
+        p.reason = reason;
+        PredictionOf[{s, i}] = Predictions.size();
+        Predictions.push_back(std::move(p));
+      }
+    }
+  }
+}
+
+void Build::recordInputs(size_t s, const opt::Unit &u) {
+  for (size_t i : u.steps) {
+    const AnyInstruction &inst = Prog.stages[s].instructions[i];
+    nlohmann::json summary = {{"line", inst.base().syntax ? inst.base().syntax->line : std::string()},
+                              {"input", Plans[s].keys.steps[i].input}};
+    store::StepInputRow row{locator(s, i), Plans[s].keys.steps[i].key, summary.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), 0};
+    // Best effort: a miss reason is advice; it must never fail a build.
+    llvm::consumeError(Store.db().putStepInput(row));
+  }
 }
 
 llvm::Expected<std::vector<std::string>> Build::lowersOf(const store::ImageSpec &spec) {
@@ -532,9 +773,12 @@ llvm::Error Build::runCopy(size_t s, const CopyCommon &c, bool isAdd, const cach
 
 llvm::Error Build::runRun(size_t s, const RunInstruction &run, const cachekey::StepState &st,
                           const std::string &merged, const std::string &stepDir, const std::string &upper,
-                          int progressId) {
+                          int progressId, const std::string *mergedScript) {
   std::vector<std::string> args;
-  if (run.cmd.shellForm) {
+  if (mergedScript) {
+    args = st.shell;
+    args.push_back(*mergedScript);
+  } else if (run.cmd.shellForm) {
     std::string text = run.cmd.args.empty() ? "" : run.cmd.args[0].expanded;
     for (size_t k = 1; k < run.cmd.args.size(); ++k)
       text += " " + run.cmd.args[k].expanded;
@@ -745,11 +989,12 @@ llvm::Error Build::runRun(size_t s, const RunInstruction &run, const cachekey::S
   return llvm::Error::success();
 }
 
-llvm::Error Build::execute(size_t s, size_t i, const StageResult &r, const std::vector<std::string> &lowers,
-                           const std::string &stepDir, const std::string &merged, int progressId) {
+llvm::Error Build::execute(size_t s, const opt::Unit &u, const StageResult &r,
+                           const std::vector<std::string> &lowers, const std::string &stepDir,
+                           const std::string &merged, int progressId) {
   const Stage &st = Prog.stages[s];
-  const AnyInstruction &inst = st.instructions[i];
-  const cachekey::StepState &before = Plans[s].keys.before[i];
+  const AnyInstruction &inst = st.instructions[u.steps.front()];
+  const cachekey::StepState &before = Plans[s].keys.before[u.steps.front()];
   std::string upper = stepDir + "/upper", work = stepDir + "/work";
   for (const std::string &d : {upper, work})
     if (llvm::Error e = store::makeDirs(d))
@@ -758,7 +1003,30 @@ llvm::Error Build::execute(size_t s, size_t i, const StageResult &r, const std::
   if (!m)
     return m.takeError();
   llvm::Error err = llvm::Error::success();
-  if (const auto *run = inst.as<RunInstruction>()) {
+  if (u.kind == opt::UnitKind::MergedRun) {
+    // One process for the whole group (opt::joinRunScripts); members share env, user, workdir,
+    // shell and mounts, which the optimiser checked, so the first member's state serves all.
+    std::vector<std::string> bodies;
+    for (size_t i : u.steps) {
+      std::string body;
+      for (const Operand &o : st.instructions[i].as<RunInstruction>()->cmd.args)
+        body += (body.empty() ? "" : " ") + o.expanded;
+      bodies.push_back(body);
+    }
+    std::string script = opt::joinRunScripts(before.shell, bodies);
+    err = runRun(s, *inst.as<RunInstruction>(), before, merged, stepDir, upper, progressId, &script);
+  } else if (u.kind == opt::UnitKind::MergedCopy) {
+    // Each COPY in turn into the same mounted root: the later ones see the earlier ones' files,
+    // exactly as on top of their layers.
+    for (size_t i : u.steps) {
+      const AnyInstruction &in = st.instructions[i];
+      const CopyCommon *c = in.as<CopyInstruction>() ? static_cast<const CopyCommon *>(in.as<CopyInstruction>())
+                                                     : static_cast<const CopyCommon *>(in.as<AddInstruction>());
+      err = runCopy(s, *c, in.as<AddInstruction>() != nullptr, Plans[s].keys.before[i], merged, merged, r.epoch);
+      if (err)
+        break;
+    }
+  } else if (const auto *run = inst.as<RunInstruction>()) {
     err = runRun(s, *run, before, merged, stepDir, upper, progressId);
   } else if (const auto *wd = inst.as<WorkdirInstruction>()) {
     auto ids = lookupUser(merged, before.user);
@@ -787,29 +1055,43 @@ llvm::Error Build::execute(size_t s, size_t i, const StageResult &r, const std::
   return un;
 }
 
-bool Build::runStep(size_t s, size_t i, StageResult &r, std::vector<std::string> &lowers, int &stepNo, int total) {
+bool Build::runUnit(size_t s, size_t unitIndex, StageResult &r, std::vector<std::string> &lowers, int &stepNo,
+                    int total) {
   const Stage &st = Prog.stages[s];
-  const AnyInstruction &inst = st.instructions[i];
-  const std::string &key = Plans[s].keys.steps[i].key;
-  std::string text = inst.base().syntax ? inst.base().syntax->line : std::string(instructionName(inst.kind()));
-  store::HistoryEntry h;
-  h.created = store::formatTime(r.epoch);
-  h.comment = "buildkit.dockerfile.v0";
-  h.created_by = text;
-  if (const auto *run = inst.as<RunInstruction>(); run && run->cmd.shellForm) {
-    std::string shell;
-    for (const std::string &a : Plans[s].keys.before[i].shell)
-      shell += a + " ";
-    h.created_by = "RUN " + shell + llvm::StringRef(text).drop_front(3).ltrim().str() + " # buildkit";
-  } else if (inst.kind() == InstructionKind::Run || inst.kind() == InstructionKind::Copy ||
-             inst.kind() == InstructionKind::Add) {
-    h.created_by = text + " # buildkit";
+  const opt::Unit &unit = Opt.stagePlan(s)->units[unitIndex];
+  // History: one entry per member, so `dfc history` still lists every instruction; in a merged
+  // unit only the last member carries the layer.
+  std::vector<store::HistoryEntry> hist;
+  std::string text;
+  for (size_t i : unit.steps) {
+    const AnyInstruction &inst = st.instructions[i];
+    std::string line = inst.base().syntax ? inst.base().syntax->line : std::string(instructionName(inst.kind()));
+    text += (text.empty() ? "" : " + ") + line;
+    store::HistoryEntry h;
+    h.created = store::formatTime(r.epoch);
+    h.comment = "buildkit.dockerfile.v0";
+    h.created_by = line;
+    if (const auto *run = inst.as<RunInstruction>(); run && run->cmd.shellForm) {
+      std::string shell;
+      for (const std::string &a : Plans[s].keys.before[i].shell)
+        shell += a + " ";
+      h.created_by = "RUN " + shell + llvm::StringRef(line).drop_front(3).ltrim().str() + " # buildkit";
+    } else if (inst.kind() == InstructionKind::Run || inst.kind() == InstructionKind::Copy ||
+               inst.kind() == InstructionKind::Add) {
+      h.created_by = line + " # buildkit";
+    }
+    h.empty_layer = !unit.makesLayer() || i != unit.steps.back();
+    hist.push_back(h);
   }
-  if (!cachekey::makesLayer(inst)) {
-    h.empty_layer = true;
-    r.spec.history.push_back(h);
+  if (!unit.makesLayer()) {
+    for (store::HistoryEntry &h : hist)
+      r.spec.history.push_back(h);
     return true;
   }
+  if (unit.steps.size() > 1)
+    text = "(merged " + std::to_string(unit.steps.size()) + " steps) " + text;
+  const std::string key = unitKey(s, unit);
+  const StepPrediction &pred = Predictions[PredictionOf.at({s, unit.steps.front()})];
   std::string name = st.name.empty() ? "" : st.name + " ";
   if (Plans[s].reachable && Prog.targetStage && *Prog.targetStage == s && st.name.empty())
     name = "";
@@ -817,7 +1099,12 @@ bool Build::runStep(size_t s, size_t i, StageResult &r, std::vector<std::string>
     name = st.displayName() + " ";
   int n = P.begin("[" + name + std::to_string(++stepNo) + "/" + std::to_string(total) + "] " + text);
   auto t0 = Clock::now();
-  StepReport rep{st.displayName(), text, key, false, false, 0};
+  StepReport rep{st.displayName(), text, key, false, false, 0, "", s, unit.steps};
+  auto pushHistory = [&](bool emptyLayer) {
+    hist.back().empty_layer = emptyLayer;
+    for (store::HistoryEntry &h : hist)
+      r.spec.history.push_back(h);
+  };
   if (!Req.noCache) {
     auto hit = Store.db().getCache(key);
     if (!hit) {
@@ -826,18 +1113,21 @@ bool Build::runStep(size_t s, size_t i, StageResult &r, std::vector<std::string>
       if (!(*hit)->layer.empty()) {
         r.spec.diffIds.push_back((*hit)->diffId);
         lowers.clear(); // recomputed lazily from diffIds when a later step misses
-      } else {
-        h.empty_layer = true;
       }
-      r.spec.history.push_back(h);
+      pushHistory((*hit)->layer.empty());
       P.cached(n);
       rep.cached = true;
       rep.layer = !(*hit)->layer.empty();
+      recordInputs(s, unit);
       std::lock_guard<std::mutex> l(ReportMutex);
       Reports.push_back(rep);
       return true;
     }
   }
+  // The reason was worked out before anything ran, by the code `dfc plan` uses.
+  rep.reason = pred.hit ? "cache entry appeared or vanished during the build" : pred.reason;
+  P.miss(n, rep.reason);
+  const AnyInstruction &inst = st.instructions[unit.steps.front()];
   auto failHere = [&](llvm::Error e) {
     Failure f{location(inst.base()), "", 0};
     llvm::handleAllErrors(
@@ -856,21 +1146,20 @@ bool Build::runStep(size_t s, size_t i, StageResult &r, std::vector<std::string>
   }
   std::string stepDir = tmpDir();
   auto cleanup = llvm::make_scope_exit([&] { llvm::consumeError(store::removeTree(stepDir)); });
-  if (llvm::Error e = execute(s, i, r, lowers, stepDir, stepDir + "/merged", n))
+  if (llvm::Error e = execute(s, unit, r, lowers, stepDir, stepDir + "/merged", n))
     return failHere(std::move(e));
   std::string layerDir = stepDir + "/upper";
   const CopyCommon *cc = inst.as<CopyInstruction>() ? static_cast<const CopyCommon *>(inst.as<CopyInstruction>())
                          : inst.as<AddInstruction>() ? static_cast<const CopyCommon *>(inst.as<AddInstruction>())
                                                      : nullptr;
-  if (cc && cc->link)
+  if (cc && cc->link && unit.kind == opt::UnitKind::Step)
     layerDir = stepDir + "/link";
   store::CacheEntry entry;
   entry.key = key;
   entry.configDelta = "{}";
   entry.created = entry.lastUsed = std::time(nullptr);
-  if (isEmptyDir(layerDir)) {
-    h.empty_layer = true;
-  } else {
+  bool emptyLayer = isEmptyDir(layerDir);
+  if (!emptyLayer) {
     store::LayerWriteOptions lo;
     lo.sourceDateEpoch = r.epoch;
     auto info = Store.addLayer(layerDir, lo);
@@ -896,9 +1185,10 @@ bool Build::runStep(size_t s, size_t i, StageResult &r, std::vector<std::string>
     lowers.insert(lowers.begin(), snap);
     rep.layer = true;
   }
-  r.spec.history.push_back(h);
+  pushHistory(emptyLayer);
   if (llvm::Error e = Store.db().putCache(entry))
     return failHere(std::move(e));
+  recordInputs(s, unit);
   rep.seconds = since(t0);
   P.done(n, rep.seconds);
   std::lock_guard<std::mutex> l(ReportMutex);
@@ -927,26 +1217,27 @@ void Build::runStage(size_t s) {
   r.epoch = pl.epoch;
   if (r.spec.config.Env.empty() || !r.spec.config.env("PATH"))
     r.spec.config.setEnv("PATH", DefaultPath);
+  const opt::StagePlan &sp = *Opt.stagePlan(s);
   int total = 1;
-  for (const AnyInstruction &in : st.instructions)
-    total += cachekey::makesLayer(in) ? 1 : 0;
+  for (const opt::Unit &u : sp.units)
+    total += u.makesLayer() ? 1 : 0;
   int stepNo = 0;
   std::string name = st.name.empty() ? (Prog.targetStage && *Prog.targetStage == s ? "" : st.displayName() + " ") : st.name + " ";
   int n = P.begin("[" + name + std::to_string(++stepNo) + "/" + std::to_string(total) + "] FROM " + st.baseName.expanded);
   P.done(n, 0);
   std::vector<std::string> lowers;
   bool cmdSet = false;
-  for (size_t i = 0; i < st.instructions.size() && ok && !Failed; ++i) {
-    ok = runStep(s, i, r, lowers, stepNo, total);
+  for (size_t u = 0; u < sp.units.size() && ok && !Failed; ++u) {
+    ok = runUnit(s, u, r, lowers, stepNo, total);
     if (ok)
-      applyConfig(st.instructions[i], Plans[s].keys.before[i], r, cmdSet);
+      for (size_t i : sp.units[u].steps)
+        applyConfig(st.instructions[i], Plans[s].keys.before[i], r, cmdSet);
   }
   Results[s] = std::move(r);
   Done[s].set_value(ok && !Failed);
 }
 
-llvm::Expected<BuildResult> Build::run() {
-  auto t0 = Clock::now();
+llvm::Error Build::prepare() {
   std::string ctx = Req.contextDir.empty() ? "." : Req.contextDir;
   char real[PATH_MAX];
   if (!::realpath(ctx.c_str(), real))
@@ -1001,12 +1292,43 @@ llvm::Expected<BuildResult> Build::run() {
                                       llvm::StringRef(cachekey::sha256(ctx)).drop_front(7).str());
   Stats->load();
   Context = std::make_unique<SourceTree>(ctx, SourceTree::Kind::Context, std::move(ignore), Stats.get());
+  char realDf[PATH_MAX];
+  LocatorBase = llvm::StringRef(cachekey::sha256(ctx + "\n" + (::realpath(dfPath.c_str(), realDf) ? realDf : dfPath)))
+                    .drop_front(7)
+                    .take_front(24)
+                    .str();
+  if (llvm::Error e = plan())
+    return e;
+  predict();
+  return llvm::Error::success();
+}
 
+BuildPlan Build::takePlan() {
+  BuildPlan out;
+  out.plan = Opt;
+  for (const Stage &st : Prog.stages) {
+    out.stageNames.push_back(st.displayName());
+    out.stageBases.push_back(st.baseName.expanded);
+    std::vector<size_t> deps;
+    if (const auto *ref = std::get_if<StageRef>(&st.base))
+      deps.push_back(ref->index);
+    for (const StageDependency &d : st.dependencies)
+      if (std::find(deps.begin(), deps.end(), d.stage) == deps.end())
+        deps.push_back(d.stage);
+    out.stageDeps.push_back(deps);
+  }
+  out.steps = Predictions;
+  out.dockerfile = DockerfileName;
+  return out;
+}
+
+llvm::Expected<BuildResult> Build::run() {
+  auto t0 = Clock::now();
+  if (llvm::Error e = prepare())
+    return e;
   auto lease = Store.lease();
   if (!lease)
     return lease.takeError();
-  if (llvm::Error e = plan())
-    return e;
   if (llvm::Error e = Stats->save())
     llvm::consumeError(std::move(e));
 
@@ -1034,7 +1356,12 @@ llvm::Expected<BuildResult> Build::run() {
       continue;
     }
     built.push_back(s);
-    threads.emplace_back([this, s] { runStage(s); });
+    // -O0 runs the stages one after another in file order; -O1 and up, each on its own thread
+    // (a stage waits for the stages it needs), which is the optimiser's wave schedule.
+    if (Opt.level == opt::Level::O0)
+      runStage(s);
+    else
+      threads.emplace_back([this, s] { runStage(s); });
   }
   for (std::thread &t : threads)
     t.join();
@@ -1093,6 +1420,13 @@ llvm::Expected<BuildResult> Build::run() {
 llvm::Expected<BuildResult> buildImage(store::ImageStore &store, const BuildRequest &request) {
   Build b(store, request);
   return b.run();
+}
+
+llvm::Expected<BuildPlan> planBuild(store::ImageStore &store, const BuildRequest &request) {
+  Build b(store, request, /*planOnly=*/true);
+  if (llvm::Error e = b.prepare())
+    return e;
+  return b.takePlan();
 }
 
 } // namespace dfc::build

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "backend/store/ImageStore.h"
+#include "ir/passes/opt/Optimise.h"
 
 #include <llvm/Support/Error.h>
 
@@ -30,6 +31,7 @@ struct BuildRequest {
   std::optional<int64_t> sourceDateEpoch;
   std::map<std::string, std::string> secrets; // id -> host file (RUN --mount=type=secret)
   bool printLint = true;
+  opt::Level optLevel = opt::Level::O1; // -O0 / -O1 / -O2 (ir/passes/opt)
 };
 
 struct StepReport {
@@ -39,6 +41,33 @@ struct StepReport {
   bool cached = false;
   bool layer = false;
   double seconds = 0;
+  std::string reason;             // why it missed (the same text `dfc plan` predicts)
+  size_t stageIndex = 0;
+  std::vector<size_t> members;    // instruction indexes executed together (one unless merged)
+};
+
+// One step of the optimised plan with its cache prediction: what `dfc plan` prints and what
+// `dfc build` then does. Computed before anything runs, without writing to the store.
+struct StepPrediction {
+  size_t stage = 0, index = 0; // instruction index in the stage
+  unsigned line = 0;           // 1-based source line
+  std::string text;            // the instruction as written
+  std::string key;             // the step's own cache key (kept for merged steps too)
+  std::string unitKey;         // the key looked up: key, or opt::mergedKey for a merged unit
+  size_t unit = 0;             // index into the stage's opt::StagePlan::units
+  opt::UnitKind unitKind = opt::UnitKind::Step;
+  bool layer = false;          // the unit makes a layer (config-only steps need no lookup)
+  bool hit = false;
+  std::string reason;          // why the unit misses: "file changed: a.txt", "build arg changed: V", ...
+};
+
+struct BuildPlan {
+  opt::Plan plan;
+  std::vector<std::string> stageNames; // displayName() of every stage of the program
+  std::vector<std::string> stageBases; // what each stage is FROM
+  std::vector<std::vector<size_t>> stageDeps; // stages each stage needs
+  std::vector<StepPrediction> steps;   // stages in plan order, steps in unit order
+  std::string dockerfile;              // the Dockerfile's name as shown in locations
 };
 
 struct BuildResult {
@@ -65,5 +94,9 @@ public:
 };
 
 llvm::Expected<BuildResult> buildImage(store::ImageStore &store, const BuildRequest &request);
+
+// The plan and predictions `buildImage` would act on, computed with the same code, reading the
+// store only (open it with ImageStore::openReadOnly). request.out/progress are ignored.
+llvm::Expected<BuildPlan> planBuild(store::ImageStore &store, const BuildRequest &request);
 
 } // namespace dfc::build

@@ -81,6 +81,20 @@ llvm::Expected<std::unique_ptr<Database>> Database::open(llvm::StringRef path) {
   return db;
 }
 
+llvm::Expected<std::unique_ptr<Database>> Database::openReadOnly(llvm::StringRef path) {
+  std::unique_ptr<Database> db(new Database());
+  db->ReadOnly = true;
+  int rc = sqlite3_open_v2(path.str().c_str(), &db->Db, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX, nullptr);
+  if (rc != SQLITE_OK)
+    return storeError("open database " + path + " read-only: " +
+                      (db->Db ? sqlite3_errmsg(db->Db) : sqlite3_errstr(rc)));
+  sqlite3_busy_timeout(db->Db, 30000);
+  if (db->schemaVersion() > SchemaVersion)
+    return storeError("store database schema " + llvm::Twine(db->schemaVersion()) +
+                      " is newer than this dfc understands (" + llvm::Twine(SchemaVersion) + ")");
+  return db;
+}
+
 Database::~Database() { sqlite3_close(Db); }
 
 llvm::Error Database::exec(llvm::StringRef sql) {
@@ -124,6 +138,16 @@ llvm::Error Database::migrate() {
         CREATE TABLE IF NOT EXISTS snapshots (
           diff_id TEXT PRIMARY KEY, entries INTEGER NOT NULL, created INTEGER NOT NULL);
         PRAGMA user_version = 1;
+      )sql"))
+        return e;
+    }
+    if (version < 2) {
+      // A side table rather than a cache column: one row per step locator, replaced by each build,
+      // so the cache index keeps its shape for older readers.
+      if (llvm::Error e = exec(R"sql(
+        CREATE TABLE IF NOT EXISTS step_inputs (
+          locator TEXT PRIMARY KEY, key TEXT NOT NULL, summary TEXT NOT NULL, recorded INTEGER NOT NULL);
+        PRAGMA user_version = 2;
       )sql"))
         return e;
     }
@@ -310,6 +334,42 @@ llvm::Expected<std::optional<CacheEntry>> Database::getCache(llvm::StringRef key
           Statement(Db, "UPDATE cache SET last_used = ? WHERE key = ?").bind(1, t).bind(2, key).run());
   }
   return out;
+}
+
+llvm::Expected<std::optional<CacheEntry>> Database::peekCache(llvm::StringRef key) {
+  std::lock_guard<std::recursive_mutex> lock(Mutex);
+  Statement s(Db, "SELECT key, layer, diff_id, config_delta, created, last_used FROM cache WHERE key = ?");
+  s.bind(1, key);
+  int rc = s.step();
+  if (rc == SQLITE_ROW)
+    return std::optional<CacheEntry>(cacheFrom(s));
+  if (rc != SQLITE_DONE)
+    return s.error();
+  return std::optional<CacheEntry>();
+}
+
+llvm::Error Database::putStepInput(const StepInputRow &row) {
+  std::lock_guard<std::recursive_mutex> lock(Mutex);
+  return Statement(Db, "INSERT OR REPLACE INTO step_inputs(locator, key, summary, recorded) VALUES (?, ?, ?, ?)")
+      .bind(1, row.locator)
+      .bind(2, row.key)
+      .bind(3, row.summary)
+      .bind(4, row.recorded ? row.recorded : now())
+      .run();
+}
+
+llvm::Expected<std::optional<StepInputRow>> Database::stepInput(llvm::StringRef locator) {
+  std::lock_guard<std::recursive_mutex> lock(Mutex);
+  if (schemaVersion() < 2)
+    return std::optional<StepInputRow>();
+  Statement s(Db, "SELECT locator, key, summary, recorded FROM step_inputs WHERE locator = ?");
+  s.bind(1, locator);
+  int rc = s.step();
+  if (rc == SQLITE_ROW)
+    return std::optional<StepInputRow>(StepInputRow{s.text(0), s.text(1), s.text(2), s.integer(3)});
+  if (rc != SQLITE_DONE)
+    return s.error();
+  return std::optional<StepInputRow>();
 }
 
 llvm::Expected<std::vector<CacheEntry>> Database::listCache() {

@@ -42,6 +42,15 @@ struct CacheEntry {
   int64_t lastUsed = 0;
 };
 
+// What a build step's key was made of the last time that step (a Dockerfile in a context, a
+// stage, an instruction) was built: `dfc plan` and `dfc build` compare it to say why a step misses.
+struct StepInputRow {
+  std::string locator; // context + Dockerfile + stage + instruction, hashed
+  std::string key;     // the step's cache key then
+  std::string summary; // JSON: the key's inputs (ir/passes/cachekey StepKey::input) and the line
+  int64_t recorded = 0;
+};
+
 struct ContainerRow {
   std::string id;
   std::string name;
@@ -59,10 +68,15 @@ struct SnapshotRow {
 
 class Database {
 public:
-  static constexpr int SchemaVersion = 1;
+  // 2: step_inputs (why a step misses).
+  static constexpr int SchemaVersion = 2;
 
   // Opens (creating and migrating as needed) the database file.
   static llvm::Expected<std::unique_ptr<Database>> open(llvm::StringRef path);
+  // Opens an existing database for reading only (`dfc plan`): no migration, no writes; tables an
+  // older schema lacks read as empty.
+  static llvm::Expected<std::unique_ptr<Database>> openReadOnly(llvm::StringRef path);
+  bool readOnly() const { return ReadOnly; }
   ~Database();
   Database(const Database &) = delete;
   Database &operator=(const Database &) = delete;
@@ -91,6 +105,12 @@ public:
   // Also bumps lastUsed.
   llvm::Expected<std::optional<CacheEntry>> getCache(llvm::StringRef key);
   llvm::Expected<std::vector<CacheEntry>> listCache();
+  // Like getCache without touching lastUsed (prediction must not change the store).
+  llvm::Expected<std::optional<CacheEntry>> peekCache(llvm::StringRef key);
+
+  // Step inputs: the last recorded inputs of a step locator (replaced on each build).
+  llvm::Error putStepInput(const StepInputRow &row);
+  llvm::Expected<std::optional<StepInputRow>> stepInput(llvm::StringRef locator);
   llvm::Expected<bool> removeCache(llvm::StringRef key);
 
   // Containers.
@@ -115,6 +135,7 @@ private:
   sqlite3 *Db = nullptr;
   std::recursive_mutex Mutex;
   int Depth = 0;
+  bool ReadOnly = false;
 };
 
 } // namespace dfc::store

@@ -94,6 +94,23 @@ llvm::Expected<std::unique_ptr<ImageStore>> ImageStore::open(llvm::StringRef roo
   return s;
 }
 
+llvm::Expected<std::unique_ptr<ImageStore>> ImageStore::openReadOnly(llvm::StringRef root) {
+  std::string r = root.str();
+  while (r.size() > 1 && r.back() == '/')
+    r.pop_back();
+  struct stat st;
+  if (::stat((r + "/dfc.db").c_str(), &st) != 0)
+    return storeError("no image store at " + r);
+  // The directories exist in any store open() made, so ContentStore::open creates nothing here.
+  auto blobs = ContentStore::open(r);
+  if (!blobs)
+    return blobs.takeError();
+  auto db = Database::openReadOnly(r + "/dfc.db");
+  if (!db)
+    return db.takeError();
+  return std::unique_ptr<ImageStore>(new ImageStore(std::move(*blobs), std::move(*db)));
+}
+
 llvm::Expected<StoreLock> ImageStore::lease() { return StoreLock::acquire(root() + "/lock", false); }
 
 // $DFC_ROOT/index.json mirrors the tags, so the root is also an OCI image layout other tools

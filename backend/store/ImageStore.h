@@ -111,6 +111,8 @@ public:
   static llvm::Expected<std::unique_ptr<ImageStore>> open(llvm::StringRef root);
   // Opens defaultStoreRoot().
   static llvm::Expected<std::unique_ptr<ImageStore>> open();
+  // Opens an existing store for reading (`dfc plan`): the database read-only, nothing created.
+  static llvm::Expected<std::unique_ptr<ImageStore>> openReadOnly(llvm::StringRef root);
 
   const std::string &root() const { return Blobs.root(); }
   const ContentStore &blobs() const { return Blobs; }

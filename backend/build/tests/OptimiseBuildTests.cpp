@@ -1,0 +1,336 @@
+// The optimiser and `dfc plan` against real builds: -O0 and -O2 give the same filesystem and
+// config, and the plan's HIT/MISS prediction and miss reason equal what the next build does,
+// edit by edit. Needs root, overlayfs and /bin/busybox; skips visibly otherwise.
+#include "backend/build/Builder.h"
+#include "backend/build/Filesystem.h"
+#include "backend/store/Bootstrap.h"
+#include "backend/store/Files.h"
+
+#include <catch2/catch.hpp>
+#include <llvm/Support/SHA256.h>
+#include <llvm/ADT/StringExtras.h>
+#include <nlohmann/json.hpp>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <map>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <utime.h>
+
+using namespace dfc;
+using namespace dfc::build;
+
+namespace {
+
+bool noError(llvm::Error e) {
+  if (!e)
+    return true;
+  WARN(llvm::toString(std::move(e)));
+  return false;
+}
+
+bool canBuild() {
+  static int ok = -1;
+  if (ok < 0) {
+    ok = ::geteuid() == 0 && ::access("/bin/busybox", X_OK) == 0;
+    if (ok && ::unshare(CLONE_NEWNS) == 0)
+      ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
+  }
+  return ok == 1;
+}
+
+#define REQUIRE_BUILDER()                                                                                         \
+  do {                                                                                                            \
+    if (!canBuild()) {                                                                                            \
+      WARN("SKIPPED: builds need root and /bin/busybox");                                                         \
+      return;                                                                                                     \
+    }                                                                                                             \
+  } while (0)
+
+std::string errorText(llvm::Error e, int *exitCode = nullptr) {
+  std::string out;
+  llvm::handleAllErrors(
+      std::move(e),
+      [&](const BuildError &b) {
+        out = b.location + ": " + b.message;
+        if (exitCode)
+          *exitCode = b.exitCode;
+      },
+      [&](const llvm::ErrorInfoBase &b) { out = b.message(); });
+  return out;
+}
+
+struct Store {
+  std::string dir;
+  std::unique_ptr<store::ImageStore> store;
+  Store() {
+    char t[] = "/tmp/dfc-opt-test-XXXXXX";
+    REQUIRE(::mkdtemp(t));
+    dir = t;
+    REQUIRE(noError(store::makeDirs(dir + "/ctx")));
+    auto s = store::ImageStore::open(dir + "/root");
+    REQUIRE(bool(s));
+    store = std::move(*s);
+    auto bb = store::bootstrapBusybox(*store, "busybox:latest");
+    if (!bb)
+      FAIL(llvm::toString(bb.takeError()));
+  }
+  ~Store() {
+    store.reset();
+    llvm::consumeError(store::removeTree(dir));
+  }
+  void write(const std::string &rel, const std::string &text) {
+    std::string p = dir + "/ctx/" + rel;
+    REQUIRE(noError(store::makeDirs(llvm::StringRef(p).rsplit('/').first)));
+    ::unlink(p.c_str());
+    int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    REQUIRE(fd >= 0);
+    REQUIRE(::write(fd, text.data(), text.size()) == ssize_t(text.size()));
+    ::close(fd);
+  }
+  BuildRequest request(const std::string &context, opt::Level level) {
+    BuildRequest req;
+    req.contextDir = context;
+    req.progress = ProgressMode::Quiet;
+    req.printLint = false;
+    req.optLevel = level;
+    req.tags = {"test:latest"};
+    return req;
+  }
+
+  // Every entry of the image's merged filesystem: type, mode, owner, content digest or link
+  // target. Times are left out: they record when a step ran, not what it produced.
+  std::map<std::string, std::string> filesystem(const store::ResolvedImage &img) {
+    auto lowers = store->lowerDirs(img);
+    REQUIRE(bool(lowers));
+    std::string view = dir + "/view", empty = dir + "/empty";
+    REQUIRE(noError(store::makeDirs(empty)));
+    auto m = OverlayMount::mount(*lowers, "", "", view, empty);
+    if (!m)
+      FAIL(llvm::toString(m.takeError()));
+    std::map<std::string, std::string> out;
+    walk(view, "", out);
+    REQUIRE(noError(m->unmount()));
+    return out;
+  }
+  void walk(const std::string &root, const std::string &rel, std::map<std::string, std::string> &out) {
+    DIR *d = ::opendir((root + rel).c_str());
+    if (!d)
+      return;
+    std::vector<std::string> names;
+    while (dirent *e = ::readdir(d))
+      if (std::string(e->d_name) != "." && std::string(e->d_name) != "..")
+        names.push_back(e->d_name);
+    ::closedir(d);
+    for (const std::string &n : names) {
+      std::string p = rel + "/" + n, full = root + p;
+      struct stat st;
+      if (::lstat(full.c_str(), &st) != 0)
+        continue;
+      std::string desc = std::to_string(st.st_mode) + " " + std::to_string(st.st_uid) + ":" + std::to_string(st.st_gid);
+      if (S_ISREG(st.st_mode)) {
+        auto t = store::readFile(full);
+        REQUIRE(bool(t));
+        llvm::SHA256 h;
+        h.update(*t);
+        desc += " " + llvm::toHex(h.final());
+      } else if (S_ISLNK(st.st_mode)) {
+        char buf[4096];
+        ssize_t n2 = ::readlink(full.c_str(), buf, sizeof buf);
+        desc += " -> " + std::string(buf, size_t(std::max<ssize_t>(n2, 0)));
+      }
+      out[p] = desc;
+      if (S_ISDIR(st.st_mode))
+        walk(root, p, out);
+    }
+  }
+  nlohmann::json config(const store::ResolvedImage &img) {
+    auto text = store->inspect(img.id.str());
+    REQUIRE(bool(text));
+    nlohmann::json j = nlohmann::json::parse(*text);
+    if (j.is_array())
+      j = j[0];
+    return j["Config"];
+  }
+};
+
+struct Case {
+  std::string name, context; // context: "" = the test's own ctx dir with `files`
+  std::string dockerfile;
+  std::map<std::string, std::string> files;
+  size_t minMerged; // merged units O2 must have made
+};
+
+} // namespace
+
+TEST_CASE("-O0 and -O2 build the same filesystem and config", "[build][opt][integration]") {
+  REQUIRE_BUILDER();
+  std::vector<Case> cases = {
+      {"interleaved metadata, set -e, cd, deletions", "",
+       "FROM busybox:latest\nENV A=1\nRUN mkdir -p /w/d && echo one > /w/d/1 && cd /w && echo x > rel\n"
+       "LABEL l=v\nRUN set -e; echo $A > /w/a; rm /w/d/1\nEXPOSE 80\n"
+       "RUN set +e; false; echo kept > /w/kept\nRUN cd /tmp; touch here\nCMD [\"sh\"]\n",
+       {},
+       1},
+      {"COPYs then RUNs over them", "",
+       "FROM busybox:latest\nWORKDIR /app\nCOPY a.txt ./\nCOPY dir/ ./dir/\nCOPY a.txt b/\n"
+       "RUN cat a.txt dir/x > both\nRUN rm -r b && chmod 600 both\n",
+       {{"a.txt", "A\n"}, {"dir/x", "X\n"}},
+       2},
+      {"multi-stage with COPY --from and a dropped stage", "",
+       "FROM busybox:latest AS base\nRUN echo base > /base\nRUN echo more >> /base\n"
+       "FROM busybox:latest AS unused\nRUN echo u > /u\n"
+       "FROM base\nCOPY --from=base /base /copied\nRUN cat /copied > /again\nRUN rm /base\nUSER 1000\n",
+       {},
+       2},
+  };
+  if (::access(DFC_SHARED_DIR "/peers/build/b/Dockerfile", R_OK) == 0)
+    cases.push_back({"peers/build/b", DFC_SHARED_DIR "/peers/build/b", "", {}, 2});
+  else
+    WARN("SKIPPED peers/build/b: " DFC_SHARED_DIR "/peers/build/b is absent");
+  for (const Case &c : cases) {
+    DYNAMIC_SECTION(c.name) {
+      Store st;
+      std::string ctx = c.context.empty() ? st.dir + "/ctx" : c.context;
+      if (c.context.empty()) {
+        st.write("Dockerfile", c.dockerfile);
+        for (const auto &[f, text] : c.files)
+          st.write(f, text);
+      }
+      INFO(c.name);
+      auto o0 = buildImage(*st.store, st.request(ctx, opt::Level::O0));
+      if (!o0)
+        FAIL(errorText(o0.takeError()));
+      auto o2 = buildImage(*st.store, st.request(ctx, opt::Level::O2));
+      if (!o2)
+        FAIL(errorText(o2.takeError()));
+      size_t merged = 0;
+      for (const StepReport &r : o2->steps)
+        merged += r.members.size() > 1;
+      CHECK(merged >= c.minMerged);
+      CHECK(o2->image.spec.diffIds.size() < o0->image.spec.diffIds.size());
+      CHECK(st.filesystem(o0->image) == st.filesystem(o2->image));
+      CHECK(st.config(o0->image) == st.config(o2->image));
+    }
+  }
+}
+
+TEST_CASE("-O2 fails where -O0 fails, with the same exit code, and runs nothing after", "[build][opt][integration]") {
+  REQUIRE_BUILDER();
+  Store st;
+  st.write("Dockerfile", "FROM busybox:latest\nRUN touch /before\nRUN set -e; false; touch /never\nRUN exit 0\n");
+  st.write("Dockerfile.3", "FROM busybox:latest\nRUN true\nRUN sh -c 'exit 3'\nRUN touch /after\n");
+  for (opt::Level level : {opt::Level::O0, opt::Level::O2}) {
+    DYNAMIC_SECTION("level " << int(level)) {
+      int code = 0;
+      auto r = buildImage(*st.store, st.request(st.dir + "/ctx", level));
+      REQUIRE_FALSE(bool(r));
+      errorText(r.takeError(), &code);
+      CHECK(code == 1);
+      BuildRequest req = st.request(st.dir + "/ctx", level);
+      req.dockerfile = st.dir + "/ctx/Dockerfile.3";
+      auto r3 = buildImage(*st.store, req);
+      REQUIRE_FALSE(bool(r3));
+      errorText(r3.takeError(), &code);
+      CHECK(code == 3);
+    }
+  }
+}
+
+TEST_CASE("dfc plan predicts each build's hits, misses and reasons", "[build][plan][integration]") {
+  REQUIRE_BUILDER();
+  Store st;
+  std::string ctx = st.dir + "/ctx";
+  st.write(".dockerignore", "dir/ignored.txt\n");
+  st.write("a.txt", "a\n");
+  st.write("b.txt", "b\n");
+  st.write("dir/kept.txt", "kept\n");
+  st.write("dir/ignored.txt", "ignored\n");
+  std::string df = "FROM busybox:latest\nARG V=1\nCOPY a.txt /a.txt\nRUN echo $V > /v\nCOPY dir/ /dir/\n"
+                   "COPY b.txt /b.txt\nRUN cat /a.txt /b.txt > /ab\nCMD [\"sh\"]\n";
+  st.write("Dockerfile", df);
+
+  struct Edit {
+    std::string name;
+    std::function<void(BuildRequest &)> apply;
+    // Expected per layer step, in order: "HIT" or "MISS <reason prefix>".
+    std::vector<std::string> expect;
+  };
+  std::vector<Edit> edits = {
+      {"first build", [](BuildRequest &) {},
+       {"MISS no earlier build", "MISS no earlier build", "MISS no earlier build", "MISS no earlier build",
+        "MISS no earlier build"}},
+      {"touch only",
+       [&](BuildRequest &) { REQUIRE(::utime((ctx + "/a.txt").c_str(), nullptr) == 0); },
+       {"HIT", "HIT", "HIT", "HIT", "HIT"}},
+      {"content edit of a file a COPY reads", [&](BuildRequest &) { st.write("b.txt", "b2\n"); },
+       {"HIT", "HIT", "HIT", "MISS file changed: b.txt", "MISS parent step changed"}},
+      {"an ignored file", [&](BuildRequest &) { st.write("dir/ignored.txt", "changed\n"); },
+       {"HIT", "HIT", "HIT", "HIT", "HIT"}},
+      {"a build-arg change", [&](BuildRequest &r) { r.buildArgs["V"] = "2"; },
+       {"HIT", "MISS build arg changed: V", "MISS parent step changed", "MISS parent step changed",
+        "MISS build arg changed: V"}}, // the last RUN sees V in its environment too
+      {"a new base image",
+       [&](BuildRequest &) {
+         BuildRequest b = st.request(ctx, opt::Level::O1);
+         st.write("Dockerfile.base", "FROM busybox:latest\nRUN touch /newbase\n");
+         b.dockerfile = ctx + "/Dockerfile.base";
+         b.tags = {"busybox:latest"};
+         auto r = buildImage(*st.store, b);
+         if (!r)
+           FAIL(errorText(r.takeError()));
+       },
+       // V is back to its default here, which the RUNs see as well.
+       {"MISS base image changed", "MISS build arg changed: V", "MISS parent step changed",
+        "MISS parent step changed", "MISS build arg changed: V"}},
+      {"a Dockerfile line change",
+       [&](BuildRequest &) {
+         std::string d = df;
+         d.replace(d.find("> /ab"), 5, "> /ab2");
+         st.write("Dockerfile", d);
+       },
+       {"HIT", "HIT", "HIT", "HIT", "MISS Dockerfile line changed"}},
+      {"--no-cache", [](BuildRequest &r) { r.noCache = true; },
+       {"MISS --no-cache", "MISS --no-cache", "MISS --no-cache", "MISS --no-cache", "MISS --no-cache"}},
+  };
+  const bool print = std::getenv("DFC_PRINT_PREDICTIONS") != nullptr;
+  for (const Edit &e : edits) {
+    INFO("edit: " << e.name);
+    BuildRequest req = st.request(ctx, opt::Level::O1);
+    e.apply(req);
+    // Plan through a read-only store, as `dfc plan` opens it.
+    std::vector<StepPrediction> layers;
+    {
+      auto ro = store::ImageStore::openReadOnly(st.dir + "/root");
+      REQUIRE(bool(ro));
+      REQUIRE((*ro)->db().readOnly());
+      auto plan = planBuild(**ro, req);
+      if (!plan)
+        FAIL(errorText(plan.takeError()));
+      for (const StepPrediction &p : plan->steps)
+        if (p.layer)
+          layers.push_back(p);
+    }
+    auto built = buildImage(*st.store, req);
+    if (!built)
+      FAIL(errorText(built.takeError()));
+    REQUIRE(built->steps.size() == layers.size());
+    REQUIRE(layers.size() == e.expect.size());
+    for (size_t k = 0; k < layers.size(); ++k) {
+      const StepPrediction &p = layers[k];
+      const StepReport &r = built->steps[k];
+      INFO("step " << k << ": line " << p.line << " " << p.text);
+      CHECK(r.members.front() == p.index);
+      CHECK(p.hit == r.cached);
+      CHECK(p.reason == r.reason);
+      std::string got = p.hit ? "HIT" : "MISS " + p.reason;
+      CHECK(llvm::StringRef(got).startswith(e.expect[k]));
+      if (print)
+        std::printf("| %s | %u %s | %s | %s |\n", e.name.c_str(), p.line, p.text.c_str(),
+                    p.hit ? "HIT" : "MISS", r.cached ? "CACHED" : ("ran: " + r.reason).c_str());
+    }
+  }
+}

@@ -1,0 +1,189 @@
+// Unit tests of the optimiser: which steps fold and merge at each level, and for every rewrite a
+// case where it would be wrong and is refused. Also runs joined scripts in /bin/sh to check that
+// the join keeps each body's exit status and isolation.
+#include "ir/Build.h"
+#include "ir/passes/opt/Optimise.h"
+
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace dfc;
+using namespace dfc::opt;
+
+namespace {
+
+struct Built {
+  SyntaxTree tree;
+  Program program;
+  explicit Built(const std::string &text, BuildOptions opts = {}) : tree(parseDockerfile(text)) {
+    program = buildProgram(tree, opts);
+  }
+};
+
+// The last stage's units as "kind:i,j" strings.
+std::vector<std::string> unitsOf(const std::string &dockerfile, Level level, Plan *out = nullptr) {
+  Built b(dockerfile);
+  INFO(dockerfile);
+  REQUIRE_FALSE(b.program.hasErrors());
+  Plan p = optimise(b.program, level);
+  std::vector<std::string> r;
+  const StagePlan *sp = p.stagePlan(b.program.stages.size() - 1);
+  REQUIRE(sp);
+  for (const Unit &u : sp->units) {
+    std::string s = unitKindName(u.kind).str() + ":";
+    for (size_t k = 0; k < u.steps.size(); ++k)
+      s += (k ? "," : "") + std::to_string(u.steps[k]);
+    r.push_back(s);
+  }
+  if (out)
+    *out = p;
+  return r;
+}
+
+using S = std::vector<std::string>;
+
+// Runs `sh -c script` and returns its exit status and output.
+std::pair<int, std::string> sh(const std::string &script) {
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(fds[1], 1);
+    ::close(fds[0]);
+    ::execl("/bin/sh", "/bin/sh", "-c", script.c_str(), nullptr);
+    ::_exit(127);
+  }
+  ::close(fds[1]);
+  std::string out;
+  char buf[512];
+  ssize_t n;
+  while ((n = ::read(fds[0], buf, sizeof buf)) > 0)
+    out.append(buf, size_t(n));
+  ::close(fds[0]);
+  int st = 0;
+  ::waitpid(pid, &st, 0);
+  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+}
+
+} // namespace
+
+TEST_CASE("O0 keeps every step; O1 folds metadata; O2 merges RUNs", "[opt]") {
+  std::string df = "FROM x\nENV A=1\nLABEL l=1\nRUN echo a\nRUN echo b\nEXPOSE 80\nRUN echo c\nCMD [\"x\"]\n";
+  CHECK(unitsOf(df, Level::O0) == S{"config:0", "config:1", "step:2", "step:3", "config:4", "step:5", "config:6"});
+  CHECK(unitsOf(df, Level::O1) == S{"config:0,1", "step:2", "step:3", "config:4", "step:5", "config:6"});
+  CHECK(unitsOf(df, Level::O2) == S{"config:0,1", "merged-run:2,3,5", "config:4", "config:6"});
+}
+
+TEST_CASE("O2 merges consecutive COPYs and refuses --link", "[opt]") {
+  CHECK(unitsOf("FROM x\nCOPY a /a\nCOPY b /b\nADD c /c\n", Level::O2) == S{"merged-copy:0,1,2"});
+  Plan p;
+  CHECK(unitsOf("FROM x\nCOPY a /a\nCOPY --link b /b\n", Level::O2, &p) == S{"step:0", "step:1"});
+  REQUIRE(p.refusals.size() == 1);
+  CHECK(p.refusals[0].reason == "--link writes an independent layer");
+  // WORKDIR between two COPYs changes where a relative dest lands.
+  CHECK(unitsOf("FROM x\nCOPY a b\nWORKDIR /w\nCOPY a b\n", Level::O2, &p) == S{"step:0", "step:1", "step:2"});
+}
+
+TEST_CASE("RUN merges are refused where the join would change the result", "[opt]") {
+  struct Case {
+    std::string dockerfile, reason;
+  } cases[] = {
+      {"FROM x\nRUN echo a\nENV A=1\nRUN echo $A\n", "ENV at line 3 between them changes the environment"},
+      {"FROM x\nRUN echo a\nARG V=1\nRUN echo $V\n", "ARG at line 3 between them changes the environment"},
+      {"FROM x\nRUN id\nUSER nobody\nRUN id\n", "USER at line 3 between them changes the user"},
+      {"FROM x\nRUN pwd\nSHELL [\"/bin/bash\", \"-c\"]\nRUN pwd\n", "SHELL at line 3 between them changes the shell"},
+      {"FROM x\nRUN echo a\nRUN [\"echo\", \"b\"]\n", "exec form runs no shell to join with"},
+      {"FROM x\nRUN echo a\nRUN --network=none echo b\n", "different --network"},
+      {"FROM x\nRUN --mount=type=cache,target=/c echo a\nRUN echo b\n", "different --mount flags"},
+      {"FROM x\nRUN --mount=type=tmpfs,target=/t touch /t/x\nRUN --mount=type=tmpfs,target=/t ls /t\n",
+       "a tmpfs mount is fresh for each RUN"},
+      {"FROM x\nRUN sleep 5 & echo a\nRUN echo b\n", "the command has a background job ('&')"},
+      {"FROM x\nRUN echo a\nRUN <<EOF\necho b\nEOF\n", "a here-document body"},
+      {"FROM x\nRUN echo \"a\nRUN echo b\n", "the command has an unclosed quote, $( ), ${ } or ( )"},
+  };
+  for (const Case &c : cases) {
+    DYNAMIC_SECTION(c.dockerfile) {
+      Plan p;
+      auto units = unitsOf(c.dockerfile, Level::O2, &p);
+      for (const std::string &u : units)
+        CHECK(llvm::StringRef(u).startswith("merged") == false);
+      REQUIRE(p.refusals.size() == 1);
+      CHECK(p.refusals[0].reason == c.reason);
+    }
+  }
+}
+
+TEST_CASE("bodies the background-job check can follow merge", "[opt]") {
+  std::string df = "FROM x\nRUN echo \"$(date) ${A:-x}\" 2>&1 >/dev/null # it's fine\n"
+                   "RUN for i in 1 2; do echo $i; done && { echo x; }\nRUN (cd /tmp && ls) || true\n"
+                   "RUN echo 'it''s' 2>&1\n";
+  CHECK(unitsOf(df, Level::O2) == S{"merged-run:0,1,2,3"});
+}
+
+TEST_CASE("a non-POSIX shell from the caller refuses merging", "[opt]") {
+  Built b("FROM x\nRUN a\nRUN b\n");
+  Plan p = optimise(b.program, Level::O2, [](size_t, size_t) { return std::vector<std::string>{"cmd", "/S", "/C"}; });
+  REQUIRE(p.refusals.size() == 1);
+  CHECK(p.refusals[0].reason == "the shell is not a POSIX sh ending in -c");
+}
+
+TEST_CASE("joined scripts keep each body's exit status and isolation", "[opt]") {
+  // O0 runs each body in its own `sh -c` and stops at the first failure; the join must print the
+  // same, end with the same status, and let no state (set +e/-e, cd, variables, exit, comments,
+  // syntax errors) leak from one body into the next. `set -e` inside a body is the case a
+  // subshell join `( A ) && ( B )` gets wrong.
+  auto separately = [](const std::vector<std::string> &bodies) {
+    std::pair<int, std::string> out{0, ""};
+    for (const std::string &b : bodies) {
+      auto r = sh(b);
+      out.second += r.second;
+      out.first = r.first;
+      if (r.first != 0)
+        break;
+    }
+    return out;
+  };
+  std::vector<std::vector<std::string>> cases = {
+      {"echo a", "exit 3", "echo never"},
+      {"set +e; false", "echo b"},
+      {"set +e; false; echo x", "false; echo y", "echo z"},
+      {"set -e; false; echo x", "echo b"},
+      {"cd /tmp; X=1; set -u", "pwd; echo ${X:-unset}"},
+      {"echo a # comment ) && (", "echo b"},
+      {"echo 'it'\\''s' \"$0\"", "if true; then echo unclosed", "echo never"},
+      {"trap 'echo trapped' EXIT; echo a", "echo b"},
+      {"false || true", "sh -c 'exit 7'", "echo c"},
+      {"exec >/dev/null; echo hidden", "echo shown"},
+  };
+  for (const auto &bodies : cases) {
+    std::string joined = joinRunScripts({"/bin/sh", "-c"}, bodies);
+    DYNAMIC_SECTION(joined) { CHECK(sh(joined) == separately(bodies)); }
+  }
+}
+
+TEST_CASE("O1 drops stages the target does not need and schedules waves", "[opt]") {
+  std::string df = "FROM x AS a\nRUN a\nFROM x AS b\nRUN b\nFROM x AS unused\nRUN u\n"
+                   "FROM a AS c\nCOPY --from=b /b /b\n";
+  Built b(df);
+  REQUIRE_FALSE(b.program.hasErrors());
+  Plan p1 = optimise(b.program, Level::O1);
+  CHECK(p1.dropped == std::vector<size_t>{2});
+  CHECK(p1.waves == std::vector<std::vector<size_t>>{{0, 1}, {3}});
+  // A stage used only through COPY --from is needed: never dropped.
+  CHECK(p1.stagePlan(1) != nullptr);
+  Plan p0 = optimise(b.program, Level::O0);
+  CHECK(p0.dropped.empty());
+  CHECK(p0.waves == std::vector<std::vector<size_t>>{{0}, {1}, {2}, {3}});
+}
+
+TEST_CASE("merged keys differ from member keys and follow them", "[opt]") {
+  std::string k = mergedKey({"sha256:a", "sha256:b"});
+  CHECK(k != "sha256:b");
+  CHECK(k == mergedKey({"sha256:a", "sha256:b"}));
+  CHECK(k != mergedKey({"sha256:a", "sha256:c"}));
+  CHECK(parseLevel("-O2") == Level::O2);
+  CHECK(parseLevel("1") == Level::O1);
+  CHECK_FALSE(parseLevel("3"));
+}
