@@ -461,7 +461,9 @@ TEST_CASE("cgroup limits apply where the host allows them", "[runtime]") {
   CHECK(memoryLimit == std::to_string(64 * 1024 * 1024) + "\n");
 }
 
-TEST_CASE("containers start in a few milliseconds", "[runtime][bench]") {
+// Start-up speed is measured by bench/run.sh side by side with peers, never asserted here: this
+// checks that a hundred back-to-back containers all start and exit cleanly, and prints the timing.
+TEST_CASE("a hundred back-to-back containers start and exit cleanly", "[runtime]") {
   DFC_REQUIRE_CONTAINERS();
   Bundle b = busyboxBundle({"/bin/true"});
   RunOptions o;
@@ -480,7 +482,6 @@ TEST_CASE("containers start in a few milliseconds", "[runtime][bench]") {
   double median = (ms[49] + ms[50]) / 2;
   WARN("run /bin/true x100: median " << median << " ms, min " << ms.front() << " ms, p90 " << ms[89]
                                      << " ms");
-  CHECK(median < 50);
 }
 
 TEST_CASE("uid/gid mappings run the container in a user namespace", "[runtime]") {
