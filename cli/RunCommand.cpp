@@ -1,95 +1,321 @@
-// `dfc run [--rm] [-e K=V] [-w DIR] [-u USER] [--network host|none] IMAGE [CMD...]`: a minimal
-// foreground container from an image's config, on an overlay over its layers.
-#include "backend/build/Filesystem.h"
-#include "backend/runtime/Runtime.h"
-#include "backend/store/Files.h"
+// `dfc run` and the container commands around it (ps, stop, kill, rm, logs, exec, wait), with Docker's
+// flags and exit codes: the container's own code, 125 when dfc fails, 126/127 when the command cannot run.
+#include "backend/containers/Containers.h"
 #include "cli/Commands.h"
 #include "cli/StoreAccess.h"
 
 #include <CLI/CLI.hpp>
 
-#include <sched.h>
-#include <sys/mount.h>
+#include <chrono>
+#include <csignal>
+#include <iomanip>
 
 namespace dfc::cli {
 namespace {
 
+constexpr int ExitRunFailure = 125;
+
 struct RunFlags {
-  std::string image, workdir, user, network = "host";
-  std::vector<std::string> command, env;
-  bool rm = false;
+  std::string image, workdir, user, network = "default", name, entrypoint, hostname, memory;
+  std::vector<std::string> command, env, envFiles, volumes, ports;
+  int64_t pidsLimit = 0;
+  bool rm = false, detach = false, interactive = false, tty = false, publishAll = false, readOnly = false;
+  bool entrypointSet = false;
 };
 
-int runContainer(const RunFlags &f) {
+int reportRun(llvm::Error e) {
+  containers::Failure f = containers::explain(std::move(e));
+  std::cerr << "dfc: " << f.message << "\n";
+  return f.exitCode;
+}
+
+int runContainer(RunFlags &f, CLI::App *cmd) {
+  auto store = openStore();
+  if (!store)
+    return ExitRunFailure;
+  containers::RunSpec spec;
+  spec.image = f.image;
+  spec.name = f.name;
+  spec.command = f.command;
+  if (cmd->count("--entrypoint"))
+    spec.entrypoint = f.entrypoint;
+  spec.env = f.env;
+  spec.envFiles = f.envFiles;
+  for (const std::string &v : f.volumes) {
+    auto vb = containers::parseVolume(v);
+    if (!vb)
+      return reportRun(vb.takeError());
+    spec.volumes.push_back(*vb);
+  }
+  for (const std::string &p : f.ports) {
+    auto pb = containers::parsePort(p);
+    if (!pb)
+      return reportRun(pb.takeError());
+    spec.ports.push_back(*pb);
+  }
+  spec.publishAll = f.publishAll;
+  spec.workdir = f.workdir;
+  spec.user = f.user;
+  spec.hostname = f.hostname;
+  spec.readOnly = f.readOnly;
+  spec.tty = f.tty;
+  spec.interactive = f.interactive;
+  spec.autoRemove = f.rm;
+  if (!f.memory.empty()) {
+    auto m = containers::parseMemory(f.memory);
+    if (!m)
+      return reportRun(m.takeError());
+    spec.memoryBytes = *m;
+  }
+  if (f.pidsLimit > 0)
+    spec.pidsLimit = f.pidsLimit;
+  spec.network = f.network == "host"   ? containers::Network::Host
+                 : f.network == "none" ? containers::Network::None
+                                       : containers::Network::Default;
+  containers::Containers all(*store);
+  auto id = all.create(spec);
+  if (!id)
+    return reportRun(id.takeError());
+  if (f.detach) {
+    if (llvm::Error e = all.startDetached(*id))
+      return reportRun(std::move(e));
+    std::cout << *id << "\n";
+    return ExitSuccess;
+  }
+  return all.runAttached(*id);
+}
+
+std::string shortCommand(const std::vector<std::string> &args) {
+  std::string text;
+  for (const std::string &a : args)
+    text += (text.empty() ? "" : " ") + a;
+  // docker ps truncates the quoted command to 20 characters with an ellipsis.
+  if (text.size() > 19)
+    text = text.substr(0, 19) + "…";
+  return "\"" + text + "\"";
+}
+
+int listContainers(bool all, bool quiet, bool noTrunc) {
   auto store = openStore();
   if (!store)
     return ExitFailure;
-  auto img = store->resolve(f.image);
-  if (!img)
-    return reportError(img.takeError(), "run " + f.image);
-  auto lowers = store->lowerDirs(*img);
-  if (!lowers)
-    return reportError(lowers.takeError(), "run " + f.image);
-  // Our mounts stay private to this process and disappear with it.
-  if (::unshare(CLONE_NEWNS) == 0)
-    ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
-  std::string dir = store->root() + "/snapshots/" + store::tempName(".tmp-");
-  for (const char *sub : {"/upper", "/work", "/empty"})
-    if (llvm::Error e = store::makeDirs(dir + sub))
-      return reportError(std::move(e));
-  auto mount = build::OverlayMount::mount(*lowers, dir + "/upper", dir + "/work", dir + "/rootfs", dir + "/empty");
-  if (!mount)
-    return reportError(mount.takeError(), "run " + f.image);
+  containers::Containers cs(*store);
+  auto list = cs.list();
+  if (!list)
+    return reportError(list.takeError(), "ps");
+  int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  std::vector<std::vector<std::string>> rows;
+  rows.push_back({"CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"});
+  // Newest first, as docker ps lists them.
+  for (auto it = list->rbegin(); it != list->rend(); ++it) {
+    const containers::ContainerInfo &c = *it;
+    if (!all && c.status != containers::Status::Running)
+      continue;
+    if (quiet) {
+      std::cout << (noTrunc ? c.id : c.id.substr(0, 12)) << "\n";
+      continue;
+    }
+    rows.push_back({noTrunc ? c.id : c.id.substr(0, 12), c.image, shortCommand(c.args),
+                    containers::humanDuration(now - c.created) + " ago", containers::statusText(c, now),
+                    containers::portsText(c.ports), c.name});
+  }
+  if (quiet)
+    return ExitSuccess;
+  std::vector<size_t> widths(7, 0);
+  auto displayWidth = [](const std::string &s) {
+    size_t n = 0;
+    for (unsigned char ch : s)
+      n += (ch & 0xC0) != 0x80;
+    return n;
+  };
+  for (const auto &r : rows)
+    for (size_t i = 0; i < r.size(); ++i)
+      widths[i] = std::max(widths[i], displayWidth(r[i]));
+  for (const auto &r : rows) {
+    std::string line;
+    for (size_t i = 0; i < r.size(); ++i) {
+      line += r[i];
+      if (i + 1 < r.size())
+        line += std::string(widths[i] - displayWidth(r[i]) + 3, ' ');
+    }
+    std::cout << line << "\n";
+  }
+  return ExitSuccess;
+}
 
-  const store::ImageConfig &c = img->spec.config;
-  std::vector<std::string> args = c.Entrypoint;
-  const std::vector<std::string> &cmd = f.command.empty() ? c.Cmd : f.command;
-  args.insert(args.end(), cmd.begin(), cmd.end());
-  if (args.empty()) {
-    std::cerr << "dfc: run " << f.image << ": no command specified\n";
-    return ExitUsage;
+// Runs fn for every named container, printing the name on success as docker does.
+int eachContainer(const std::vector<std::string> &names, bool echo,
+                  const std::function<llvm::Error(containers::Containers &, const std::string &)> &fn) {
+  auto store = openStore();
+  if (!store)
+    return ExitFailure;
+  containers::Containers cs(*store);
+  int status = ExitSuccess;
+  for (const std::string &n : names) {
+    if (llvm::Error e = fn(cs, n)) {
+      std::cerr << "Error response from daemon: " << llvm::toString(std::move(e)) << "\n";
+      status = ExitFailure;
+      continue;
+    }
+    if (echo)
+      std::cout << n << "\n";
   }
-  auto ids = build::lookupUser(mount->path(), f.user.empty() ? c.User : f.user);
-  if (!ids)
-    return reportError(ids.takeError(), "run " + f.image);
-  runtime::Bundle b = runtime::dockerDefaults(mount->path());
-  b.process.args = args;
-  b.process.env = c.Env;
-  for (const std::string &e : f.env)
-    b.process.env.push_back(e);
-  b.process.cwd = !f.workdir.empty() ? f.workdir : c.WorkingDir.empty() ? "/" : c.WorkingDir;
-  b.process.user.uid = ids->uid;
-  b.process.user.gid = ids->gid;
-  b.process.capabilities = runtime::dockerCapabilities(ids->uid);
-  b.process.terminal = false;
-  runtime::RunOptions ro;
-  ro.network = f.network == "none" ? runtime::NetworkMode::None : runtime::NetworkMode::Host;
-  runtime::RunResult r = runtime::run(b, ro);
-  llvm::consumeError(mount->unmount());
-  if (f.rm)
-    llvm::consumeError(store::removeTree(dir));
-  if (!r.started()) {
-    std::cerr << "dfc: run " << f.image << ": " << r.error << "\n";
-    return r.exitCode;
+  return status;
+}
+
+void registerContainerCommands(CLI::App &app, int &status) {
+  {
+    auto flags = std::make_shared<std::array<bool, 3>>();
+    CLI::App *ps = app.add_subcommand("ps", "List containers");
+    ps->alias("ls");
+    ps->add_flag("-a,--all", (*flags)[0], "Show all containers (default shows just running)");
+    ps->add_flag("-q,--quiet", (*flags)[1], "Only display container IDs");
+    ps->add_flag("--no-trunc", (*flags)[2], "Don't truncate output");
+    ps->callback([flags, &status] { status = listContainers((*flags)[0], (*flags)[1], (*flags)[2]); });
   }
-  return r.exitCode;
+  {
+    auto names = std::make_shared<std::vector<std::string>>();
+    auto timeout = std::make_shared<int>(10);
+    CLI::App *stop = app.add_subcommand("stop", "Stop one or more running containers");
+    stop->add_option("-t,--time", *timeout, "Seconds to wait before killing the container");
+    stop->add_option("containers", *names)->required();
+    stop->callback([names, timeout, &status] {
+      status = eachContainer(*names, true, [&](containers::Containers &cs, const std::string &n) {
+        return cs.stop(n, *timeout);
+      });
+    });
+  }
+  {
+    auto names = std::make_shared<std::vector<std::string>>();
+    auto sig = std::make_shared<std::string>("KILL");
+    CLI::App *kill = app.add_subcommand("kill", "Kill one or more running containers");
+    kill->add_option("-s,--signal", *sig, "Signal to send to the container");
+    kill->add_option("containers", *names)->required();
+    kill->callback([names, sig, &status] {
+      int number = 0;
+      std::string s = llvm::StringRef(*sig).upper();
+      llvm::StringRef r(s);
+      r.consume_front("SIG");
+      static const std::pair<const char *, int> known[] = {{"KILL", SIGKILL}, {"TERM", SIGTERM}, {"INT", SIGINT},
+                                                           {"HUP", SIGHUP},   {"QUIT", SIGQUIT}, {"USR1", SIGUSR1},
+                                                           {"USR2", SIGUSR2}};
+      unsigned n = 0;
+      if (!r.getAsInteger(10, n))
+        number = static_cast<int>(n);
+      for (const auto &[text, value] : known)
+        if (r == text)
+          number = value;
+      if (!number) {
+        std::cerr << "dfc: invalid signal: " << *sig << "\n";
+        status = ExitUsage;
+        return;
+      }
+      status = eachContainer(*names, true, [&](containers::Containers &cs, const std::string &n) {
+        return cs.kill(n, number);
+      });
+    });
+  }
+  {
+    auto names = std::make_shared<std::vector<std::string>>();
+    auto force = std::make_shared<bool>(false);
+    CLI::App *rm = app.add_subcommand("rm", "Remove one or more containers");
+    rm->add_flag("-f,--force", *force, "Force the removal of a running container (uses SIGKILL)");
+    rm->add_option("containers", *names)->required();
+    rm->callback([names, force, &status] {
+      status = eachContainer(*names, true, [&](containers::Containers &cs, const std::string &n) {
+        return cs.remove(n, *force);
+      });
+    });
+  }
+  {
+    auto name = std::make_shared<std::string>();
+    auto follow = std::make_shared<bool>(false);
+    CLI::App *logs = app.add_subcommand("logs", "Fetch the logs of a container");
+    logs->add_flag("-f,--follow", *follow, "Follow log output");
+    logs->add_option("container", *name)->required();
+    logs->callback([name, follow, &status] {
+      status = eachContainer({*name}, false, [&](containers::Containers &cs, const std::string &n) {
+        return cs.logs(n, *follow, [](bool err, llvm::StringRef text) {
+          std::ostream &os = err ? std::cerr : std::cout;
+          os << text.str();
+          os.flush();
+        });
+      });
+    });
+  }
+  {
+    auto names = std::make_shared<std::vector<std::string>>();
+    CLI::App *wait = app.add_subcommand("wait", "Block until containers stop, then print their exit codes");
+    wait->add_option("containers", *names)->required();
+    wait->callback([names, &status] {
+      status = eachContainer(*names, false, [&](containers::Containers &cs, const std::string &n) -> llvm::Error {
+        auto code = cs.wait(n);
+        if (!code)
+          return code.takeError();
+        std::cout << *code << "\n";
+        return llvm::Error::success();
+      });
+    });
+  }
+  {
+    auto spec = std::make_shared<containers::ExecSpec>();
+    auto name = std::make_shared<std::string>();
+    CLI::App *exec = app.add_subcommand("exec", "Execute a command in a running container");
+    exec->add_flag("-i,--interactive", spec->interactive, "Keep STDIN open");
+    exec->add_flag("-t,--tty", spec->tty, "Allocate a pseudo-TTY");
+    exec->add_option("-e,--env", spec->env, "Set environment variables")->allow_extra_args(false);
+    exec->add_option("-u,--user", spec->user, "Username or UID (format: <name|uid>[:<group|gid>])");
+    exec->add_option("-w,--workdir", spec->workdir, "Working directory inside the container");
+    exec->add_option("container", *name)->required();
+    exec->add_option("command", spec->command)->required();
+    exec->prefix_command(false);
+    exec->positionals_at_end(true);
+    exec->callback([spec, name, &status] {
+      auto store = openStore();
+      if (!store) {
+        status = ExitRunFailure;
+        return;
+      }
+      containers::Containers cs(*store);
+      auto code = cs.exec(*name, *spec);
+      status = code ? *code : reportRun(code.takeError());
+    });
+  }
 }
 
 } // namespace
 
 void registerRunCommand(CLI::App &app, int &status) {
   auto f = std::make_shared<RunFlags>();
-  CLI::App *cmd = app.add_subcommand("run", "Run a command in a new container (foreground)");
-  cmd->add_flag("--rm", f->rm, "Remove the container's filesystem when it exits");
-  cmd->add_option("-e,--env", f->env, "Set an environment variable (K=V)")->allow_extra_args(false);
-  cmd->add_option("-w,--workdir", f->workdir, "Working directory");
-  cmd->add_option("-u,--user", f->user, "USER[:GROUP]");
-  cmd->add_option("--network", f->network, "host or none")->check(CLI::IsMember({"host", "none"}));
+  CLI::App *cmd = app.add_subcommand("run", "Run a command in a new container");
+  cmd->add_flag("--rm", f->rm, "Automatically remove the container when it exits");
+  cmd->add_flag("-d,--detach", f->detach, "Run container in background and print container ID");
+  cmd->add_flag("-i,--interactive", f->interactive, "Keep STDIN open even if not attached");
+  cmd->add_flag("-t,--tty", f->tty, "Allocate a pseudo-TTY");
+  cmd->add_flag("-P,--publish-all", f->publishAll, "Publish all exposed ports to random ports");
+  cmd->add_flag("--read-only", f->readOnly, "Mount the container's root filesystem as read only");
+  cmd->add_option("--name", f->name, "Assign a name to the container");
+  cmd->add_option("-e,--env", f->env, "Set environment variables")->allow_extra_args(false);
+  cmd->add_option("--env-file", f->envFiles, "Read in a file of environment variables")->allow_extra_args(false);
+  cmd->add_option("-v,--volume", f->volumes, "Bind mount a volume (HOST:CONTAINER[:ro])")->allow_extra_args(false);
+  cmd->add_option("-p,--publish", f->ports, "Publish a container's port to the host")->allow_extra_args(false);
+  cmd->add_option("-w,--workdir", f->workdir, "Working directory inside the container");
+  cmd->add_option("-u,--user", f->user, "Username or UID (format: <name|uid>[:<group|gid>])");
+  cmd->add_option("--entrypoint", f->entrypoint, "Overwrite the default ENTRYPOINT of the image");
+  cmd->add_option("-h,--hostname", f->hostname, "Container host name");
+  cmd->add_option("-m,--memory", f->memory, "Memory limit");
+  cmd->add_option("--pids-limit", f->pidsLimit, "Tune container pids limit");
+  cmd->add_option("--network,--net", f->network, "default, none or host")
+      ->check(CLI::IsMember({"default", "bridge", "host", "none"}));
   cmd->add_option("image", f->image, "Image name or id")->required();
   cmd->add_option("command", f->command, "Command and arguments");
   cmd->prefix_command(false);
   cmd->positionals_at_end(true);
-  cmd->callback([f, &status] { status = runContainer(*f); });
+  cmd->set_help_flag("--help", "Print this help message and exit");
+  cmd->callback([f, cmd, &status] { status = runContainer(*f, cmd); });
+  registerContainerCommands(app, status);
 }
 
 } // namespace dfc::cli

@@ -1,0 +1,793 @@
+// Container records: flag parsing, the state JSON kept in the store's database, listing with stale
+// detection, and the operations on a container that needs no launch (stop, kill, rm, wait, logs, inspect).
+#include "backend/containers/Containers.h"
+#include "backend/containers/State.h"
+
+#include "backend/store/Files.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <fcntl.h>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <thread>
+#include <unistd.h>
+
+namespace dfc::containers {
+
+namespace {
+
+class RunError : public llvm::ErrorInfo<RunError> {
+public:
+  static char ID;
+  RunError(int code, std::string message) : Code(code), Message(std::move(message)) {}
+  void log(llvm::raw_ostream &os) const override { os << Message; }
+  std::error_code convertToErrorCode() const override { return llvm::inconvertibleErrorCode(); }
+  int Code;
+  std::string Message;
+};
+char RunError::ID;
+
+llvm::Error fail(const llvm::Twine &message) { return runError(125, message); }
+
+int64_t nowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+} // namespace
+
+llvm::Error runError(int exitCode, const llvm::Twine &message) {
+  return llvm::make_error<RunError>(exitCode, message.str());
+}
+
+Failure explain(llvm::Error e) {
+  Failure f;
+  llvm::handleAllErrors(
+      std::move(e),
+      [&](const RunError &r) {
+        f.exitCode = r.Code;
+        f.message = r.Message;
+      },
+      [&](const llvm::ErrorInfoBase &b) { f.message = b.message(); });
+  return f;
+}
+
+// --- flag parsing ---
+
+llvm::Expected<PortBinding> parsePort(llvm::StringRef spec) {
+  PortBinding p;
+  llvm::StringRef rest = spec;
+  if (size_t slash = rest.rfind('/'); slash != llvm::StringRef::npos) {
+    p.protocol = rest.substr(slash + 1).lower();
+    rest = rest.substr(0, slash);
+    if (p.protocol != "tcp" && p.protocol != "udp")
+      return fail("invalid proto: " + p.protocol);
+  }
+  llvm::SmallVector<llvm::StringRef, 3> parts;
+  // An IPv6 host address comes in brackets: [::1]:8080:80.
+  if (rest.startswith("[")) {
+    size_t close = rest.find(']');
+    if (close == llvm::StringRef::npos)
+      return fail("invalid published port: " + spec);
+    p.hostIp = rest.substr(1, close - 1).str();
+    rest = rest.substr(close + 1).drop_front(rest.size() > close + 1 ? 1 : 0);
+    rest.split(parts, ':');
+    if (parts.size() != 2)
+      return fail("invalid published port: " + spec);
+    parts.insert(parts.begin(), llvm::StringRef());
+  } else {
+    rest.split(parts, ':');
+  }
+  auto number = [&](llvm::StringRef text, uint16_t &out, bool allowEmpty) -> bool {
+    if (text.empty())
+      return allowEmpty;
+    unsigned v = 0;
+    if (text.getAsInteger(10, v) || v > 65535 || (v == 0 && !allowEmpty))
+      return false;
+    out = static_cast<uint16_t>(v);
+    return true;
+  };
+  bool ok = false;
+  if (parts.size() == 1) {
+    ok = number(parts[0], p.containerPort, false);
+  } else if (parts.size() == 2) {
+    ok = number(parts[0], p.hostPort, true) && number(parts[1], p.containerPort, false);
+  } else if (parts.size() == 3) {
+    if (!parts[0].empty())
+      p.hostIp = parts[0].str();
+    ok = number(parts[1], p.hostPort, true) && number(parts[2], p.containerPort, false);
+  }
+  if (!ok)
+    return fail("invalid published port: " + spec);
+  return p;
+}
+
+llvm::Expected<VolumeBinding> parseVolume(llvm::StringRef spec) {
+  llvm::SmallVector<llvm::StringRef, 3> parts;
+  spec.split(parts, ':');
+  if (parts.size() < 2 || parts.size() > 3 || parts[0].empty() || parts[1].empty())
+    return fail("invalid volume specification: '" + spec + "'");
+  VolumeBinding v;
+  v.source = parts[0].str();
+  v.destination = parts[1].str();
+  if (!llvm::StringRef(v.destination).startswith("/"))
+    return fail("invalid volume specification: '" + spec + "': the container path must be absolute");
+  if (parts.size() == 3) {
+    llvm::SmallVector<llvm::StringRef, 4> opts;
+    parts[2].split(opts, ',');
+    for (llvm::StringRef o : opts) {
+      if (o == "ro")
+        v.readOnly = true;
+      else if (o != "rw" && o != "z" && o != "Z" && o != "rprivate" && o != "private")
+        return fail("invalid volume specification: '" + spec + "': unknown mode " + o);
+    }
+  }
+  v.named = !llvm::StringRef(v.source).startswith("/") && !llvm::StringRef(v.source).startswith(".");
+  if (!v.named && !llvm::StringRef(v.source).startswith("/")) {
+    char cwd[4096];
+    if (::getcwd(cwd, sizeof cwd))
+      v.source = std::string(cwd) + "/" + v.source;
+  }
+  return v;
+}
+
+llvm::Expected<int64_t> parseMemory(llvm::StringRef spec) {
+  llvm::StringRef digits = spec.take_while([](char c) { return c >= '0' && c <= '9'; });
+  llvm::StringRef unit = spec.drop_front(digits.size()).lower() == "" ? "" : spec.drop_front(digits.size());
+  int64_t v = 0;
+  if (digits.empty() || digits.getAsInteger(10, v))
+    return fail("invalid size: '" + spec + "'");
+  std::string u = unit.lower();
+  if (!u.empty() && u.back() == 'b')
+    u.pop_back();
+  int64_t mult = u.empty() ? 1 : u == "k" ? 1024 : u == "m" ? 1024 * 1024 : u == "g" ? 1024LL * 1024 * 1024 : 0;
+  if (!mult)
+    return fail("invalid size: '" + spec + "'");
+  return v * mult;
+}
+
+llvm::Expected<std::vector<std::string>> readEnvFile(llvm::StringRef path) {
+  auto text = store::readFile(path);
+  if (!text)
+    return fail("open " + path + ": " + llvm::toString(text.takeError()));
+  std::vector<std::string> out;
+  llvm::SmallVector<llvm::StringRef, 16> lines;
+  llvm::StringRef(*text).split(lines, '\n');
+  for (llvm::StringRef line : lines) {
+    line = line.rtrim("\r");
+    if (line.ltrim().empty() || line.ltrim().startswith("#"))
+      continue;
+    line = line.ltrim();
+    if (!line.contains('=')) {
+      if (const char *v = std::getenv(line.str().c_str()))
+        out.push_back(line.str() + "=" + v);
+      continue;
+    }
+    out.push_back(line.str());
+  }
+  return out;
+}
+
+// --- state ---
+
+void to_json(nlohmann::json &j, const PortBinding &p) {
+  j = {{"hostIp", p.hostIp}, {"hostPort", p.hostPort}, {"containerPort", p.containerPort}, {"protocol", p.protocol}};
+}
+void from_json(const nlohmann::json &j, PortBinding &p) {
+  p.hostIp = j.value("hostIp", "0.0.0.0");
+  p.hostPort = j.value("hostPort", 0);
+  p.containerPort = j.value("containerPort", 0);
+  p.protocol = j.value("protocol", "tcp");
+}
+void to_json(nlohmann::json &j, const VolumeBinding &v) {
+  j = {{"source", v.source}, {"destination", v.destination}, {"named", v.named}, {"readOnly", v.readOnly}};
+}
+void from_json(const nlohmann::json &j, VolumeBinding &v) {
+  v.source = j.value("source", "");
+  v.destination = j.value("destination", "");
+  v.named = j.value("named", false);
+  v.readOnly = j.value("readOnly", false);
+}
+
+nlohmann::json specToJson(const RunSpec &s) {
+  nlohmann::json j = {{"image", s.image},           {"name", s.name},
+                      {"command", s.command},       {"env", s.env},
+                      {"volumes", s.volumes},       {"volumesFrom", s.volumesFrom},
+                      {"ports", s.ports},           {"publishAll", s.publishAll},
+                      {"workdir", s.workdir},       {"user", s.user},
+                      {"hostname", s.hostname},     {"readOnly", s.readOnly},
+                      {"tty", s.tty},               {"interactive", s.interactive},
+                      {"autoRemove", s.autoRemove}, {"network", static_cast<int>(s.network)},
+                      {"networkNamespace", s.networkNamespace}, {"extraHosts", s.extraHosts},
+                      {"labels", s.labels},         {"restart", s.restart}};
+  if (s.entrypoint)
+    j["entrypoint"] = *s.entrypoint;
+  if (s.memoryBytes)
+    j["memory"] = *s.memoryBytes;
+  if (s.pidsLimit)
+    j["pidsLimit"] = *s.pidsLimit;
+  return j;
+}
+
+RunSpec specFromJson(const nlohmann::json &j) {
+  RunSpec s;
+  s.image = j.value("image", "");
+  s.name = j.value("name", "");
+  s.command = j.value("command", std::vector<std::string>{});
+  if (j.contains("entrypoint"))
+    s.entrypoint = j["entrypoint"].get<std::string>();
+  s.env = j.value("env", std::vector<std::string>{});
+  s.volumes = j.value("volumes", std::vector<VolumeBinding>{});
+  s.volumesFrom = j.value("volumesFrom", std::vector<std::string>{});
+  s.ports = j.value("ports", std::vector<PortBinding>{});
+  s.publishAll = j.value("publishAll", false);
+  s.workdir = j.value("workdir", "");
+  s.user = j.value("user", "");
+  s.hostname = j.value("hostname", "");
+  s.readOnly = j.value("readOnly", false);
+  s.tty = j.value("tty", false);
+  s.interactive = j.value("interactive", false);
+  s.autoRemove = j.value("autoRemove", false);
+  s.network = static_cast<Network>(j.value("network", 0));
+  s.networkNamespace = j.value("networkNamespace", "");
+  s.extraHosts = j.value("extraHosts", std::vector<std::string>{});
+  s.labels = j.value("labels", std::map<std::string, std::string>{});
+  s.restart = j.value("restart", "no");
+  if (j.contains("memory"))
+    s.memoryBytes = j["memory"].get<int64_t>();
+  if (j.contains("pidsLimit"))
+    s.pidsLimit = j["pidsLimit"].get<int64_t>();
+  return s;
+}
+
+std::string State::toJson() const {
+  nlohmann::json j = {{"spec", specToJson(spec)},
+                      {"imageId", imageId},
+                      {"args", args},
+                      {"status", status == Status::Created ? "created" : status == Status::Running ? "running" : "exited"},
+                      {"pid", pid},
+                      {"supervisor", supervisor},
+                      {"supervisorStart", supervisorStart},
+                      {"exitCode", exitCode},
+                      {"startedAt", startedAt},
+                      {"finishedAt", finishedAt},
+                      {"ports", ports},
+                      {"error", error},
+                      {"stopSignal", stopSignal},
+                      {"mounts", mounts}};
+  return j.dump();
+}
+
+State State::fromJson(llvm::StringRef text) {
+  State s;
+  nlohmann::json j = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
+  if (!j.is_object())
+    return s;
+  if (j.contains("spec"))
+    s.spec = specFromJson(j["spec"]);
+  s.imageId = j.value("imageId", "");
+  s.args = j.value("args", std::vector<std::string>{});
+  std::string st = j.value("status", "created");
+  s.status = st == "running" ? Status::Running : st == "exited" ? Status::Exited : Status::Created;
+  s.pid = j.value("pid", 0);
+  s.supervisor = j.value("supervisor", 0);
+  s.supervisorStart = j.value("supervisorStart", 0ULL);
+  s.exitCode = j.value("exitCode", 0);
+  s.startedAt = j.value("startedAt", int64_t(0));
+  s.finishedAt = j.value("finishedAt", int64_t(0));
+  s.ports = j.value("ports", std::vector<PortBinding>{});
+  s.error = j.value("error", "");
+  s.stopSignal = j.value("stopSignal", "");
+  s.mounts = j.value("mounts", std::vector<VolumeBinding>{});
+  return s;
+}
+
+unsigned long long processStartTime(int pid) {
+  if (pid <= 0)
+    return 0;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(in, line))
+    return 0;
+  // Field 22 (starttime) counted after the ")" that ends the command name.
+  size_t close = line.rfind(')');
+  if (close == std::string::npos)
+    return 0;
+  std::istringstream rest(line.substr(close + 2));
+  std::string field;
+  for (int i = 3; i <= 22 && rest >> field; ++i)
+    if (i == 22)
+      return std::strtoull(field.c_str(), nullptr, 10);
+  return 0;
+}
+
+bool supervisorAlive(const State &s) {
+  if (s.supervisor <= 0)
+    return false;
+  unsigned long long start = processStartTime(s.supervisor);
+  return start != 0 && start == s.supervisorStart;
+}
+
+llvm::Expected<State> loadState(store::ImageStore &store, llvm::StringRef id) {
+  auto row = store.db().container(id);
+  if (!row)
+    return row.takeError();
+  if (!*row)
+    return fail("No such container: " + id);
+  State s = State::fromJson((*row)->stateJson);
+  if (s.status == Status::Running && !supervisorAlive(s)) {
+    s.status = Status::Exited;
+    if (!s.exitCode)
+      s.exitCode = 255;
+  }
+  return s;
+}
+
+llvm::Error saveState(store::ImageStore &store, llvm::StringRef id, const State &s) {
+  return store.db().setContainerState(id, s.toJson());
+}
+
+std::string generateName() {
+  static const char *const adjectives[] = {"brave", "calm", "eager", "fancy", "gentle", "happy", "jolly",
+                                           "keen",  "lucid", "merry", "nifty", "quirky", "sharp", "witty"};
+  static const char *const nouns[] = {"turing", "hopper", "lovelace", "knuth", "ritchie", "thompson", "kernighan",
+                                      "liskov", "dijkstra", "hamilton", "noether", "curie", "tesla", "euler"};
+  std::random_device rd;
+  return std::string(adjectives[rd() % std::size(adjectives)]) + "_" + nouns[rd() % std::size(nouns)];
+}
+
+std::string generateId() {
+  std::random_device rd;
+  static const char hex[] = "0123456789abcdef";
+  std::string id;
+  for (int i = 0; i < 64; ++i)
+    id += hex[rd() % 16];
+  return id;
+}
+
+// --- text for ps ---
+
+std::string humanDuration(int64_t seconds) {
+  if (seconds < 1)
+    return "Less than a second";
+  if (seconds == 1)
+    return "1 second";
+  if (seconds < 60)
+    return std::to_string(seconds) + " seconds";
+  int64_t minutes = seconds / 60;
+  if (minutes == 1)
+    return "About a minute";
+  if (minutes < 60)
+    return std::to_string(minutes) + " minutes";
+  int64_t hours = (seconds + 1800) / 3600;
+  if (hours == 1)
+    return "About an hour";
+  if (hours < 48)
+    return std::to_string(hours) + " hours";
+  if (hours < 24 * 7 * 2)
+    return std::to_string(hours / 24) + " days";
+  if (hours < 24 * 30 * 2)
+    return std::to_string(hours / 24 / 7) + " weeks";
+  if (hours < 24 * 365 * 2)
+    return std::to_string(hours / 24 / 30) + " months";
+  return std::to_string(hours / 24 / 365) + " years";
+}
+
+std::string statusText(const ContainerInfo &c, int64_t now) {
+  switch (c.status) {
+  case Status::Created:
+    return "Created";
+  case Status::Running:
+    return "Up " + humanDuration(now - c.startedAt);
+  case Status::Exited:
+    return "Exited (" + std::to_string(c.exitCode) + ") " + humanDuration(now - c.finishedAt) + " ago";
+  }
+  return "";
+}
+
+std::string portsText(const std::vector<PortBinding> &ports) {
+  std::string out;
+  for (const PortBinding &p : ports) {
+    if (!out.empty())
+      out += ", ";
+    out += (p.hostIp.find(':') != std::string::npos ? "[" + p.hostIp + "]" : p.hostIp) + ":" +
+           std::to_string(p.hostPort) + "->" + std::to_string(p.containerPort) + "/" + p.protocol;
+  }
+  return out;
+}
+
+// --- Containers ---
+
+std::string Containers::directory(llvm::StringRef id) const { return Store.root() + "/containers/" + id.str(); }
+std::string Containers::logPath(llvm::StringRef id) const { return directory(id) + "/" + id.str() + "-json.log"; }
+
+llvm::Expected<std::string> Containers::resolve(llvm::StringRef idOrName) {
+  auto exact = Store.db().container(idOrName);
+  if (!exact)
+    return exact.takeError();
+  if (*exact)
+    return (*exact)->id;
+  auto all = Store.db().containers();
+  if (!all)
+    return all.takeError();
+  std::string found;
+  for (const store::ContainerRow &r : *all) {
+    if (!idOrName.empty() && llvm::StringRef(r.id).startswith(idOrName)) {
+      if (!found.empty())
+        return fail("multiple containers match " + idOrName);
+      found = r.id;
+    }
+  }
+  if (found.empty())
+    return fail("No such container: " + idOrName);
+  return found;
+}
+
+static ContainerInfo infoFrom(const store::ContainerRow &row, const State &s) {
+  ContainerInfo c;
+  c.id = row.id;
+  c.name = row.name;
+  c.image = row.image;
+  c.args = s.args;
+  c.status = s.status;
+  c.exitCode = s.exitCode;
+  c.pid = s.status == Status::Running ? s.pid : 0;
+  c.created = row.created;
+  c.startedAt = s.startedAt;
+  c.finishedAt = s.finishedAt;
+  c.ports = s.status == Status::Running ? s.ports : std::vector<PortBinding>{};
+  c.labels = s.spec.labels;
+  c.error = s.error;
+  c.stateJson = s.toJson();
+  return c;
+}
+
+llvm::Expected<ContainerInfo> Containers::info(llvm::StringRef idOrName) {
+  auto id = resolve(idOrName);
+  if (!id)
+    return id.takeError();
+  auto row = Store.db().container(*id);
+  if (!row)
+    return row.takeError();
+  if (!*row)
+    return fail("No such container: " + idOrName);
+  auto st = loadState(Store, *id);
+  if (!st)
+    return st.takeError();
+  return infoFrom(**row, *st);
+}
+
+llvm::Expected<std::vector<ContainerInfo>> Containers::list() {
+  auto rows = Store.db().containers();
+  if (!rows)
+    return rows.takeError();
+  std::vector<ContainerInfo> out;
+  for (const store::ContainerRow &r : *rows) {
+    State s = State::fromJson(r.stateJson);
+    if (s.status == Status::Running && !supervisorAlive(s)) {
+      s.status = Status::Exited;
+      if (!s.exitCode)
+        s.exitCode = 255;
+    }
+    out.push_back(infoFrom(r, s));
+  }
+  return out;
+}
+
+llvm::Error Containers::kill(llvm::StringRef idOrName, int signal) {
+  auto c = info(idOrName);
+  if (!c)
+    return c.takeError();
+  if (c->status != Status::Running)
+    return fail("container " + c->id.substr(0, 12) + " is not running");
+  if (::kill(c->pid, signal) != 0)
+    return fail("kill " + std::to_string(c->pid) + ": " + std::strerror(errno));
+  return llvm::Error::success();
+}
+
+static int signalNumber(llvm::StringRef name) {
+  static const std::pair<const char *, int> names[] = {
+      {"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"KILL", SIGKILL}, {"USR1", SIGUSR1},
+      {"USR2", SIGUSR2}, {"TERM", SIGTERM}, {"STOP", SIGSTOP}, {"CONT", SIGCONT}, {"WINCH", SIGWINCH}};
+  llvm::StringRef n = name.upper() == name ? name : llvm::StringRef(name);
+  std::string upper = n.upper();
+  llvm::StringRef u = upper;
+  u.consume_front("SIG");
+  unsigned number = 0;
+  if (!u.getAsInteger(10, number))
+    return static_cast<int>(number);
+  for (const auto &[text, sig] : names)
+    if (u == text)
+      return sig;
+  return 0;
+}
+
+int parseSignal(llvm::StringRef name) { return signalNumber(name); }
+
+llvm::Expected<int> Containers::wait(llvm::StringRef idOrName) {
+  auto id = resolve(idOrName);
+  if (!id)
+    return id.takeError();
+  for (int delay = 1;; delay = std::min(delay * 2, 50)) {
+    auto s = loadState(Store, *id);
+    if (!s)
+      return s.takeError();
+    if (s->status == Status::Exited)
+      return s->exitCode;
+    if (s->status == Status::Created && !s->supervisor)
+      return fail("container " + id->substr(0, 12) + " was never started");
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+  }
+}
+
+llvm::Error Containers::stop(llvm::StringRef idOrName, int timeoutSeconds) {
+  auto id = resolve(idOrName);
+  if (!id)
+    return id.takeError();
+  auto s = loadState(Store, *id);
+  if (!s)
+    return s.takeError();
+  if (s->status != Status::Running)
+    return llvm::Error::success();
+  int sig = s->stopSignal.empty() ? SIGTERM : signalNumber(s->stopSignal);
+  ::kill(s->pid, sig ? sig : SIGTERM);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeoutSeconds);
+  bool killed = false;
+  for (int delay = 1;; delay = std::min(delay * 2, 50)) {
+    auto now = loadState(Store, *id);
+    if (!now)
+      return now.takeError();
+    if (now->status != Status::Running)
+      return llvm::Error::success();
+    if (!killed && std::chrono::steady_clock::now() >= deadline) {
+      ::kill(s->pid, SIGKILL);
+      killed = true;
+      deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    } else if (killed && std::chrono::steady_clock::now() >= deadline) {
+      return fail("container " + id->substr(0, 12) + " did not stop");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+  }
+}
+
+llvm::Error Containers::remove(llvm::StringRef idOrName, bool force) {
+  auto id = resolve(idOrName);
+  if (!id)
+    return id.takeError();
+  auto s = loadState(Store, *id);
+  if (!s)
+    return s.takeError();
+  if (s->status == Status::Running) {
+    if (!force)
+      return fail("cannot remove container " + id->substr(0, 12) +
+                  ": container is running: stop the container before removing or force remove");
+    ::kill(s->pid, SIGKILL);
+    for (int i = 0; i < 1000; ++i) {
+      auto now = loadState(Store, *id);
+      if (!now || now->status != Status::Running) {
+        if (!now)
+          llvm::consumeError(now.takeError());
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  if (auto gone = Store.db().removeContainer(*id); !gone)
+    return gone.takeError();
+  return store::removeTree(directory(*id));
+}
+
+llvm::Error Containers::logs(llvm::StringRef idOrName, bool follow,
+                             const std::function<void(bool, llvm::StringRef)> &sink) {
+  auto id = resolve(idOrName);
+  if (!id)
+    return id.takeError();
+  int fd = ::open(logPath(*id).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && !follow)
+    return llvm::Error::success();
+  std::string pending;
+  auto drain = [&]() {
+    char buf[65536];
+    ssize_t got;
+    while (fd >= 0 && (got = ::read(fd, buf, sizeof buf)) > 0) {
+      pending.append(buf, static_cast<size_t>(got));
+      size_t nl;
+      while ((nl = pending.find('\n')) != std::string::npos) {
+        nlohmann::json j = nlohmann::json::parse(pending.substr(0, nl), nullptr, false);
+        pending.erase(0, nl + 1);
+        if (j.is_object())
+          sink(j.value("stream", "stdout") == "stderr", j.value("log", ""));
+      }
+    }
+  };
+  drain();
+  while (follow) {
+    auto s = loadState(Store, *id);
+    if (!s) {
+      if (fd >= 0)
+        ::close(fd);
+      return s.takeError();
+    }
+    if (fd < 0)
+      fd = ::open(logPath(*id).c_str(), O_RDONLY | O_CLOEXEC);
+    drain();
+    if (s->status == Status::Exited) {
+      drain();
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (fd >= 0)
+    ::close(fd);
+  return llvm::Error::success();
+}
+
+static std::string rfc3339(int64_t t) {
+  if (!t)
+    return "0001-01-01T00:00:00Z";
+  char buf[64];
+  time_t tt = static_cast<time_t>(t);
+  struct tm tm;
+  ::gmtime_r(&tt, &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+llvm::Expected<std::string> Containers::inspect(llvm::StringRef idOrName) {
+  auto c = info(idOrName);
+  if (!c)
+    return c.takeError();
+  State s = State::fromJson(c->stateJson);
+  nlohmann::json ports = nlohmann::json::object();
+  for (const PortBinding &p : c->ports)
+    ports[std::to_string(p.containerPort) + "/" + p.protocol].push_back(
+        {{"HostIp", p.hostIp}, {"HostPort", std::to_string(p.hostPort)}});
+  nlohmann::json mounts = nlohmann::json::array();
+  for (const VolumeBinding &v : s.mounts)
+    mounts.push_back({{"Type", v.named ? "volume" : "bind"},
+                      {"Source", v.source},
+                      {"Destination", v.destination},
+                      {"RW", !v.readOnly}});
+  std::string statusName = c->status == Status::Running ? "running" : c->status == Status::Exited ? "exited" : "created";
+  nlohmann::json j = {
+      {"Id", c->id},
+      {"Created", rfc3339(c->created)},
+      {"Path", c->args.empty() ? "" : c->args[0]},
+      {"Args", c->args.size() > 1 ? std::vector<std::string>(c->args.begin() + 1, c->args.end())
+                                  : std::vector<std::string>{}},
+      {"State",
+       {{"Status", statusName},
+        {"Running", c->status == Status::Running},
+        {"Pid", c->pid},
+        {"ExitCode", c->exitCode},
+        {"Error", c->error},
+        {"StartedAt", rfc3339(c->startedAt)},
+        {"FinishedAt", rfc3339(c->finishedAt)}}},
+      {"Image", s.imageId},
+      {"Name", "/" + c->name},
+      {"LogPath", logPath(c->id)},
+      {"Mounts", mounts},
+      {"Config",
+       {{"Hostname", s.spec.hostname.empty() ? c->id.substr(0, 12) : s.spec.hostname},
+        {"User", s.spec.user},
+        {"Tty", s.spec.tty},
+        {"OpenStdin", s.spec.interactive},
+        {"Env", s.spec.env},
+        {"Cmd", s.spec.command},
+        {"Image", c->image},
+        {"WorkingDir", s.spec.workdir},
+        {"Labels", c->labels},
+        {"StopSignal", s.stopSignal.empty() ? "SIGTERM" : s.stopSignal}}},
+      {"HostConfig",
+       {{"AutoRemove", s.spec.autoRemove},
+        {"ReadonlyRootfs", s.spec.readOnly},
+        {"Memory", s.spec.memoryBytes.value_or(0)},
+        {"PidsLimit", s.spec.pidsLimit.value_or(0)},
+        {"NetworkMode", s.spec.network == Network::Host ? "host" : s.spec.network == Network::None ? "none" : "default"},
+        {"RestartPolicy", {{"Name", s.spec.restart}}}}},
+      {"NetworkSettings", {{"Ports", ports}}},
+  };
+  return j.dump(4);
+}
+
+llvm::Expected<std::string> namedVolumePath(store::ImageStore &store, llvm::StringRef name) {
+  if (name.contains('/') || name.startswith("."))
+    return fail("invalid volume name " + name);
+  std::string path = store.root() + "/volumes/" + name.str() + "/_data";
+  if (llvm::Error e = store::makeDirs(path))
+    return e;
+  return path;
+}
+
+llvm::Error removeNamedVolume(store::ImageStore &store, llvm::StringRef name) {
+  if (name.contains('/') || name.startswith(".") || name.empty())
+    return fail("invalid volume name " + name);
+  return store::removeTree(store.root() + "/volumes/" + name.str());
+}
+
+llvm::Expected<std::string> Containers::create(const RunSpec &specIn) {
+  RunSpec spec = specIn;
+  auto img = Store.resolve(spec.image);
+  if (!img)
+    return fail("Unable to find image '" + spec.image + "' locally: " + llvm::toString(img.takeError()));
+  std::string id = generateId();
+  if (spec.name.empty()) {
+    for (int i = 0; i < 20; ++i) {
+      std::string candidate = generateName();
+      auto taken = Store.db().container(candidate);
+      if (!taken)
+        return taken.takeError();
+      if (!*taken) {
+        spec.name = candidate;
+        break;
+      }
+    }
+    if (spec.name.empty())
+      spec.name = "dfc_" + id.substr(0, 12);
+  } else {
+    auto taken = Store.db().container(spec.name);
+    if (!taken)
+      return taken.takeError();
+    if (*taken)
+      return fail("Conflict. The container name \"/" + spec.name + "\" is already in use by container \"" +
+                  (*taken)->id + "\". You have to remove (or rename) that container to be able to reuse that name.");
+  }
+  // Env files expand now, so the record says exactly what the process got.
+  for (const std::string &f : spec.envFiles) {
+    auto lines = readEnvFile(f);
+    if (!lines)
+      return lines.takeError();
+    spec.env.insert(spec.env.end(), lines->begin(), lines->end());
+  }
+  spec.envFiles.clear();
+  std::vector<std::string> env;
+  for (const std::string &e : spec.env) {
+    if (e.find('=') == std::string::npos) {
+      if (const char *v = std::getenv(e.c_str()))
+        env.push_back(e + "=" + v);
+      continue;
+    }
+    env.push_back(e);
+  }
+  spec.env = env;
+
+  const store::ImageConfig &c = img->spec.config;
+  State s;
+  s.spec = spec;
+  s.imageId = img->id.str();
+  s.stopSignal = c.StopSignal;
+  std::vector<std::string> entry = c.Entrypoint;
+  std::vector<std::string> cmd = c.Cmd;
+  if (spec.entrypoint) {
+    entry = spec.entrypoint->empty() ? std::vector<std::string>{} : std::vector<std::string>{*spec.entrypoint};
+    cmd.clear();
+  }
+  if (!spec.command.empty())
+    cmd = spec.command;
+  s.args = entry;
+  s.args.insert(s.args.end(), cmd.begin(), cmd.end());
+  if (s.args.empty())
+    return fail("no command specified");
+
+  if (llvm::Error e = store::makeDirs(directory(id), 0710))
+    return e;
+  store::ContainerRow row;
+  row.id = id;
+  row.name = spec.name;
+  row.image = spec.image;
+  row.imageManifest = img->manifestDigest;
+  row.stateJson = s.toJson();
+  row.created = nowSeconds();
+  if (llvm::Error e = Store.db().putContainer(row)) {
+    llvm::consumeError(store::removeTree(directory(id)));
+    return e;
+  }
+  return id;
+}
+
+} // namespace dfc::containers

@@ -1,0 +1,150 @@
+// Containers made from store images, the way `docker run|ps|stop|kill|rm|logs|exec|inspect|wait` sees
+// them: state in the store's database, files in $DFC_ROOT/containers/<id>/, detached ones kept by a supervisor.
+#pragma once
+
+#include "backend/store/ImageStore.h"
+
+#include <llvm/ADT/StringRef.h>
+#include <llvm/Support/Error.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dfc::containers {
+
+// One published port: `-p [IP:]HOST:CONT[/proto]`; hostPort 0 picks a free one (-P).
+struct PortBinding {
+  std::string hostIp = "0.0.0.0";
+  uint16_t hostPort = 0;
+  uint16_t containerPort = 0;
+  std::string protocol = "tcp";
+};
+
+// One `-v`: a host path (absolute) or a named volume under $DFC_ROOT/volumes.
+struct VolumeBinding {
+  std::string source; // host path, or volume name when named
+  std::string destination;
+  bool named = false;
+  bool readOnly = false;
+};
+
+enum class Network { Default, None, Host };
+
+// What `dfc run` was asked for, before the image fills the gaps.
+struct RunSpec {
+  std::string image;
+  std::string name;                       // empty: a generated one
+  std::vector<std::string> command;       // replaces the image's CMD when non-empty
+  std::optional<std::string> entrypoint;  // "" clears the image's ENTRYPOINT (and its CMD, as Docker does)
+  std::vector<std::string> env;           // "K=V", or "K" to copy the caller's value
+  std::vector<std::string> envFiles;
+  std::vector<VolumeBinding> volumes;
+  std::vector<std::string> volumesFrom;   // container ids or names
+  std::vector<PortBinding> ports;
+  bool publishAll = false;                // -P: every EXPOSEd port on a free host port
+  std::string workdir, user, hostname;
+  bool readOnly = false, tty = false, interactive = false, autoRemove = false;
+  std::optional<int64_t> memoryBytes, pidsLimit;
+  Network network = Network::Default;
+  std::string networkNamespace;           // a path to join (compose projects); implies Default
+  std::vector<std::string> extraHosts;    // "name:ip" lines for /etc/hosts
+  std::map<std::string, std::string> labels;
+  std::string restart = "no";             // recorded only (compose)
+};
+
+// Flag parsers, each with Docker's error wording on bad input.
+llvm::Expected<PortBinding> parsePort(llvm::StringRef spec);
+llvm::Expected<VolumeBinding> parseVolume(llvm::StringRef spec);
+llvm::Expected<int64_t> parseMemory(llvm::StringRef spec); // "64m", "1g", "1048576"
+// KEY=VALUE lines; blank and '#' lines skipped; a bare KEY takes the caller's value.
+llvm::Expected<std::vector<std::string>> readEnvFile(llvm::StringRef path);
+
+enum class Status { Created, Running, Exited };
+
+// A container as `ps` and `inspect` report it.
+struct ContainerInfo {
+  std::string id, name, image;
+  std::vector<std::string> args; // entrypoint + cmd as run
+  Status status = Status::Created;
+  int exitCode = 0;
+  int pid = 0;            // host pid of the container's PID 1 while running
+  int64_t created = 0;    // unix seconds
+  int64_t startedAt = 0, finishedAt = 0;
+  std::vector<PortBinding> ports; // as bound (real host ports)
+  std::map<std::string, std::string> labels;
+  std::string error;      // why it never ran
+  std::string stateJson;  // the whole record
+};
+
+// `docker ps`'s STATUS column: "Up 3 minutes", "Exited (0) 2 seconds ago", "Created".
+std::string statusText(const ContainerInfo &c, int64_t now);
+// `docker ps`'s PORTS column: "0.0.0.0:8080->80/tcp, ...".
+std::string portsText(const std::vector<PortBinding> &ports);
+// "About a minute", "3 hours", "Less than a second" (docker's HumanDuration).
+std::string humanDuration(int64_t seconds);
+
+struct ExecSpec {
+  std::vector<std::string> command;
+  std::vector<std::string> env;
+  std::string user, workdir;
+  bool tty = false, interactive = false;
+};
+
+class Containers {
+public:
+  explicit Containers(store::ImageStore &store) : Store(store) {}
+
+  // Records a new container (status Created) and prepares its directory; returns the full id.
+  llvm::Expected<std::string> create(const RunSpec &spec);
+  // Runs a created container in this process, its stdio on ours (a pty relayed with raw mode and resize
+  // when it asked for one), signals forwarded; returns its exit code (125-127 when it never ran).
+  int runAttached(llvm::StringRef id);
+  // Hands a created container to a supervisor (double fork, setsid) and returns once it runs;
+  // the error (see explain()) when it could not start.
+  llvm::Error startDetached(llvm::StringRef id);
+
+  // Full id of a container by id, unambiguous id prefix or name.
+  llvm::Expected<std::string> resolve(llvm::StringRef idOrName);
+  llvm::Expected<ContainerInfo> info(llvm::StringRef idOrName);
+  // Every container (oldest first); a running one whose supervisor is gone reads as exited.
+  llvm::Expected<std::vector<ContainerInfo>> list();
+
+  // STOPSIGNAL (image's, else SIGTERM), then SIGKILL after timeoutSeconds; returns once it exited.
+  llvm::Error stop(llvm::StringRef idOrName, int timeoutSeconds = 10);
+  llvm::Error kill(llvm::StringRef idOrName, int signal);
+  // force: kills a running container first; otherwise a running one is an error.
+  llvm::Error remove(llvm::StringRef idOrName, bool force = false);
+  // Blocks until the container is not running; returns its exit code.
+  llvm::Expected<int> wait(llvm::StringRef idOrName);
+  // Writes the logged output (stdout lines to out, stderr lines to err); follow: until it stops.
+  llvm::Error logs(llvm::StringRef idOrName, bool follow, const std::function<void(bool isStderr, llvm::StringRef)> &sink);
+  // `docker inspect` JSON object for the container.
+  llvm::Expected<std::string> inspect(llvm::StringRef idOrName);
+  // Runs a process inside a running container's namespaces; returns its exit code (126/127 for exec failures).
+  llvm::Expected<int> exec(llvm::StringRef idOrName, const ExecSpec &spec);
+
+  std::string directory(llvm::StringRef id) const;
+  std::string logPath(llvm::StringRef id) const;
+
+private:
+  store::ImageStore &Store;
+};
+
+// A failure with the exit code `dfc run` returns for it: 125 for dfc's own failures, 126/127 when the
+// command cannot be run. Other errors read as 125.
+llvm::Error runError(int exitCode, const llvm::Twine &message);
+struct Failure {
+  int exitCode = 125;
+  std::string message;
+};
+Failure explain(llvm::Error e);
+
+// $DFC_ROOT/volumes/<name>/_data, created when missing.
+llvm::Expected<std::string> namedVolumePath(store::ImageStore &store, llvm::StringRef name);
+llvm::Error removeNamedVolume(store::ImageStore &store, llvm::StringRef name);
+
+} // namespace dfc::containers

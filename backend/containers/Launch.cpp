@@ -1,0 +1,656 @@
+// Starting a created container: overlay rootfs over the image's layers, a bundle from the image config
+// and the run flags, network (slirp4netns for outbound access, relays for published ports), and then
+// either an attached run in this process or a detached one kept by a supervisor that writes the logs.
+#include "backend/containers/State.h"
+
+#include "backend/build/Filesystem.h"
+#include "backend/runtime/Runtime.h"
+#include "backend/store/Files.h"
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <iostream>
+#include <poll.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+namespace dfc::containers {
+
+namespace {
+
+int64_t nowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+llvm::Error fail(const llvm::Twine &message) { return runError(125, message); }
+
+std::string slirpBinary() {
+  for (const char *p : {"/usr/bin/slirp4netns", "/usr/local/bin/slirp4netns"})
+    if (::access(p, X_OK) == 0)
+      return p;
+  return "";
+}
+
+// slirp4netns attached to a namespace (by pid, or by path for shared ones): outbound access through the
+// host's user-space stack. It ends when exitFd's write end closes, that is, with whoever holds it.
+struct Slirp {
+  pid_t pid = -1;
+  int exitWrite = -1;
+
+  static llvm::Expected<Slirp> attach(const std::string &target, bool byPath) {
+    Slirp s;
+    std::string bin = slirpBinary();
+    if (bin.empty())
+      return s;
+    int ready[2], exitPipe[2];
+    if (::pipe2(ready, O_CLOEXEC) != 0 || ::pipe2(exitPipe, O_CLOEXEC) != 0)
+      return fail(llvm::Twine("pipe: ") + std::strerror(errno));
+    std::vector<std::string> args = {bin, "--configure", "--mtu=65520", "--disable-host-loopback",
+                                     "--ready-fd=3", "--exit-fd=4"};
+    if (byPath)
+      args.push_back("--netns-type=path");
+    args.push_back(target);
+    args.push_back("tap0");
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      ::setsid(); // keeps a terminal's Ctrl-C for the container, not for its network
+      ::dup2(ready[1], 3);
+      ::dup2(exitPipe[0], 4);
+      int null = ::open("/dev/null", O_RDWR);
+      ::dup2(null, 0);
+      ::dup2(null, 1);
+      ::dup2(null, 2);
+      std::vector<char *> argv;
+      for (std::string &a : args)
+        argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    ::close(ready[1]);
+    ::close(exitPipe[0]);
+    if (pid < 0) {
+      ::close(ready[0]);
+      ::close(exitPipe[1]);
+      return fail(llvm::Twine("fork: ") + std::strerror(errno));
+    }
+    char c;
+    ssize_t got;
+    do
+      got = ::read(ready[0], &c, 1);
+    while (got < 0 && errno == EINTR);
+    ::close(ready[0]);
+    s.pid = pid;
+    s.exitWrite = exitPipe[1];
+    if (got != 1) {
+      s.end();
+      return fail("slirp4netns did not start");
+    }
+    return s;
+  }
+
+  void end() {
+    if (exitWrite >= 0)
+      ::close(std::exchange(exitWrite, -1));
+    if (pid > 0) {
+      int status;
+      for (int i = 0; i < 100 && ::waitpid(pid, &status, WNOHANG) == 0; ++i)
+        ::usleep(2000);
+      if (::waitpid(pid, &status, WNOHANG) == 0) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+      }
+      pid = -1;
+    }
+  }
+};
+
+// Everything a running container holds on the host side.
+struct Launch {
+  std::string dir;
+  build::OverlayMount rootfs;
+  runtime::Bundle bundle;
+  runtime::RunOptions options;
+  std::unique_ptr<PortRelay> relay;
+  std::shared_ptr<Slirp> slirp = std::make_shared<Slirp>();
+};
+
+llvm::Error writeFile(const std::string &path, const std::string &text) {
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+  if (!out)
+    return fail("write " + path);
+  return llvm::Error::success();
+}
+
+// Our mounts stay private to this process (and the container) and go away with them.
+void privateMounts() {
+  if (::unshare(CLONE_NEWNS) == 0)
+    ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
+}
+
+llvm::Error prepare(store::ImageStore &store, const std::string &id, const std::string &dir, State &s, Launch &l) {
+  l.dir = dir;
+  auto img = store.resolve(s.imageId);
+  if (!img)
+    return fail("image " + s.spec.image + ": " + llvm::toString(img.takeError()));
+  auto lowers = store.lowerDirs(*img);
+  if (!lowers)
+    return fail(llvm::toString(lowers.takeError()));
+  for (const char *sub : {"/upper", "/work", "/empty", "/rootfs"})
+    if (llvm::Error e = store::makeDirs(dir + sub))
+      return e;
+  auto mount = build::OverlayMount::mount(*lowers, dir + "/upper", dir + "/work", dir + "/rootfs", dir + "/empty");
+  if (!mount)
+    return fail(llvm::toString(mount.takeError()));
+  l.rootfs = std::move(*mount);
+  const RunSpec &spec = s.spec;
+  const store::ImageConfig &c = img->spec.config;
+
+  auto ids = build::lookupUser(l.rootfs.path(), spec.user.empty() ? c.User : spec.user);
+  if (!ids)
+    return fail("unable to find user " + (spec.user.empty() ? c.User : spec.user) + ": " +
+                llvm::toString(ids.takeError()));
+  std::string cwd = !spec.workdir.empty() ? spec.workdir : c.WorkingDir.empty() ? "/" : c.WorkingDir;
+  if (cwd != "/") {
+    // Docker creates a missing working directory (owned by root unless the image made it).
+    auto made = build::makeDirsIn(l.rootfs.path(), llvm::StringRef(cwd).drop_front(), build::Ids{});
+    if (!made)
+      return fail("workdir " + cwd + ": " + llvm::toString(made.takeError()));
+  }
+
+  runtime::Bundle &b = l.bundle;
+  b = runtime::dockerDefaults(l.rootfs.path());
+  b.process.args = s.args;
+  b.process.env = c.Env;
+  for (const std::string &e : spec.env) {
+    std::string key = e.substr(0, e.find('='));
+    auto same = std::find_if(b.process.env.begin(), b.process.env.end(),
+                             [&](const std::string &x) { return x.substr(0, x.find('=')) == key; });
+    if (same != b.process.env.end())
+      *same = e;
+    else
+      b.process.env.push_back(e);
+  }
+  std::string hostname = !spec.hostname.empty() ? spec.hostname : id.substr(0, 12);
+  if (std::none_of(b.process.env.begin(), b.process.env.end(),
+                   [](const std::string &x) { return llvm::StringRef(x).startswith("HOSTNAME="); }))
+    b.process.env.push_back("HOSTNAME=" + hostname);
+  if (spec.tty && std::none_of(b.process.env.begin(), b.process.env.end(),
+                               [](const std::string &x) { return llvm::StringRef(x).startswith("TERM="); }))
+    b.process.env.push_back("TERM=xterm");
+  b.process.cwd = cwd;
+  b.process.user.uid = ids->uid;
+  b.process.user.gid = ids->gid;
+  b.process.capabilities = runtime::dockerCapabilities(ids->uid);
+  b.process.terminal = spec.tty;
+  b.root.readonly = spec.readOnly;
+  b.hostname = hostname;
+  if (spec.memoryBytes || spec.pidsLimit) {
+    runtime::Resources r;
+    r.memoryLimit = spec.memoryBytes;
+    r.pidsLimit = spec.pidsLimit;
+    b.linuxSpec.resources = r;
+  }
+
+  // /etc/hosts, /etc/hostname and /etc/resolv.conf as Docker writes them, one set per container.
+  bool slirp = spec.network == Network::Default && spec.networkNamespace.empty() && !slirpBinary().empty();
+  std::string hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
+  hosts += std::string(slirp ? "10.0.2.100" : "127.0.1.1") + "\t" + hostname + "\n";
+  for (const std::string &h : spec.extraHosts) {
+    size_t colon = h.rfind(':');
+    if (colon != std::string::npos)
+      hosts += h.substr(colon + 1) + "\t" + h.substr(0, colon) + "\n";
+  }
+  std::string resolv = slirp ? "nameserver 10.0.2.3\n" : "";
+  if (!slirp) {
+    auto host = store::readFile("/etc/resolv.conf");
+    if (host)
+      resolv = *host;
+    else
+      llvm::consumeError(host.takeError());
+  }
+  if (spec.network == Network::Host) {
+    auto h = store::readFile("/etc/hosts");
+    if (h)
+      hosts = *h;
+    else
+      llvm::consumeError(h.takeError());
+  }
+  for (auto [file, text] : {std::pair<const char *, std::string>{"hosts", hosts},
+                            {"hostname", hostname + "\n"},
+                            {"resolv.conf", resolv}}) {
+    if (llvm::Error e = writeFile(dir + "/" + file, text))
+      return e;
+    b.mounts.push_back({std::string("/etc/") + file, "bind", dir + "/" + file, {"rbind", "rprivate"}});
+  }
+
+  // Volumes: binds and named volumes, then every mount of the --volumes-from containers.
+  std::vector<VolumeBinding> mounts;
+  for (const std::string &from : spec.volumesFrom) {
+    Containers all(store);
+    auto other = all.resolve(from);
+    if (!other)
+      return fail(llvm::toString(other.takeError()));
+    auto os = loadState(store, *other);
+    if (!os)
+      return fail(llvm::toString(os.takeError()));
+    for (const VolumeBinding &v : os->mounts)
+      mounts.push_back(v);
+  }
+  for (VolumeBinding v : spec.volumes) {
+    if (v.named) {
+      auto path = namedVolumePath(store, v.source);
+      if (!path)
+        return path.takeError();
+      v.source = *path;
+    } else if (::access(v.source.c_str(), F_OK) != 0) {
+      // Docker creates a missing host directory for -v.
+      if (llvm::Error e = store::makeDirs(v.source))
+        return e;
+    }
+    mounts.push_back(v);
+  }
+  for (const VolumeBinding &v : mounts) {
+    std::vector<std::string> opts = {"rbind", "rprivate"};
+    if (v.readOnly)
+      opts.push_back("ro");
+    b.mounts.push_back({v.destination, "bind", v.source, opts});
+  }
+  s.mounts = mounts;
+
+  // Network.
+  runtime::RunOptions &o = l.options;
+  o.containerId = id;
+  std::vector<PortBinding> ports = spec.ports;
+  if (spec.publishAll)
+    for (const auto &[port, unused] : c.ExposedPorts) {
+      llvm::StringRef text(port);
+      auto [num, proto] = text.split('/');
+      PortBinding p;
+      unsigned n = 0;
+      if (num.getAsInteger(10, n) || !n || n > 65535)
+        continue;
+      p.containerPort = static_cast<uint16_t>(n);
+      p.protocol = proto.empty() ? "tcp" : proto.str();
+      if (std::none_of(ports.begin(), ports.end(), [&](const PortBinding &q) {
+            return q.containerPort == p.containerPort && q.protocol == p.protocol;
+          }))
+        ports.push_back(p);
+    }
+  if (spec.network == Network::Host) {
+    o.network = runtime::NetworkMode::Host;
+    ports.clear(); // Docker ignores -p with host networking
+  } else if (spec.network == Network::None) {
+    o.network = runtime::NetworkMode::None;
+  } else {
+    o.network = runtime::NetworkMode::Default;
+    if (!spec.networkNamespace.empty()) {
+      for (runtime::Namespace &ns : b.linuxSpec.namespaces)
+        if (ns.type == "network")
+          ns.path = spec.networkNamespace;
+    } else if (slirp) {
+      std::shared_ptr<Slirp> holder = l.slirp;
+      o.prestart = [holder](pid_t pid) -> llvm::Error {
+        auto started = Slirp::attach(std::to_string(pid), false);
+        if (!started)
+          return started.takeError();
+        *holder = *started;
+        return llvm::Error::success();
+      };
+    }
+  }
+  auto relay = PortRelay::listen(ports);
+  if (!relay)
+    return relay.takeError();
+  l.relay = std::move(*relay);
+  s.ports = ports;
+  return llvm::Error::success();
+}
+
+void finish(Launch &l) {
+  if (l.relay)
+    l.relay->stopAll();
+  l.slirp->end();
+  llvm::consumeError(l.rootfs.unmount());
+}
+
+llvm::Error markStarted(store::ImageStore &store, const std::string &id, State &s, pid_t pid) {
+  s.status = Status::Running;
+  s.pid = pid;
+  s.supervisor = ::getpid();
+  s.supervisorStart = processStartTime(s.supervisor);
+  s.startedAt = nowSeconds();
+  s.exitCode = 0;
+  s.error.clear();
+  return saveState(store, id, s);
+}
+
+void markExited(store::ImageStore &store, const std::string &id, State &s, int exitCode, const std::string &error) {
+  s.status = Status::Exited;
+  s.exitCode = exitCode;
+  s.error = error;
+  s.finishedAt = nowSeconds();
+  llvm::consumeError(saveState(store, id, s));
+}
+
+std::atomic<pid_t> forwardTo{-1};
+void forwardSignal(int sig) {
+  pid_t p = forwardTo.load();
+  if (p > 0)
+    ::kill(p, sig);
+}
+
+std::atomic<int> terminalMaster{-1};
+void resizeTerminal(int) {
+  struct winsize ws;
+  int m = terminalMaster.load();
+  if (m >= 0 && ::ioctl(0, TIOCGWINSZ, &ws) == 0)
+    ::ioctl(m, TIOCSWINSZ, &ws);
+}
+
+// Relays our terminal to the container's pty in raw mode, so Ctrl-C and friends reach the container.
+void relayTerminal(int master, bool interactive) {
+  struct termios saved;
+  bool raw = interactive && ::isatty(0) && ::tcgetattr(0, &saved) == 0;
+  if (raw) {
+    struct termios t = saved;
+    ::cfmakeraw(&t);
+    ::tcsetattr(0, TCSANOW, &t);
+  }
+  terminalMaster = master;
+  struct sigaction sa {};
+  sa.sa_handler = resizeTerminal;
+  ::sigaction(SIGWINCH, &sa, nullptr);
+  resizeTerminal(SIGWINCH);
+  bool inOpen = interactive;
+  char buf[65536];
+  for (;;) {
+    struct pollfd fds[2] = {{master, POLLIN, 0}, {inOpen ? 0 : -1, POLLIN, 0}};
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR)
+        continue;
+      break;
+    }
+    if (fds[0].revents) {
+      ssize_t got = ::read(master, buf, sizeof buf);
+      if (got <= 0)
+        break;
+      for (ssize_t off = 0; off < got;) {
+        ssize_t put = ::write(1, buf + off, static_cast<size_t>(got - off));
+        if (put <= 0)
+          break;
+        off += put;
+      }
+    }
+    if (fds[1].revents) {
+      ssize_t got = ::read(0, buf, sizeof buf);
+      if (got <= 0) {
+        inOpen = false;
+        if (!raw) {
+          char eof = 4;
+          (void)!::write(master, &eof, 1);
+        }
+      } else {
+        (void)!::write(master, buf, static_cast<size_t>(got));
+      }
+    }
+  }
+  terminalMaster = -1;
+  if (raw)
+    ::tcsetattr(0, TCSANOW, &saved);
+}
+
+void removeContainer(store::ImageStore &store, const std::string &id, const std::string &dir) {
+  llvm::consumeError(store.db().removeContainer(id).takeError());
+  llvm::consumeError(store::removeTree(dir));
+}
+
+// One json-file log line, as Docker's json-file driver writes them.
+void logLine(int fd, const char *stream, llvm::StringRef text) {
+  char when[64];
+  struct timespec ts;
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  struct tm tm;
+  ::gmtime_r(&ts.tv_sec, &tm);
+  size_t n = std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(when + n, sizeof when - n, ".%09ldZ", ts.tv_nsec);
+  nlohmann::json j = {{"log", std::string(text)}, {"stream", stream}, {"time", when}};
+  std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  (void)!::write(fd, line.data(), line.size());
+}
+
+// The supervisor's loop: splits output into lines and logs them until every stream closed.
+void pumpLogs(int logFd, int out, int err, int terminal) {
+  std::string pending[3];
+  int fds3[3] = {out, err, terminal};
+  const char *names[3] = {"stdout", "stderr", "stdout"};
+  for (;;) {
+    struct pollfd fds[3];
+    int n = 0, which[3];
+    for (int i = 0; i < 3; ++i)
+      if (fds3[i] >= 0) {
+        fds[n] = {fds3[i], POLLIN, 0};
+        which[n++] = i;
+      }
+    if (!n)
+      break;
+    if (::poll(fds, static_cast<nfds_t>(n), -1) < 0) {
+      if (errno == EINTR)
+        continue;
+      break;
+    }
+    for (int k = 0; k < n; ++k) {
+      if (!fds[k].revents)
+        continue;
+      int i = which[k];
+      char buf[65536];
+      ssize_t got = ::read(fds3[i], buf, sizeof buf);
+      if (got <= 0) {
+        if (!pending[i].empty())
+          logLine(logFd, names[i], pending[i]);
+        pending[i].clear();
+        fds3[i] = -1;
+        continue;
+      }
+      pending[i].append(buf, static_cast<size_t>(got));
+      size_t nl;
+      while ((nl = pending[i].find('\n')) != std::string::npos) {
+        logLine(logFd, names[i], llvm::StringRef(pending[i]).take_front(nl + 1));
+        pending[i].erase(0, nl + 1);
+      }
+    }
+  }
+}
+
+// Runs in the supervisor: never returns.
+[[noreturn]] void supervise(const std::string &root, const std::string &id, int report) {
+  auto sendReport = [&](int code, const std::string &message) {
+    if (report < 0)
+      return;
+    int32_t c = code;
+    (void)!::write(report, &c, sizeof c);
+    (void)!::write(report, message.data(), message.size());
+    ::close(std::exchange(report, -1));
+  };
+  auto opened = store::ImageStore::open(root);
+  if (!opened) {
+    sendReport(125, llvm::toString(opened.takeError()));
+    ::_exit(125);
+  }
+  store::ImageStore &store = **opened;
+  Containers all(store);
+  std::string dir = all.directory(id);
+  auto loaded = loadState(store, id);
+  if (!loaded) {
+    sendReport(125, llvm::toString(loaded.takeError()));
+    ::_exit(125);
+  }
+  State s = *loaded;
+  privateMounts();
+  Launch l;
+  auto failStart = [&](llvm::Error e) {
+    Failure f = explain(std::move(e));
+    markExited(store, id, s, f.exitCode, f.message);
+    finish(l);
+    sendReport(f.exitCode, f.message);
+    if (s.spec.autoRemove)
+      removeContainer(store, id, dir);
+    ::_exit(f.exitCode);
+  };
+  if (llvm::Error e = prepare(store, id, dir, s, l))
+    failStart(std::move(e));
+  int logFd = ::open(all.logPath(id).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  l.options.stdinTarget = runtime::Stdio::null();
+  l.options.stdoutTarget = runtime::Stdio::capture();
+  l.options.stderrTarget = runtime::Stdio::capture();
+  auto started = runtime::start(l.bundle, l.options);
+  if (!started) {
+    llvm::Error e = llvm::handleErrors(started.takeError(), [](const runtime::StartError &se) {
+      return runError(se.exitCode, se.message);
+    });
+    failStart(std::move(e));
+  }
+  runtime::Container &c = *started;
+  if (llvm::Error e = l.relay->start("/proc/" + std::to_string(c.pid()) + "/ns/net"))
+    failStart(std::move(e));
+  if (llvm::Error e = markStarted(store, id, s, c.pid()))
+    failStart(std::move(e));
+  sendReport(0, "");
+  int terminal = c.takeTerminal();
+  pumpLogs(logFd, c.stdoutPipe(), c.stderrPipe(), terminal);
+  if (terminal >= 0)
+    ::close(terminal);
+  runtime::RunResult r = c.wait();
+  finish(l);
+  markExited(store, id, s, r.exitCode, r.error);
+  if (s.spec.autoRemove)
+    removeContainer(store, id, dir);
+  ::_exit(0);
+}
+
+} // namespace
+
+int Containers::runAttached(llvm::StringRef idRef) {
+  std::string id = idRef.str();
+  auto loaded = loadState(Store, id);
+  if (!loaded)
+    return 125;
+  State s = *loaded;
+  std::string dir = directory(id);
+  privateMounts();
+  Launch l;
+  auto done = [&](int code, const std::string &error) {
+    finish(l);
+    markExited(Store, id, s, code, error);
+    if (s.spec.autoRemove)
+      removeContainer(Store, id, dir);
+    return code;
+  };
+  if (llvm::Error e = prepare(Store, id, dir, s, l)) {
+    Failure f = explain(std::move(e));
+    std::cerr << "dfc: " << f.message << "\n";
+    return done(f.exitCode, f.message);
+  }
+  if (!s.spec.interactive && !s.spec.tty)
+    l.options.stdinTarget = runtime::Stdio::null();
+  auto started = runtime::start(l.bundle, l.options);
+  if (!started) {
+    Failure f;
+    llvm::handleAllErrors(
+        started.takeError(),
+        [&](const runtime::StartError &se) {
+          f.exitCode = se.exitCode;
+          f.message = se.message;
+        },
+        [&](const llvm::ErrorInfoBase &b) { f.message = b.message(); });
+    std::cerr << "dfc: " << f.message << "\n";
+    return done(f.exitCode, f.message);
+  }
+  runtime::Container &c = *started;
+  if (llvm::Error e = l.relay->start("/proc/" + std::to_string(c.pid()) + "/ns/net")) {
+    c.signal(SIGKILL);
+    c.wait();
+    Failure f = explain(std::move(e));
+    std::cerr << "dfc: " << f.message << "\n";
+    return done(f.exitCode, f.message);
+  }
+  if (llvm::Error e = markStarted(Store, id, s, c.pid()))
+    llvm::consumeError(std::move(e));
+  forwardTo = c.pid();
+  struct sigaction sa {}, old[4];
+  sa.sa_handler = forwardSignal;
+  const int forwarded[4] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+  if (!s.spec.tty)
+    for (int i = 0; i < 4; ++i)
+      ::sigaction(forwarded[i], &sa, &old[i]);
+  if (s.spec.tty) {
+    int master = c.takeTerminal();
+    relayTerminal(master, s.spec.interactive);
+    ::close(master);
+  }
+  runtime::RunResult r = c.wait();
+  forwardTo = -1;
+  if (!s.spec.tty)
+    for (int i = 0; i < 4; ++i)
+      ::sigaction(forwarded[i], &old[i], nullptr);
+  return done(r.exitCode, r.error);
+}
+
+llvm::Error Containers::startDetached(llvm::StringRef idRef) {
+  std::string id = idRef.str();
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0)
+    return fail(llvm::Twine("pipe: ") + std::strerror(errno));
+  std::string root = Store.root();
+  pid_t child = ::fork();
+  if (child < 0)
+    return fail(llvm::Twine("fork: ") + std::strerror(errno));
+  if (child == 0) {
+    ::close(report[0]);
+    ::setsid();
+    pid_t grandchild = ::fork();
+    if (grandchild != 0)
+      ::_exit(grandchild < 0 ? 1 : 0);
+    int null = ::open("/dev/null", O_RDWR);
+    ::dup2(null, 0);
+    ::dup2(null, 1);
+    ::dup2(null, 2);
+    if (null > 2)
+      ::close(null);
+    ::signal(SIGHUP, SIG_IGN);
+    ::signal(SIGINT, SIG_IGN);
+    supervise(root, id, report[1]);
+  }
+  ::close(report[1]);
+  int status;
+  ::waitpid(child, &status, 0);
+  std::string message;
+  int32_t code = -1;
+  char buf[4096];
+  ssize_t got;
+  std::string all;
+  while ((got = ::read(report[0], buf, sizeof buf)) > 0 || (got < 0 && errno == EINTR))
+    if (got > 0)
+      all.append(buf, static_cast<size_t>(got));
+  ::close(report[0]);
+  if (all.size() < sizeof code)
+    return fail("the container's supervisor ended before it started");
+  std::memcpy(&code, all.data(), sizeof code);
+  if (code != 0)
+    return runError(code, all.substr(sizeof code));
+  return llvm::Error::success();
+}
+
+} // namespace dfc::containers

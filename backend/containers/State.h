@@ -1,0 +1,62 @@
+// The record a container keeps in the database's state column, and the pieces of the library that
+// share it (launch, exec, port relays). Internal to dfc_containers.
+#pragma once
+
+#include "backend/containers/Containers.h"
+
+#include <atomic>
+#include <memory>
+#include <thread>
+
+namespace dfc::containers {
+
+struct State {
+  RunSpec spec; // as created: env files read, bare env names resolved
+  std::string imageId;
+  std::vector<std::string> args;
+  Status status = Status::Created;
+  int pid = 0;        // host pid of PID 1
+  int supervisor = 0; // the process that waits for it (dfc itself when attached)
+  unsigned long long supervisorStart = 0; // its /proc starttime: a reused pid is not ours
+  int exitCode = 0;
+  int64_t startedAt = 0, finishedAt = 0;
+  std::vector<PortBinding> ports;
+  std::string error;
+  std::string stopSignal;
+  std::vector<VolumeBinding> mounts;
+
+  std::string toJson() const;
+  static State fromJson(llvm::StringRef text);
+};
+
+unsigned long long processStartTime(int pid);
+bool supervisorAlive(const State &s);
+llvm::Expected<State> loadState(store::ImageStore &store, llvm::StringRef id);
+llvm::Error saveState(store::ImageStore &store, llvm::StringRef id, const State &s);
+int parseSignal(llvm::StringRef name); // "SIGTERM", "TERM", "15"; 0 when unknown
+
+// Host ports relayed into a network namespace: each accepted connection gets a socket opened inside the
+// namespace (by a thread that setns'd there) and connected to the container port on 127.0.0.1.
+class PortRelay {
+public:
+  // Binds every host port now (so a taken port fails the start); hostPort 0 picks a free one.
+  static llvm::Expected<std::unique_ptr<PortRelay>> listen(std::vector<PortBinding> &ports);
+  ~PortRelay();
+  // Starts relaying into the namespace at `netnsPath` (e.g. /proc/<pid>/ns/net).
+  llvm::Error start(llvm::StringRef netnsPath);
+  void stopAll();
+
+private:
+  struct Listener {
+    int fd = -1;
+    PortBinding binding;
+  };
+  std::vector<Listener> Listeners;
+  int NetnsFd = -1;
+  int WakeFd[2] = {-1, -1};
+  std::thread Acceptor;
+  std::atomic<bool> Stopping{false};
+  void acceptLoop();
+};
+
+} // namespace dfc::containers

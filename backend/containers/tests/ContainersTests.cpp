@@ -1,0 +1,457 @@
+// Real containers from a busybox image bootstrapped into a temporary store: run semantics and exit codes,
+// detached lifecycle (ps, logs, stop, kill, rm, wait, exec, stale state), published ports, and isolation.
+// Needs root, overlayfs and /bin/busybox; skips visibly otherwise.
+#include "backend/containers/Containers.h"
+#include "backend/containers/State.h"
+#include "backend/store/Bootstrap.h"
+#include "backend/store/Files.h"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <arpa/inet.h>
+#include <chrono>
+#include <csignal>
+#include <fcntl.h>
+#include <fstream>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+
+using namespace dfc;
+using namespace dfc::containers;
+
+namespace {
+
+bool canRun() {
+  return ::geteuid() == 0 && ::access("/bin/busybox", X_OK) == 0;
+}
+
+#define REQUIRE_RUNNER()                                                                                          \
+  do {                                                                                                            \
+    if (!canRun()) {                                                                                              \
+      WARN("SKIPPED: containers need root and /bin/busybox");                                                     \
+      return;                                                                                                     \
+    }                                                                                                             \
+  } while (0)
+
+struct Fixture {
+  std::string dir;
+  std::unique_ptr<store::ImageStore> store;
+  std::unique_ptr<Containers> cs;
+  std::vector<std::string> ids;
+
+  Fixture() {
+    char t[] = "/tmp/dfc-containers-test-XXXXXX";
+    REQUIRE(::mkdtemp(t));
+    dir = t;
+    auto s = store::ImageStore::open(dir + "/root");
+    REQUIRE(bool(s));
+    store = std::move(*s);
+    auto bb = store::bootstrapBusybox(*store, "busybox:latest");
+    if (!bb)
+      FAIL(llvm::toString(bb.takeError()));
+    cs = std::make_unique<Containers>(*store);
+  }
+  ~Fixture() {
+    for (const std::string &id : ids)
+      llvm::consumeError(cs->remove(id, true));
+    cs.reset();
+    store.reset();
+    llvm::consumeError(store::removeTree(dir));
+  }
+  std::string create(RunSpec spec) {
+    if (spec.image.empty())
+      spec.image = "busybox";
+    auto id = cs->create(spec);
+    if (!id)
+      FAIL(llvm::toString(id.takeError()));
+    ids.push_back(*id);
+    return *id;
+  }
+  std::string detached(RunSpec spec) {
+    std::string id = create(std::move(spec));
+    if (llvm::Error e = cs->startDetached(id))
+      FAIL(llvm::toString(std::move(e)));
+    return id;
+  }
+  // Runs a shell script to its end in a detached container; returns its exit code and output.
+  std::pair<int, std::string> script(const std::string &text, RunSpec spec = {}) {
+    spec.command = {"sh", "-c", text};
+    std::string id = detached(spec);
+    auto code = cs->wait(id);
+    REQUIRE(bool(code));
+    return {*code, logs(id)};
+  }
+  std::string logs(const std::string &id) {
+    std::string out;
+    llvm::Error e = cs->logs(id, false, [&](bool, llvm::StringRef t) { out += t.str(); });
+    REQUIRE(!e);
+    return out;
+  }
+};
+
+std::string httpGet(uint16_t port, const std::string &path) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return "";
+  }
+  std::string req = "GET " + path + " HTTP/1.0\r\nHost: localhost\r\n\r\n";
+  (void)!::write(fd, req.data(), req.size());
+  std::string out;
+  char buf[4096];
+  ssize_t got;
+  while ((got = ::read(fd, buf, sizeof buf)) > 0)
+    out.append(buf, static_cast<size_t>(got));
+  ::close(fd);
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("flag parsers follow docker's syntax", "[containers]") {
+  struct PortCase {
+    const char *spec;
+    const char *ip;
+    int host, cont;
+    const char *proto;
+  };
+  for (const PortCase &c : {PortCase{"8080:80", "0.0.0.0", 8080, 80, "tcp"},
+                            PortCase{"127.0.0.1:18080:8080", "127.0.0.1", 18080, 8080, "tcp"},
+                            PortCase{"53:53/udp", "0.0.0.0", 53, 53, "udp"}, PortCase{"80", "0.0.0.0", 0, 80, "tcp"},
+                            PortCase{"127.0.0.1::80", "127.0.0.1", 0, 80, "tcp"}}) {
+    INFO(c.spec);
+    auto p = parsePort(c.spec);
+    REQUIRE(bool(p));
+    CHECK(p->hostIp == c.ip);
+    CHECK(p->hostPort == c.host);
+    CHECK(p->containerPort == c.cont);
+    CHECK(p->protocol == c.proto);
+  }
+  for (const char *bad : {"x:80", "80:70000", "1:2:3:4", "80/sctp"}) {
+    INFO(bad);
+    auto p = parsePort(bad);
+    CHECK(!p);
+    if (!p)
+      llvm::consumeError(p.takeError());
+  }
+  auto v = parseVolume("/srv/data:/data:ro");
+  REQUIRE(bool(v));
+  CHECK(v->source == "/srv/data");
+  CHECK(v->destination == "/data");
+  CHECK(v->readOnly);
+  CHECK(!v->named);
+  auto named = parseVolume("cache:/var/cache");
+  REQUIRE(bool(named));
+  CHECK(named->named);
+  auto rel = parseVolume("/x:relative");
+  CHECK(!rel);
+  llvm::consumeError(rel.takeError());
+  auto m = parseMemory("64m");
+  REQUIRE(bool(m));
+  CHECK(*m == 64 * 1024 * 1024);
+  auto g = parseMemory("1g");
+  REQUIRE(bool(g));
+  CHECK(*g == 1024LL * 1024 * 1024);
+  auto badMem = parseMemory("12q");
+  CHECK(!badMem);
+  llvm::consumeError(badMem.takeError());
+}
+
+TEST_CASE("ps columns read like docker's", "[containers]") {
+  CHECK(humanDuration(0) == "Less than a second");
+  CHECK(humanDuration(5) == "5 seconds");
+  CHECK(humanDuration(70) == "About a minute");
+  CHECK(humanDuration(3 * 60) == "3 minutes");
+  CHECK(humanDuration(2 * 3600) == "2 hours");
+  ContainerInfo c;
+  c.status = Status::Exited;
+  c.exitCode = 3;
+  c.finishedAt = 100;
+  CHECK(statusText(c, 102) == "Exited (3) 2 seconds ago");
+  CHECK(portsText({PortBinding{"0.0.0.0", 8080, 80, "tcp"}, PortBinding{"127.0.0.1", 53, 53, "udp"}}) ==
+        "0.0.0.0:8080->80/tcp, 127.0.0.1:53->53/udp");
+}
+
+TEST_CASE("run: image config, flags and exit codes", "[containers][integration]") {
+  REQUIRE_RUNNER();
+  Fixture f;
+  SECTION("the container's exit code, 127 for a missing command, 126 for a non-executable one") {
+    struct Case {
+      std::vector<std::string> cmd;
+      int code;
+    };
+    for (const Case &c : {Case{{"true"}, 0}, Case{{"sh", "-c", "exit 7"}, 7}, Case{{"/no/such"}, 127},
+                          Case{{"/etc/passwd"}, 126}}) {
+      INFO(c.cmd[0]);
+      RunSpec s;
+      s.command = c.cmd;
+      s.network = Network::None;
+      std::string id = f.create(s);
+      CHECK(f.cs->runAttached(id) == c.code);
+      auto info = f.cs->info(id);
+      REQUIRE(bool(info));
+      CHECK(info->status == Status::Exited);
+      CHECK(info->exitCode == c.code);
+    }
+  }
+  SECTION("an unknown image is dfc's failure") {
+    RunSpec s;
+    s.image = "no-such-image";
+    auto id = f.cs->create(s);
+    REQUIRE(!id);
+    CHECK(explain(id.takeError()).exitCode == 125);
+  }
+  SECTION("env, env-file, workdir, user, hostname and entrypoint") {
+    std::string envFile = f.dir + "/env";
+    {
+      std::ofstream out(envFile);
+      out << "# comment\nFROM_FILE=yes\n\n";
+    }
+    RunSpec s;
+    s.env = {"A=1"};
+    s.envFiles = {envFile};
+    s.workdir = "/made/here";
+    s.user = "nobody";
+    s.hostname = "box";
+    s.entrypoint = "sh";
+    s.command = {"-c", "echo A=$A F=$FROM_FILE; pwd; id -u; hostname; cat /etc/hostname"};
+    std::string id = f.detached(s);
+    auto code = f.cs->wait(id);
+    REQUIRE(bool(code));
+    CHECK(*code == 0);
+    std::string out = f.logs(id);
+    CHECK(out == "A=1 F=yes\n/made/here\n65534\nbox\nbox\n");
+  }
+  SECTION("--rm removes the container and its directory") {
+    RunSpec s;
+    s.command = {"true"};
+    s.autoRemove = true;
+    s.network = Network::None;
+    std::string id = f.create(s);
+    CHECK(f.cs->runAttached(id) == 0);
+    auto gone = f.cs->info(id);
+    CHECK(!gone);
+    if (!gone)
+      llvm::consumeError(gone.takeError());
+    CHECK(::access(f.cs->directory(id).c_str(), F_OK) != 0);
+  }
+  SECTION("volumes: a bind mount reads and writes the host, :ro refuses writes, named volumes persist") {
+    std::string host = f.dir + "/vol";
+    REQUIRE(!store::makeDirs(host));
+    {
+      std::ofstream(host + "/in") << "from host\n";
+    }
+    RunSpec s;
+    s.volumes = {VolumeBinding{host, "/data", false, false}, VolumeBinding{host, "/ro", false, true},
+                 VolumeBinding{"named1", "/named", true, false}};
+    auto [code, out] = f.script("cat /data/in; echo out > /data/out; echo x > /ro/x || echo ro-refused; "
+                                "echo kept > /named/file",
+                                s);
+    CHECK(code == 0);
+    CHECK(out.find("from host") != std::string::npos);
+    CHECK(out.find("ro-refused") != std::string::npos);
+    auto written = store::readFile(host + "/out");
+    REQUIRE(bool(written));
+    CHECK(*written == "out\n");
+    RunSpec again;
+    again.volumes = {VolumeBinding{"named1", "/n", true, false}};
+    auto [code2, out2] = f.script("cat /n/file", again);
+    CHECK(code2 == 0);
+    CHECK(out2 == "kept\n");
+  }
+}
+
+TEST_CASE("detached containers: ps, logs, stop, kill, exec, rm, stale", "[containers][integration]") {
+  REQUIRE_RUNNER();
+  Fixture f;
+  RunSpec s;
+  s.name = "sleeper";
+  s.command = {"sh", "-c", "echo started; echo oops >&2; trap 'echo got-term; exit 3' TERM; "
+                           "while true; do sleep 0.05; done"};
+  std::string id = f.detached(s);
+  auto info = f.cs->info("sleeper");
+  REQUIRE(bool(info));
+  CHECK(info->id == id);
+  CHECK(info->status == Status::Running);
+  CHECK(info->pid > 0);
+  auto prefix = f.cs->resolve(id.substr(0, 6));
+  REQUIRE(bool(prefix));
+  CHECK(*prefix == id);
+
+  // A second container with the same name is refused.
+  RunSpec dup;
+  dup.name = "sleeper";
+  auto clash = f.cs->create(dup);
+  CHECK(!clash);
+  if (!clash)
+    llvm::consumeError(clash.takeError());
+
+  // exec joins the namespaces: same hostname, sees the container's processes, gets the exit code.
+  ExecSpec e;
+  e.command = {"sh", "-c", "test \"$(hostname)\" = \"" + id.substr(0, 12) + "\" && ps | grep -q 'while true' && exit 4"};
+  auto ec = f.cs->exec(id, e);
+  REQUIRE(bool(ec));
+  CHECK(*ec == 4);
+  ExecSpec missing;
+  missing.command = {"/no/such"};
+  auto mc = f.cs->exec(id, missing);
+  REQUIRE(!mc);
+  CHECK(explain(mc.takeError()).exitCode == 127);
+
+  for (int i = 0; i < 100 && f.logs(id).find("oops") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::string out, err;
+  REQUIRE(!f.cs->logs(id, false, [&](bool isErr, llvm::StringRef t) { (isErr ? err : out) += t.str(); }));
+  CHECK(out == "started\n");
+  CHECK(err == "oops\n");
+  auto removeRunning = f.cs->remove(id, false);
+  CHECK(bool(removeRunning));
+  llvm::consumeError(std::move(removeRunning));
+
+  REQUIRE(!f.cs->stop(id, 5));
+  auto stopped = f.cs->info(id);
+  REQUIRE(bool(stopped));
+  CHECK(stopped->status == Status::Exited);
+  CHECK(stopped->exitCode == 3);
+  CHECK(f.logs(id).find("got-term") != std::string::npos);
+
+  // A process that ignores SIGTERM is killed after the timeout.
+  RunSpec stubborn;
+  stubborn.command = {"sh", "-c", "trap '' TERM; while true; do sleep 0.05; done"};
+  std::string sid = f.detached(stubborn);
+  auto t0 = std::chrono::steady_clock::now();
+  REQUIRE(!f.cs->stop(sid, 1));
+  auto took = std::chrono::steady_clock::now() - t0;
+  CHECK(took >= std::chrono::milliseconds(900));
+  auto sinfo = f.cs->info(sid);
+  REQUIRE(bool(sinfo));
+  CHECK(sinfo->exitCode == 137);
+
+  // kill, then a stale record: a running state whose supervisor is gone reads as exited.
+  RunSpec k;
+  k.command = {"sleep", "30"};
+  std::string kid = f.detached(k);
+  REQUIRE(!f.cs->kill(kid, SIGKILL));
+  auto kc = f.cs->wait(kid);
+  REQUIRE(bool(kc));
+  CHECK(*kc == 137);
+  auto st = loadState(*f.store, kid);
+  REQUIRE(bool(st));
+  State fake = *st;
+  fake.status = Status::Running;
+  fake.supervisor = 999999;
+  fake.supervisorStart = 1;
+  REQUIRE(!saveState(*f.store, kid, fake));
+  auto stale = f.cs->info(kid);
+  REQUIRE(bool(stale));
+  CHECK(stale->status == Status::Exited);
+
+  REQUIRE(!f.cs->remove(id));
+  auto gone = f.cs->info(id);
+  CHECK(!gone);
+  if (!gone)
+    llvm::consumeError(gone.takeError());
+  auto all = f.cs->list();
+  REQUIRE(bool(all));
+  CHECK(all->size() == 2);
+
+  auto inspected = f.cs->inspect(kid);
+  REQUIRE(bool(inspected));
+  auto j = nlohmann::json::parse(*inspected);
+  CHECK(j["Id"] == kid);
+  CHECK(j["State"]["Status"] == "exited");
+  CHECK(j["Path"] == "sleep");
+}
+
+TEST_CASE("published ports reach a server inside the container's network namespace", "[containers][integration]") {
+  REQUIRE_RUNNER();
+  Fixture f;
+  std::string www = f.dir + "/www";
+  REQUIRE(!store::makeDirs(www));
+  {
+    std::ofstream(www + "/index.html") << "hello from dfc\n";
+  }
+  RunSpec s;
+  s.command = {"httpd", "-f", "-p", "8080", "-h", "/www"};
+  s.volumes = {VolumeBinding{www, "/www", false, true}};
+  s.ports = {PortBinding{"127.0.0.1", 0, 8080, "tcp"}};
+  std::string id = f.detached(s);
+  auto info = f.cs->info(id);
+  REQUIRE(bool(info));
+  REQUIRE(info->ports.size() == 1);
+  uint16_t port = info->ports[0].hostPort;
+  CHECK(port != 0);
+  std::string got;
+  for (int i = 0; i < 100 && got.find("hello from dfc") == std::string::npos; ++i) {
+    got = httpGet(port, "/index.html");
+    if (got.empty())
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CAPTURE(got);
+  CHECK(got.find("200 OK") != std::string::npos);
+  CHECK(got.find("hello from dfc") != std::string::npos);
+  // The port is not reachable on the host other than through the relay: nothing listens on 8080 here.
+  REQUIRE(!f.cs->stop(id, 2));
+  CHECK(httpGet(port, "/index.html").empty());
+}
+
+TEST_CASE("isolation: files, processes, capabilities, mounts, read-only root", "[containers][integration]") {
+  REQUIRE_RUNNER();
+  Fixture f;
+  std::string secret = f.dir + "/host-secret";
+  {
+    std::ofstream(secret) << "secret\n";
+  }
+  SECTION("host files outside the rootfs and volumes are not visible") {
+    auto [code, out] = f.script("cat " + secret + " 2>&1; ls /tmp/dfc-containers-test-* 2>&1; echo done");
+    CAPTURE(out);
+    CHECK(out.find("secret\n") == std::string::npos);
+    CHECK(out.find("No such file") != std::string::npos);
+  }
+  SECTION("host processes are not visible") {
+    auto [code, out] = f.script("ls /proc | grep -c '^[0-9]'");
+    CAPTURE(out);
+    // PID 1 (init), the shell and its children: a handful, not the host's hundreds.
+    CHECK(std::stoi(out) <= 5);
+  }
+  SECTION("capabilities are Docker's default set") {
+    auto [code, out] = f.script("grep -E 'Cap(Eff|Bnd|Prm)' /proc/self/status");
+    CAPTURE(out);
+    CHECK(out.find("CapPrm:\t00000000a80425fb") != std::string::npos);
+    CHECK(out.find("CapEff:\t00000000a80425fb") != std::string::npos);
+    CHECK(out.find("CapBnd:\t00000000a80425fb") != std::string::npos);
+  }
+  SECTION("mount is refused") {
+    auto [code, out] = f.script("mkdir -p /mnt/t; mount -t tmpfs none /mnt/t 2>&1 && echo MOUNTED; "
+                                "mount --bind /bin /mnt/t 2>&1 && echo BOUND; echo end");
+    CAPTURE(out);
+    CHECK(out.find("MOUNTED") == std::string::npos);
+    CHECK(out.find("BOUND") == std::string::npos);
+  }
+  SECTION("--read-only holds, volumes stay writable") {
+    RunSpec s;
+    s.readOnly = true;
+    s.volumes = {VolumeBinding{"scratch", "/scratch", true, false}};
+    auto [code, out] = f.script("touch /x 2>&1 || echo refused; touch /scratch/ok && echo vol-ok", s);
+    CAPTURE(out);
+    CHECK(out.find("refused") != std::string::npos);
+    CHECK(out.find("vol-ok") != std::string::npos);
+  }
+  SECTION("exec'd processes get the same capability set") {
+    RunSpec s;
+    s.command = {"sleep", "30"};
+    std::string id = f.detached(s);
+    ExecSpec e;
+    e.command = {"sh", "-c", "grep -q 'CapEff:.00000000a80425fb' /proc/self/status"};
+    auto code = f.cs->exec(id, e);
+    REQUIRE(bool(code));
+    CHECK(*code == 0);
+  }
+}
