@@ -2,7 +2,9 @@
 # `dfc build` against buildah (bud --layers --isolation oci) and docker/BuildKit (Debian docker.io) on
 # ../shared/peers/build's benchmarks, run in place, in modes cold / warm / touch / edit; prints each
 # tool's median wall seconds and dfc's ratio against the best peer ("n/a" for a peer that is missing).
-# usage: bench/build.sh [-n RUNS] [--benches "a b b-merged"] [--tools "dfc buildah docker"] [--budget SECONDS]
+# usage: bench/build.sh [-n RUNS] [--benches "a b b-merged"] [--tools "dfc dfc-O0 dfc-O2 buildah docker"] [--budget SECONDS]
+# dfc-O0 and dfc-O2 (dfc build -O0 / -O2) run on b only: the optimiser rows compare b at -O2 with
+# b-merged built by the peers and with b at -O0.
 # (root; c needs debian:bookworm, made with debootstrap)
 set -uo pipefail
 
@@ -12,7 +14,7 @@ SHARED="${DFC_SHARED_DIR:-$ROOT/../shared}"
 BENCH_DIR="$SHARED/peers/build"
 RUNS=3
 BENCHES="a b b-merged"
-TOOLS="dfc buildah docker"
+TOOLS="dfc dfc-O0 dfc-O2 buildah docker"
 BUDGET=1200 # seconds; past it the remaining cells print n/a rather than the run overrunning
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -112,6 +114,8 @@ build() {
   [[ $2 == c ]] && net=(--network host)
   case "$1" in
   dfc) "$DFC" build --progress plain -t "bench/$2" "$dir" ;;
+  dfc-O0) "$DFC" build -O0 --progress plain -t "bench/$2" "$dir" ;;
+  dfc-O2) "$DFC" build -O2 --progress plain -t "bench/$2" "$dir" ;;
   buildah) buildah bud --layers --isolation oci --pull-never "${net[@]}" -t "bench/$2" "$dir" ;;
   docker) "$DOCKER_CLI" build --progress plain "${net[@]}" -t "bench/$2" "$dir" ;;
   esac >>"$LOG" 2>&1
@@ -120,7 +124,7 @@ build() {
 # forget TOOL BENCH: the result and the whole build cache, for a cold build.
 forget() {
   case "$1" in
-  dfc) "$DFC" rmi "bench/$2" && "$DFC" system prune -a ;;
+  dfc | dfc-O0 | dfc-O2) "$DFC" rmi "bench/$2" && "$DFC" system prune -a ;;
   buildah) buildah rmi "bench/$2" && buildah rmi --prune ;;
   docker) "$DOCKER_CLI" rmi "bench/$2" && "$DOCKER_CLI" builder prune -af ;;
   esac >>"$LOG" 2>&1
@@ -170,6 +174,7 @@ for bench in $BENCHES; do
     case $tool in
     buildah) [[ $HAVE_BUILDAH == 1 ]] || continue ;;
     docker) [[ $HAVE_DOCKER == 1 ]] || continue ;;
+    dfc-O0 | dfc-O2) [[ $bench == b ]] || continue ;;
     esac
     # Each mode starts from a built image with the original file content.
     cat "$WORK/saved-$bench" >"$f"
@@ -215,4 +220,23 @@ for bench in $BENCHES; do
     printf '%-9s %-6s %9s %9s %9s   %s\n' "$bench" "$mode" "$d" "$bh" "$bk" "$ratio"
   done
 done
+if [[ " $TOOLS " == *" dfc-O2 "* && " $BENCHES " == *" b "* ]]; then
+  # Optimiser rows: b at -O2 against b-merged (the hand-merged file) built by the best peer, and
+  # against b at -O0. Target: b at -O2 cold within 20% of b-merged.
+  printf '\n%-28s %-6s %9s %9s   %s\n' "optimiser" mode "b -O2" other "b -O2 vs other"
+  for mode in cold warm touch edit; do
+    o2="${MEDIAN[b,$mode,dfc-O2]:-n/a}"
+    for other in "b-merged buildah" "b-merged docker" "b-merged dfc" "b dfc-O0"; do
+      set -- $other
+      x="${MEDIAN[$1,$mode,$2]:-n/a}"
+      label="$1 by $2"
+      [[ $2 == docker ]] && label="$1 by buildkit"
+      ratio="$(awk -v d="$o2" -v x="$x" 'BEGIN {
+        if (d == "n/a" || x == "n/a") { print "n/a"; exit }
+        if (d + 0 <= 0) d = 0.001;
+        printf "%.2fx %s", (x / d >= 1 ? x / d : d / x), (x / d >= 1 ? "faster" : "slower") }')"
+      printf '%-28s %-6s %9s %9s   %s\n' "$label" "$mode" "$o2" "$x" "$ratio"
+    done
+  done
+fi
 echo "(median wall seconds of $RUNS runs; whole run $((SECONDS - START)) s)"

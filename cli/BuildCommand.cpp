@@ -19,6 +19,7 @@ struct BuildFlags {
   std::vector<std::string> tags, buildArgs, secrets;
   std::string file, target, progress = "auto", context;
   bool noCache = false, quiet = false;
+  std::string optLevel = "1"; // -O0, -O1, -O2 (ir/passes/opt)
 };
 
 int runBuild(const BuildFlags &f) {
@@ -28,6 +29,12 @@ int runBuild(const BuildFlags &f) {
   req.target = f.target;
   req.tags = f.tags;
   req.noCache = f.noCache;
+  if (auto level = opt::parseLevel(f.optLevel)) {
+    req.optLevel = *level;
+  } else {
+    std::cerr << "dfc build: -O takes 0, 1 or 2, got '" << f.optLevel << "'\n";
+    return ExitUsage;
+  }
   req.progress = f.quiet ? build::ProgressMode::Quiet
                  : f.progress == "plain" ? build::ProgressMode::Plain
                  : f.progress == "tty"   ? build::ProgressMode::Tty
@@ -93,6 +100,7 @@ void registerBuildCommand(CLI::App &app, int &status) {
       ->check(CLI::IsMember({"auto", "plain", "tty"}));
   cmd->add_option("--secret", f->secrets, "Secret for RUN --mount=type=secret (id=ID,src=FILE)")
       ->allow_extra_args(false);
+  cmd->add_option("-O", f->optLevel, "Optimisation level: 0 (none), 1 (default), 2 (merge RUN/COPY steps)");
   cmd->add_flag("-q,--quiet", f->quiet, "Print only the image id");
   cmd->add_option("context", f->context, "Build context directory")->required();
   cmd->callback([f, &status] { status = runBuild(*f); });

@@ -23,6 +23,7 @@ int main(int argc, char **argv) {
                    dfc::cli::registerLoadCommand, dfc::cli::registerSystemCommand, dfc::cli::registerRunCommand})
     reg(app, status);
   dfc::cli::registerLspCommand(app, status);
+  dfc::cli::registerPlanCommand(app, status);
 
   try {
     app.parse(argc, argv);
