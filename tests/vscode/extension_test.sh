@@ -11,7 +11,10 @@ command -v node >/dev/null || fail "node is not installed (scripts/setup.sh inst
 command -v npm >/dev/null || fail "npm is not installed (scripts/setup.sh installs nodejs/npm)"
 major="$(node -p 'process.versions.node.split(".")[0]')"
 [[ "$major" -ge 20 ]] || fail "node $(node --version) is too old: @vscode/vsce 3 needs node 20 or later"
-[[ -z "$DFC_BIN" || -x "$DFC_BIN" ]] || fail "dfc binary $DFC_BIN is not executable"
+if [[ -n "$DFC_BIN" ]]; then
+  [[ -x "$DFC_BIN" ]] || fail "dfc binary $DFC_BIN is not executable"
+  DFC_BIN="$(cd "$(dirname "$DFC_BIN")" && pwd)/$(basename "$DFC_BIN")" # the tests run elsewhere
+fi
 
 # A copy with only what git would hold: the committed lockfile must be enough for npm ci,
 # and the source tree stays free of node_modules/, out/, dist/ and .vsix files.
