@@ -6,7 +6,9 @@
 
 #include <sqlite3.h>
 
+#include <cstdio>
 #include <ctime>
+#include <sys/stat.h>
 
 namespace dfc::store {
 
@@ -84,7 +86,23 @@ llvm::Expected<std::unique_ptr<Database>> Database::open(llvm::StringRef path) {
 llvm::Expected<std::unique_ptr<Database>> Database::openReadOnly(llvm::StringRef path) {
   std::unique_ptr<Database> db(new Database());
   db->ReadOnly = true;
-  int rc = sqlite3_open_v2(path.str().c_str(), &db->Db, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX, nullptr);
+  // With no -wal file no process has the database open (the last one to close removes it), and a
+  // plain read-only open would create -wal and -shm: open it immutable instead, which touches
+  // nothing. Otherwise a writer is active and its -shm index must be used.
+  std::string uri = "file:";
+  for (char c : path) {
+    if (c == '?' || c == '#' || c == '%') {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", unsigned(static_cast<unsigned char>(c)));
+      uri += buf;
+    } else {
+      uri += c;
+    }
+  }
+  struct stat wal;
+  uri += ::stat((path + "-wal").str().c_str(), &wal) == 0 ? "?mode=ro" : "?mode=ro&immutable=1";
+  int rc = sqlite3_open_v2(uri.c_str(), &db->Db, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_URI,
+                           nullptr);
   if (rc != SQLITE_OK)
     return storeError("open database " + path + " read-only: " +
                       (db->Db ? sqlite3_errmsg(db->Db) : sqlite3_errstr(rc)));
