@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Lint throughput, dfc (parse + IR + every rule, in-process, ShellCheck off) against dockerfile-utils
 # (npm, validate() in one node process), on the 2,103-line file and on BuildKit's corpus, in one
-# run, ratio printed. Also the wall time of the real `dfc lint` command over the corpus.
-# usage: bench/lint.sh [ITERATIONS]
+# run, ratio printed. Then the whole commands, one process each, as the peers' README measures
+# them: `dfc lint --no-shellcheck -f json` and the peer's node lint on the 2,103-line file and on it
+# repeated 20 times (42,040 lines), start-up included, median wall time and peak RSS, ratio printed.
+# usage: bench/lint.sh [ITERATIONS] [RUNS]
 set -euo pipefail
 
 ITERATIONS="${1:-100}"
+RUNS="${2:-5}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${DFC_BUILD_DIR:-$ROOT/build}"
 SHARED="${DFC_SHARED_DIR:-$ROOT/../shared}"
@@ -52,8 +55,40 @@ row "big ($(wc -l <"$BIG") lines)" "$ITERATIONS" "$BIG"
 row "corpus" "$ITERATIONS" "${CORPUS[@]}"
 echo "ratio = dfc MB/s / peer MB/s (median of $ITERATIONS rounds each, start-up excluded, ShellCheck off)"
 
-# The whole command as users run it: start-up, reading, the thread pool and JSON output included.
+# The whole commands as users run them, one process each: start-up, reading and JSON output
+# included. Median wall milliseconds of RUNS runs, peak RSS of the median run's peers.
+BIG20="$WORK/Dockerfile.big20"
+for _ in $(seq 20); do cat "$BIG"; done >"$BIG20"
+# Prints "MS KB": median wall ms and the largest peak RSS over RUNS runs of the command.
+measure() {
+  local times=() rss=0 i start end kb
+  for ((i = 0; i < RUNS; i++)); do
+    start=$(date +%s%N)
+    /usr/bin/time -f '%M' -o "$WORK/rss" "$@" >/dev/null 2>&1
+    end=$(date +%s%N)
+    times+=($(((end - start) / 1000000)))
+    kb="$(tail -1 "$WORK/rss")"
+    if ((kb > rss)); then rss=$kb; fi
+  done
+  printf '%s %s\n' "$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$((RUNS / 2 + 1))p")" "$rss"
+}
+echo
+printf '%-34s %8s %10s %10s %10s %12s %8s\n' "one process each" "lines" "dfc ms" "dfc MB" "peer ms" "peer MB" "ratio"
+processRow() {
+  local label="$1" file="$2" ours peer
+  ours="$(measure "$BUILD/bin/dfc" lint --no-shellcheck --failure-threshold none --format json "$file")"
+  peer="$(measure env NODE_PATH="$PEERS/node_modules" node "$ROOT/bench/peer-lint.js" --once "$file")"
+  read -r oursMs oursKb <<<"$ours"
+  read -r peerMs peerKb <<<"$peer"
+  printf '%-34s %8s %10s %10s %10s %12s %7.1fx\n' "$label" "$(wc -l <"$file")" "$oursMs" \
+    "$(awk -v k="$oursKb" 'BEGIN { printf "%.1f", k / 1024 }')" "$peerMs" \
+    "$(awk -v k="$peerKb" 'BEGIN { printf "%.1f", k / 1024 }')" \
+    "$(awk -v a="$oursMs" -v b="$peerMs" 'BEGIN { print (a > 0 ? b / a : 0) }')"
+}
+processRow "big, dfc lint vs node lint" "$BIG"
+processRow "big x20, dfc lint vs node lint" "$BIG20"
 start=$(date +%s%N)
 "$BUILD/bin/dfc" lint --no-shellcheck --failure-threshold none --format json "${CORPUS[@]}" >/dev/null
 end=$(date +%s%N)
+echo "ratio = peer ms / dfc ms (median of $RUNS runs, start-up included, ShellCheck off; MB = peak RSS)"
 echo "dfc lint --no-shellcheck over the ${#CORPUS[@]} corpus files: $(((end - start) / 1000000)) ms wall"

@@ -1,9 +1,20 @@
 // Times dockerfile-utils' validator (the peer linter) on files already in memory, in one node
-// process: median of N rounds over all files, start-up excluded, like dfc_lint_bench.
-// usage: node peer-lint.js N FILE...   (NODE_PATH must reach dockerfile-utils)
+// process: median of N rounds over all files, start-up excluded, like dfc_lint_bench. With
+// --once it is instead the peer's whole command, as a user runs it: read, validate, print JSON.
+// usage: node peer-lint.js N FILE...  |  node peer-lint.js --once FILE...
+//        (NODE_PATH must reach dockerfile-utils)
 'use strict';
 const fs = require('fs');
 const { validate } = require('dockerfile-utils');
+
+if (process.argv[2] === '--once') {
+  const out = [];
+  for (const file of process.argv.slice(3))
+    for (const d of validate(fs.readFileSync(file, 'utf8')))
+      out.push({ file, line: d.range.start.line + 1, column: d.range.start.character + 1, code: d.code, message: d.message });
+  process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+  process.exit(0);
+}
 
 const iterations = Math.max(1, parseInt(process.argv[2], 10) || 100);
 const files = process.argv.slice(3);
