@@ -290,8 +290,11 @@ void registerContainerCommands(CLI::App &app, int &status) {
 void registerRunCommand(CLI::App &app, int &status) {
   auto f = std::make_shared<RunFlags>();
   CLI::App *cmd = app.add_subcommand("run", "Run a command in a new container");
+  // -h is --hostname, as in docker run.
+  cmd->set_help_flag("--help", "Print this help message and exit");
   cmd->add_flag("--rm", f->rm, "Automatically remove the container when it exits");
   cmd->add_flag("-d,--detach", f->detach, "Run container in background and print container ID");
+  // `-h` is docker's --hostname: help must be --help only, and that before -h is added.
   cmd->add_flag("-i,--interactive", f->interactive, "Keep STDIN open even if not attached");
   cmd->add_flag("-t,--tty", f->tty, "Allocate a pseudo-TTY");
   cmd->add_flag("-P,--publish-all", f->publishAll, "Publish all exposed ports to random ports");
@@ -313,7 +316,6 @@ void registerRunCommand(CLI::App &app, int &status) {
   cmd->add_option("command", f->command, "Command and arguments");
   cmd->prefix_command(false);
   cmd->positionals_at_end(true);
-  cmd->set_help_flag("--help", "Print this help message and exit");
   cmd->callback([f, cmd, &status] { status = runContainer(*f, cmd); });
   registerContainerCommands(app, status);
 }
