@@ -1,8 +1,11 @@
-// `dfc build -t NAME[:TAG] [-f FILE] [--build-arg K=V] [--target S] [--no-cache] [--progress M]
-// [--secret id=ID,src=FILE] CONTEXT`: builds an image into the local store (backend/build).
+// `dfc build -t NAME[:TAG] [-f FILE] [--build-arg K=V] [--target S] [--no-cache] [--progress M] [--secret
+// id=ID,src=FILE] [--output type=oci|docker|local,dest=PATH] [--runtime dfc|runc] CONTEXT`: builds an image
+// into the local store (backend/build), then optionally exports it.
 #include "backend/build/Builder.h"
 #include "cli/Commands.h"
 #include "cli/StoreAccess.h"
+
+#include <llvm/Support/FileSystem.h>
 
 #include <CLI/CLI.hpp>
 #include <llvm/ADT/SmallVector.h>
@@ -10,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <unistd.h>
 
 namespace dfc::cli {
@@ -17,10 +21,56 @@ namespace {
 
 struct BuildFlags {
   std::vector<std::string> tags, buildArgs, secrets;
-  std::string file, target, progress = "auto", context;
+  std::string file, target, progress = "auto", context, output, runtime = "dfc";
   bool noCache = false, quiet = false;
   std::string optLevel = "1"; // -O0, -O1, -O2 (ir/passes/opt)
 };
+
+// Where --output sends the built image: an archive (oci, docker) or its merged rootfs (local).
+struct OutputSpec {
+  std::string type, dest;
+};
+
+llvm::Expected<OutputSpec> parseOutput(llvm::StringRef text) {
+  OutputSpec o;
+  llvm::SmallVector<llvm::StringRef, 4> parts;
+  text.split(parts, ',');
+  for (llvm::StringRef p : parts) {
+    auto [k, v] = p.split('=');
+    if (k == "type")
+      o.type = v.str();
+    else if (k == "dest")
+      o.dest = v.str();
+    else
+      return llvm::createStringError(llvm::inconvertibleErrorCode(), "unknown --output key '" + k.str() + "'");
+  }
+  if (o.type != "oci" && o.type != "docker" && o.type != "local")
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "--output type must be oci, docker or local, got '" + o.type + "'");
+  if (o.dest.empty())
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), "--output needs dest=PATH");
+  return o;
+}
+
+llvm::Error exportImage(store::ImageStore &store, const store::ResolvedImage &image, const OutputSpec &out,
+                        const std::vector<std::string> &tags) {
+  if (out.type == "local") {
+    if (std::error_code ec = llvm::sys::fs::create_directories(out.dest))
+      return llvm::createStringError(ec, "creating " + out.dest + ": " + ec.message());
+    // Layers in order onto one directory: whiteouts delete, as a container's rootfs would show them.
+    store::ApplyOptions opts;
+    opts.whiteouts = store::WhiteoutMode::Flat;
+    for (const store::Digest &layer : image.spec.diffIds)
+      if (auto applied = store::applyLayerFile(store.blobs().blobPath(layer), out.dest, opts); !applied)
+        return applied.takeError();
+    return llvm::Error::success();
+  }
+  store::SaveOptions opts;
+  opts.format = out.type == "oci" ? store::ArchiveFormat::OciArchive : store::ArchiveFormat::DockerArchive;
+  // A tag names the image inside the archive (RepoTags, ref.name); an untagged build saves by id.
+  std::vector<std::string> names = tags.empty() ? std::vector<std::string>{image.id.str()} : tags;
+  return store.save(names, out.dest, opts);
+}
 
 int runBuild(const BuildFlags &f) {
   build::BuildRequest req;
@@ -35,6 +85,7 @@ int runBuild(const BuildFlags &f) {
     std::cerr << "dfc build: -O takes 0, 1 or 2, got '" << f.optLevel << "'\n";
     return ExitUsage;
   }
+  req.runtime = f.runtime;
   req.progress = f.quiet ? build::ProgressMode::Quiet
                  : f.progress == "plain" ? build::ProgressMode::Plain
                  : f.progress == "tty"   ? build::ProgressMode::Tty
@@ -65,6 +116,15 @@ int runBuild(const BuildFlags &f) {
     }
     req.secrets[id] = src;
   }
+  std::optional<OutputSpec> output;
+  if (!f.output.empty()) {
+    auto parsed = parseOutput(f.output);
+    if (!parsed) {
+      std::cerr << "dfc: " << llvm::toString(parsed.takeError()) << "\n";
+      return ExitUsage;
+    }
+    output = *parsed;
+  }
   auto store = openStore();
   if (!store)
     return ExitFailure;
@@ -81,6 +141,9 @@ int runBuild(const BuildFlags &f) {
         [&](const llvm::ErrorInfoBase &e) { std::cerr << "ERROR: " << e.message() << "\n"; });
     return code;
   }
+  if (output)
+    if (llvm::Error e = exportImage(*store, res->image, *output, f.tags))
+      return reportError(std::move(e), "--output " + output->type + " to " + output->dest);
   if (f.quiet)
     std::cout << res->image.id.str() << "\n";
   return ExitSuccess;
@@ -100,6 +163,10 @@ void registerBuildCommand(CLI::App &app, int &status) {
       ->check(CLI::IsMember({"auto", "plain", "tty"}));
   cmd->add_option("--secret", f->secrets, "Secret for RUN --mount=type=secret (id=ID,src=FILE)")
       ->allow_extra_args(false);
+  cmd->add_option("-o,--output", f->output, "Also export the image: type=oci|docker|local,dest=PATH")
+      ->allow_extra_args(false);
+  cmd->add_option("--runtime", f->runtime, "What runs RUN steps: dfc (built in) or runc")
+      ->check(CLI::IsMember({"dfc", "runc"}));
   cmd->add_option("-O", f->optLevel, "Optimisation level: 0 (none), 1 (default), 2 (merge RUN/COPY steps)");
   cmd->add_flag("-q,--quiet", f->quiet, "Print only the image id");
   cmd->add_option("context", f->context, "Build context directory")->required();

@@ -4,6 +4,7 @@
 
 #include "backend/build/Context.h"
 #include "backend/build/Filesystem.h"
+#include "backend/runtime/Runc.h"
 #include "backend/runtime/Runtime.h"
 #include "backend/store/Files.h"
 #include "ir/Build.h"
@@ -953,7 +954,7 @@ llvm::Error Build::runRun(size_t s, const RunInstruction &run, const cachekey::S
       tail += pending + "\n";
     }
   });
-  runtime::RunResult res = runtime::run(b, ro);
+  runtime::RunResult res = Req.runtime == "runc" ? runtime::runWithRunc(b, ro) : runtime::run(b, ro);
   ::close(fds[1]);
   reader.join();
   ::close(fds[0]);
@@ -1418,6 +1419,10 @@ llvm::Expected<BuildResult> Build::run() {
 } // namespace
 
 llvm::Expected<BuildResult> buildImage(store::ImageStore &store, const BuildRequest &request) {
+  if (!request.runtime.empty() && request.runtime != "dfc" && request.runtime != "runc")
+    return llvm::make_error<BuildError>("", "unknown runtime '" + request.runtime + "' (dfc or runc)");
+  if (request.runtime == "runc" && runtime::findRunc().empty())
+    return llvm::make_error<BuildError>("", "--runtime runc: runc is not installed");
   Build b(store, request);
   return b.run();
 }

@@ -31,6 +31,8 @@ struct BuildRequest {
   std::optional<int64_t> sourceDateEpoch;
   std::map<std::string, std::string> secrets; // id -> host file (RUN --mount=type=secret)
   bool printLint = true;
+  // What runs RUN steps' bundles: "" or "dfc" (dfc's own runtime), "runc" (Debian's runc).
+  std::string runtime;
   opt::Level optLevel = opt::Level::O1; // -O0 / -O1 / -O2 (ir/passes/opt)
 };
 
