@@ -3,7 +3,7 @@
 # and predicts the misses (with the reasons) that the next `dfc build` reports in its progress.
 # usage: tests/plan/plan_test.sh DFC   (root and /bin/busybox; exits 77 to skip)
 set -uo pipefail
-DFC="$1"
+DFC="$(realpath "$1")" # the test cds into its context
 if [[ $(id -u) -ne 0 || ! -x /bin/busybox ]]; then
   echo "SKIPPED: dfc plan tests need root and /bin/busybox"
   exit 77
