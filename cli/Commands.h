@@ -43,4 +43,9 @@ void registerRunCommand(CLI::App &app, int &status);
 // the optimised plan and cache predictions, reading the store only.
 void registerPlanCommand(CLI::App &app, int &status);
 
+// Registry commands: `dfc pull`, `dfc push`, `dfc login` (which also registers `dfc logout`).
+void registerPullCommand(CLI::App &app, int &status);
+void registerPushCommand(CLI::App &app, int &status);
+void registerLoginCommand(CLI::App &app, int &status);
+
 } // namespace dfc::cli

@@ -23,6 +23,9 @@ int main(int argc, char **argv) {
                    dfc::cli::registerLoadCommand, dfc::cli::registerSystemCommand, dfc::cli::registerRunCommand})
     reg(app, status);
   dfc::cli::registerLspCommand(app, status);
+  dfc::cli::registerPullCommand(app, status);
+  dfc::cli::registerPushCommand(app, status);
+  dfc::cli::registerLoginCommand(app, status);
   dfc::cli::registerPlanCommand(app, status);
 
   try {
