@@ -1,6 +1,9 @@
 // Tests for the first BuildKit rules and for the suppression machinery every rule shares.
 #include "LintTestSupport.h"
 
+#include <fstream>
+#include <set>
+
 using namespace dfc::lint::test;
 
 TEST_CASE("StageNameCasing", "[lint]") {
@@ -37,4 +40,14 @@ TEST_CASE("suppressions: inline, global, check directive, config", "[lint]") {
   cfg.ignored.clear();
   cfg.disableIgnorePragma = true;
   CHECK(fired("FROM a\n# hadolint ignore=DL4000\nMAINTAINER me\n", "MaintainerDeprecated", cfg) == Lines{"3:1"});
+}
+
+TEST_CASE("every rule has a unique id and a docs page", "[lint][docs]") {
+  std::set<std::string> seen;
+  for (const dfc::lint::Rule *r : dfc::lint::allRules()) {
+    INFO("rule " << r->info.id);
+    CHECK(seen.insert(llvm::StringRef(r->info.id).lower()).second);
+    CHECK(std::ifstream(std::string(DFC_SOURCE_DIR) + "/docs/rules/" + r->info.id + ".md").good());
+  }
+  CHECK(seen.size() > 80);
 }
