@@ -220,6 +220,33 @@ JsonArray parseJsonArray(llvm::StringRef text) {
 }
 
 std::vector<Span> parseWords(llvm::StringRef text, char escape) {
+  // Most ARG/ENV/LABEL arguments have no quote, no escape token and no non-ASCII byte; then the
+  // grammar's words are exactly the runs between ASCII whitespace, so skip building a parse tree.
+  // FrontendTests checks this path against the grammar (parseWordsWithGrammar).
+  bool plain = true;
+  for (char c : text)
+    if (c == '"' || c == '\'' || c == escape || static_cast<unsigned char>(c) >= 0x80) {
+      plain = false;
+      break;
+    }
+  if (!plain)
+    return parseWordsWithGrammar(text, escape);
+  std::vector<Span> words;
+  auto space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
+  uint32_t i = 0, n = static_cast<uint32_t>(text.size());
+  while (i < n) {
+    while (i < n && space(text[i]))
+      ++i;
+    uint32_t b = i;
+    while (i < n && !space(text[i]))
+      ++i;
+    if (i > b)
+      words.push_back({text.slice(b, i).str(), b, i});
+  }
+  return words;
+}
+
+std::vector<Span> parseWordsWithGrammar(llvm::StringRef text, char escape) {
   std::vector<Span> words;
   if (text.empty())
     return words;

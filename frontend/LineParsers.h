@@ -30,6 +30,8 @@ JsonArray parseJsonArray(llvm::StringRef text);
 
 // parseWords: split on unquoted whitespace, quotes and escapes kept (ARG, ENV, LABEL).
 std::vector<Span> parseWords(llvm::StringRef text, char escape);
+// The same through the ANTLR grammar only (parseWords takes a fast path for plain text).
+std::vector<Span> parseWordsWithGrammar(llvm::StringRef text, char escape);
 
 // A heredoc marker word such as `<<-'EOF'`; `isHeredoc` false for words that are not markers.
 struct HeredocWord {

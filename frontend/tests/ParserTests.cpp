@@ -148,3 +148,19 @@ TEST_CASE("ranges stay ordered and inside the text for invalid UTF-8 (fuzz findi
       CHECK(w.range.end.offset <= t.source.text().size());
     }
 }
+
+TEST_CASE("parseWords' plain-text fast path agrees with the grammar") {
+  const char *inputs[] = {"a", "  a  b\tc ", "A=1 B=2", "x=y=z  k", "a\vb\fc\rd", "", "   ",
+                          "PATH=/opt/bin:$PATH HOME=/root", "a=${B:-c} d", "k=v\t\tw=x"};
+  for (const char *in : inputs)
+    for (char esc : {'\\', '`'}) {
+      INFO("input '" << in << "' escape " << esc);
+      std::vector<Span> fast = parseWords(in, esc), slow = parseWordsWithGrammar(in, esc);
+      REQUIRE(fast.size() == slow.size());
+      for (size_t i = 0; i < fast.size(); ++i) {
+        CHECK(fast[i].value == slow[i].value);
+        CHECK(fast[i].begin == slow[i].begin);
+        CHECK(fast[i].end == slow[i].end);
+      }
+    }
+}
