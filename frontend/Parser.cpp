@@ -456,7 +456,9 @@ void Parser::run() {
     readHeredocs(ins, lastLine, lastEnd, lastNext);
     ins.endLine = lastLine + 1;
     uint32_t startOffset = ins.keywordRange.begin.offset;
-    ins.range = Tree.source.range(startOffset, std::max(startOffset, lastEnd));
+    // Both ends are known positions: no search of the line index.
+    Position end{lastLine, lastEnd - Tree.source.lineStart(lastLine), lastEnd};
+    ins.range = {ins.keywordRange.begin, lastEnd >= startOffset ? end : ins.keywordRange.begin};
     ins.comments = std::move(Comments);
     Comments.clear();
     Tree.instructions.push_back(std::move(ins));

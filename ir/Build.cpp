@@ -5,6 +5,7 @@
 #include "ir/InstructionParser.h"
 #include "ir/Operands.h"
 
+#include <llvm/ADT/STLExtras.h>
 #include <llvm/ADT/StringExtras.h>
 
 #include <algorithm>
@@ -195,7 +196,16 @@ private:
   // ProcessWord against `env`; on failure reports at `range` and keeps the raw text.
   bool expand(Operand &op, const shell::Environment &env, std::vector<std::string> &unmatched,
               const shell::LexOptions *opts = nullptr) {
-    auto r = shell::processWord(op.raw, env, opts ? *opts : Lex);
+    const shell::LexOptions &lex = opts ? *opts : Lex;
+    // Nothing to expand and nothing to unquote: the word is its own expansion (ASCII only, as
+    // the lexer rewrites invalid UTF-8).
+    if (llvm::all_of(op.raw, [&](char c) {
+          return c != '$' && c != '\'' && c != '"' && c != lex.escape && static_cast<unsigned char>(c) < 0x80;
+        })) {
+      op.expanded = op.raw;
+      return true;
+    }
+    auto r = shell::processWord(op.raw, env, lex);
     unmatched.insert(unmatched.end(), r.unmatched.begin(), r.unmatched.end());
     if (!r.ok()) {
       semantic(op.range, r.error);
