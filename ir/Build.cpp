@@ -61,24 +61,28 @@ std::vector<size_t> Program::reachableStages() const {
 }
 
 std::string hostPlatform() {
-  struct utsname u;
-  std::string arch = "amd64";
-  if (uname(&u) == 0) {
-    llvm::StringRef m(u.machine);
-    if (m == "x86_64" || m == "amd64")
-      arch = "amd64";
-    else if (m == "aarch64" || m == "arm64")
-      arch = "arm64";
-    else if (m.startswith("armv7"))
-      arch = "arm/v7";
-    else if (m.startswith("armv6"))
-      arch = "arm/v6";
-    else if (m == "i386" || m == "i686")
-      arch = "386";
-    else
-      arch = m.str();
-  }
-  return "linux/" + arch;
+  // The machine does not change while we run: ask uname once.
+  static const std::string platform = [] {
+    struct utsname u;
+    std::string arch = "amd64";
+    if (uname(&u) == 0) {
+      llvm::StringRef m(u.machine);
+      if (m == "x86_64" || m == "amd64")
+        arch = "amd64";
+      else if (m == "aarch64" || m == "arm64")
+        arch = "arm64";
+      else if (m.startswith("armv7"))
+        arch = "arm/v7";
+      else if (m.startswith("armv6"))
+        arch = "arm/v6";
+      else if (m == "i386" || m == "i686")
+        arch = "386";
+      else
+        arch = m.str();
+    }
+    return "linux/" + arch;
+  }();
+  return platform;
 }
 
 namespace {

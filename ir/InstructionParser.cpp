@@ -172,7 +172,7 @@ ParsedInstruction Parser::run() {
     if (auto s = suggestClosest(Node.keyword, names, false))
       msg += " (did you mean " + *s + "?)";
     error(Node.keywordRange, msg);
-    return Result;
+    return std::move(Result);
   }
   case InstructionKind::From:
     parseFrom();
@@ -231,7 +231,7 @@ ParsedInstruction Parser::run() {
     break;
   }
   finish();
-  return Result;
+  return std::move(Result);
 }
 
 void Parser::parseFrom() {
