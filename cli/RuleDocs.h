@@ -1,4 +1,4 @@
-// The rule pages docs/rules/*.md, compiled into the binary at build time (cmake/EmbedRuleDocs.cmake
+// The rule pages docs/rules/*.md, compiled into the binary at build time (cmake/EmbedDocs.cmake
 // generates the table), so `dfc lint --explain ID` works without the source tree.
 #pragma once
 

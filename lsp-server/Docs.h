@@ -1,5 +1,5 @@
 // Instruction and flag documentation from docs/instructions/*.md, compiled into the binary
-// (EmbedInstructionDocs.cmake), for hover, completion and signature help.
+// (cmake/EmbedDocs.cmake), for hover, completion and signature help.
 #pragma once
 
 #include <llvm/ADT/StringRef.h>
