@@ -18,14 +18,20 @@ llvm::StringRef ruleSourceName(RuleSource s) {
   return "dfc";
 }
 
+// Whether `id` names rule `r`: its id or one of its aliases, in any case.
+static bool answersTo(llvm::StringRef id, const RuleInfo &r) {
+  if (id.equals_insensitive(r.id))
+    return true;
+  for (const char *a : r.aliases)
+    if (id.equals_insensitive(a))
+      return true;
+  return false;
+}
+
 const Rule *findRule(llvm::StringRef idOrAlias) {
-  for (const Rule *r : allRules()) {
-    if (idOrAlias.equals_insensitive(r->info.id))
+  for (const Rule *r : allRules())
+    if (answersTo(idOrAlias, r->info))
       return r;
-    for (const char *a : r->info.aliases)
-      if (idOrAlias.equals_insensitive(a))
-        return r;
-  }
   return nullptr;
 }
 
@@ -159,13 +165,18 @@ Suppressions collect(const SyntaxTree &tree) {
   return s;
 }
 
+// Whether a list of configured ids (`--ignore`, `ignored:`) names rule `r`.
+bool configured(const std::set<std::string> &ids, const RuleInfo &r) {
+  for (const std::string &id : ids)
+    if (answersTo(id, r))
+      return true;
+  return false;
+}
+
+// Whether a suppression list (ignore comments, `check=skip=`) covers rule `r`; "all" covers all.
 bool matches(const std::set<std::string> &ids, const RuleInfo &r) {
-  if (ids.empty()) // the usual case: no suppressions, and lowercasing ids is not free
-    return false;
-  if (ids.count("all") || ids.count(llvm::StringRef(r.id).lower()))
-    return true;
-  for (const char *a : r.aliases)
-    if (ids.count(llvm::StringRef(a).lower()))
+  for (const std::string &id : ids)
+    if (llvm::StringRef(id).equals_insensitive("all") || answersTo(id, r))
       return true;
   return false;
 }
@@ -176,20 +187,9 @@ void markUsed(std::vector<IgnoreComment> &comments, const RuleInfo &r, bool glob
     if (c.global != global || (!global && c.line != line))
       continue;
     for (const std::string &id : c.ids)
-      if (llvm::StringRef(id).equals_insensitive("all") || matches({llvm::StringRef(id).lower()}, r))
+      if (llvm::StringRef(id).equals_insensitive("all") || answersTo(id, r))
         c.used.insert(id);
   }
-}
-
-bool configured(const std::set<std::string> &ids, const RuleInfo &r) {
-  for (const std::string &id : ids) {
-    if (llvm::StringRef(id).equals_insensitive(r.id))
-      return true;
-    for (const char *a : r.aliases)
-      if (llvm::StringRef(id).equals_insensitive(a))
-        return true;
-  }
-  return false;
 }
 
 // UselessSuppression: names in ignore comments that matched no finding. Only names of rules
@@ -225,7 +225,7 @@ void reportUselessSuppressions(Suppressions &sup, const Config &config, std::vec
       f.range = c.range;
       f.severity = self->info.severity;
       for (auto &[oid, sev] : config.overrides)
-        if (configured({oid}, self->info))
+        if (answersTo(oid, self->info))
           f.severity = sev;
       f.message = "Suppression of '" + id + "' has no effect: " +
                   (c.global ? std::string("nothing in the file triggers it")
@@ -276,7 +276,7 @@ Result lint(const SyntaxTree &tree, const Program &program, const Config &config
     if (suppressed)
       continue;
     for (auto &[id, sev] : config.overrides)
-      if (configured({id}, *f.rule))
+      if (answersTo(id, *f.rule))
         f.severity = sev;
     result.findings.push_back(std::move(f));
   }
