@@ -13,6 +13,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <functional>
 #include <map>
 #include <sched.h>
 #include <sys/mount.h>
@@ -240,69 +241,25 @@ TEST_CASE("-O2 fails where -O0 fails, with the same exit code, and runs nothing 
   }
 }
 
-TEST_CASE("dfc plan predicts each build's hits, misses and reasons", "[build][plan][integration]") {
-  REQUIRE_BUILDER();
-  Store st;
-  std::string ctx = st.dir + "/ctx";
-  st.write(".dockerignore", "dir/ignored.txt\n");
-  st.write("a.txt", "a\n");
-  st.write("b.txt", "b\n");
-  st.write("dir/kept.txt", "kept\n");
-  st.write("dir/ignored.txt", "ignored\n");
-  std::string df = "FROM busybox:latest\nARG V=1\nCOPY a.txt /a.txt\nRUN echo $V > /v\nCOPY dir/ /dir/\n"
-                   "COPY b.txt /b.txt\nRUN cat /a.txt /b.txt > /ab\nCMD [\"sh\"]\n";
-  st.write("Dockerfile", df);
+namespace {
 
-  struct Edit {
-    std::string name;
-    std::function<void(BuildRequest &)> apply;
-    // Expected per layer step, in order: "HIT" or "MISS <reason prefix>".
-    std::vector<std::string> expect;
-  };
-  std::vector<Edit> edits = {
-      {"first build", [](BuildRequest &) {},
-       {"MISS no earlier build", "MISS no earlier build", "MISS no earlier build", "MISS no earlier build",
-        "MISS no earlier build"}},
-      {"touch only",
-       [&](BuildRequest &) { REQUIRE(::utime((ctx + "/a.txt").c_str(), nullptr) == 0); },
-       {"HIT", "HIT", "HIT", "HIT", "HIT"}},
-      {"content edit of a file a COPY reads", [&](BuildRequest &) { st.write("b.txt", "b2\n"); },
-       {"HIT", "HIT", "HIT", "MISS file changed: b.txt", "MISS parent step changed"}},
-      {"an ignored file", [&](BuildRequest &) { st.write("dir/ignored.txt", "changed\n"); },
-       {"HIT", "HIT", "HIT", "HIT", "HIT"}},
-      {"a build-arg change", [&](BuildRequest &r) { r.buildArgs["V"] = "2"; },
-       {"HIT", "MISS build arg changed: V", "MISS parent step changed", "MISS parent step changed",
-        "MISS build arg changed: V"}}, // the last RUN sees V in its environment too
-      {"a new base image",
-       [&](BuildRequest &) {
-         BuildRequest b = st.request(ctx, opt::Level::O1);
-         st.write("Dockerfile.base", "FROM busybox:latest\nRUN touch /newbase\n");
-         b.dockerfile = ctx + "/Dockerfile.base";
-         b.tags = {"busybox:latest"};
-         auto r = buildImage(*st.store, b);
-         if (!r)
-           FAIL(errorText(r.takeError()));
-       },
-       // V is back to its default here, which the RUNs see as well.
-       {"MISS base image changed", "MISS build arg changed: V", "MISS parent step changed",
-        "MISS parent step changed", "MISS build arg changed: V"}},
-      {"a Dockerfile line change",
-       [&](BuildRequest &) {
-         std::string d = df;
-         d.replace(d.find("> /ab"), 5, "> /ab2");
-         st.write("Dockerfile", d);
-       },
-       {"HIT", "HIT", "HIT", "HIT", "MISS Dockerfile line changed"}},
-      {"--no-cache", [](BuildRequest &r) { r.noCache = true; },
-       {"MISS --no-cache", "MISS --no-cache", "MISS --no-cache", "MISS --no-cache", "MISS --no-cache"}},
-  };
+struct Edit {
+  std::string name;
+  std::function<void(BuildRequest &)> apply;
+  // Expected per layer-making unit, in order: "HIT" or "MISS <reason prefix>".
+  std::vector<std::string> expect;
+};
+
+// Plans each edit through a read-only store (as `dfc plan` opens it), then builds it, and checks
+// that the prediction of every layer-making unit is what the build did, with the same reason, and
+// what the table expects. Merged units are predicted once, by their first member.
+void checkPredictions(Store &st, opt::Level level, const std::vector<Edit> &edits) {
   const bool print = std::getenv("DFC_PRINT_PREDICTIONS") != nullptr;
   for (const Edit &e : edits) {
-    INFO("edit: " << e.name);
-    BuildRequest req = st.request(ctx, opt::Level::O1);
+    INFO("level O" << int(level) << ", edit: " << e.name);
+    BuildRequest req = st.request(st.dir + "/ctx", level);
     e.apply(req);
-    // Plan through a read-only store, as `dfc plan` opens it.
-    std::vector<StepPrediction> layers;
+    std::vector<StepPrediction> units;
     {
       auto ro = store::ImageStore::openReadOnly(st.dir + "/root");
       REQUIRE(bool(ro));
@@ -311,26 +268,102 @@ TEST_CASE("dfc plan predicts each build's hits, misses and reasons", "[build][pl
       if (!plan)
         FAIL(errorText(plan.takeError()));
       for (const StepPrediction &p : plan->steps)
-        if (p.layer)
-          layers.push_back(p);
+        if (p.layer && (units.empty() || units.back().stage != p.stage || units.back().unit != p.unit))
+          units.push_back(p);
     }
     auto built = buildImage(*st.store, req);
     if (!built)
       FAIL(errorText(built.takeError()));
-    REQUIRE(built->steps.size() == layers.size());
-    REQUIRE(layers.size() == e.expect.size());
-    for (size_t k = 0; k < layers.size(); ++k) {
-      const StepPrediction &p = layers[k];
+    REQUIRE(built->steps.size() == units.size());
+    REQUIRE(units.size() == e.expect.size());
+    for (size_t k = 0; k < units.size(); ++k) {
+      const StepPrediction &p = units[k];
       const StepReport &r = built->steps[k];
-      INFO("step " << k << ": line " << p.line << " " << p.text);
+      INFO("unit " << k << ": line " << p.line << " " << p.text);
       CHECK(r.members.front() == p.index);
       CHECK(p.hit == r.cached);
       CHECK(p.reason == r.reason);
       std::string got = p.hit ? "HIT" : "MISS " + p.reason;
       CHECK(llvm::StringRef(got).startswith(e.expect[k]));
       if (print)
-        std::printf("| %s | %u %s | %s | %s |\n", e.name.c_str(), p.line, p.text.c_str(),
-                    p.hit ? "HIT" : "MISS", r.cached ? "CACHED" : ("ran: " + r.reason).c_str());
+        std::printf("| O%d | %s | %u %s | %s | %s |\n", int(level), e.name.c_str(), p.line, p.text.c_str(),
+                    got.c_str(), r.cached ? "CACHED" : ("ran: " + r.reason).c_str());
     }
+  }
+}
+
+// The edits of issue 6 against one Dockerfile; `expect` tables per level (O0 and O1 make the same
+// layers: O1 only folds config steps; O2 merges the COPYs and the RUNs, and a merged unit's reason
+// names the member that changed).
+std::vector<Edit> predictionEdits(Store &st, const std::string &df, bool o2) {
+  const std::string ctx = st.dir + "/ctx";
+  auto all = [&](const std::string &v) { return std::vector<std::string>(o2 ? 4 : 6, v); };
+  auto pick = [&](std::vector<std::string> o01, std::vector<std::string> o2v) { return o2 ? o2v : o01; };
+  return {
+      {"first build", [](BuildRequest &) {},
+       pick(std::vector<std::string>(6, "MISS no earlier build"),
+            {"MISS no earlier build", "MISS no earlier build", "MISS line 5: no earlier build",
+             "MISS line 7: no earlier build"})},
+      {"touch only", [ctx](BuildRequest &) { REQUIRE(::utime((ctx + "/a.txt").c_str(), nullptr) == 0); },
+       all("HIT")},
+      {"content edit of a file a COPY reads", [&st](BuildRequest &) { st.write("b.txt", "b2\n"); },
+       pick({"HIT", "HIT", "HIT", "MISS file changed: b.txt", "MISS parent step changed", "MISS parent step changed"},
+            {"HIT", "HIT", "MISS line 6: file changed: b.txt", "MISS line 7: parent step changed"})},
+      {"an ignored file", [&st](BuildRequest &) { st.write("dir/ignored.txt", "changed\n"); }, all("HIT")},
+      {"a build-arg change", [](BuildRequest &r) { r.buildArgs["V"] = "2"; },
+       // every RUN after the ARG sees V in its environment
+       pick({"HIT", "MISS build arg changed: V", "MISS parent step changed", "MISS parent step changed",
+             "MISS build arg changed: V", "MISS build arg changed: V"},
+            {"HIT", "MISS build arg changed: V", "MISS line 5: parent step changed",
+             "MISS line 7: build arg changed: V"})},
+      {"a new base image",
+       [&st](BuildRequest &) {
+         BuildRequest b = st.request(st.dir + "/ctx", opt::Level::O1);
+         st.write("Dockerfile.base", "FROM busybox:latest\nRUN touch /newbase\n");
+         b.dockerfile = st.dir + "/ctx/Dockerfile.base";
+         b.tags = {"busybox:latest"};
+         auto r = buildImage(*st.store, b);
+         if (!r)
+           FAIL(errorText(r.takeError()));
+       },
+       // V is back to its default here, which the RUNs see as well.
+       pick({"MISS base image changed", "MISS build arg changed: V", "MISS parent step changed",
+             "MISS parent step changed", "MISS build arg changed: V", "MISS build arg changed: V"},
+            {"MISS base image changed", "MISS build arg changed: V", "MISS line 5: parent step changed",
+             "MISS line 7: build arg changed: V"})},
+      {"a Dockerfile line change",
+       [&st, df](BuildRequest &) {
+         std::string d = df;
+         d.replace(d.find("> /ab"), 5, "> /ab2");
+         st.write("Dockerfile", d);
+       },
+       pick({"HIT", "HIT", "HIT", "HIT", "MISS Dockerfile line changed", "MISS parent step changed"},
+            {"HIT", "HIT", "HIT", "MISS line 7: Dockerfile line changed"})},
+      {"--no-cache", [](BuildRequest &r) { r.noCache = true; }, all("MISS --no-cache")},
+  };
+}
+
+void writePredictionContext(Store &st, const std::string &df) {
+  st.write(".dockerignore", "dir/ignored.txt\n");
+  st.write("a.txt", "a\n");
+  st.write("b.txt", "b\n");
+  st.write("dir/kept.txt", "kept\n");
+  st.write("dir/ignored.txt", "ignored\n");
+  st.write("Dockerfile", df);
+}
+
+// Two RUNs in a row and two COPYs in a row, so that O2 has something to merge.
+const char *predictionDockerfile = "FROM busybox:latest\nARG V=1\nCOPY a.txt /a.txt\nRUN echo $V > /v\n"
+                                   "COPY dir/ /dir/\nCOPY b.txt /b.txt\nRUN cat /a.txt /b.txt > /ab\n"
+                                   "RUN echo $V >> /ab\nCMD [\"sh\"]\n";
+
+} // namespace
+
+TEST_CASE("dfc plan predicts each build's hits, misses and reasons", "[build][plan][integration]") {
+  REQUIRE_BUILDER();
+  for (opt::Level level : {opt::Level::O0, opt::Level::O1, opt::Level::O2}) {
+    Store st;
+    writePredictionContext(st, predictionDockerfile);
+    checkPredictions(st, level, predictionEdits(st, predictionDockerfile, level == opt::Level::O2));
   }
 }
