@@ -1,6 +1,9 @@
-// Builds the stage/variable occurrence list from the syntax tree and the program. Scopes: a
-// variable declared in a stage is "stage:N"; global ARGs, FROM lines and `ARG X` redeclarations
-// of a global ARG share "global"; a stage without its own declaration looks at its base stage.
+// Builds the stage/variable occurrence list from the syntax tree and the program. A reference
+// resolves as BuildKit expands it: to the last ARG/ENV before its instruction in the stage, else
+// to an ENV of the base stage (ENV is inherited by `FROM <stage>`, ARG is not), else to nothing.
+// Symbols (scopes): global ARGs, FROM lines and stage `ARG X` re-declarations of a global X share
+// "global"; a stage's first ARG/ENV of a name starts "stage:N", which later declarations of the
+// name in that stage and in stages built from it join; unresolved references are "free:N".
 #include "lsp-server/Occurrences.h"
 
 #include <llvm/ADT/StringExtras.h>
@@ -68,19 +71,28 @@ std::vector<VarRef> scanVarRefs(llvm::StringRef text, char escape) {
 
 namespace {
 
+// One ARG/ENV declaration, as the resolver sees it.
+struct Decl {
+  uint32_t syntaxIndex;
+  uint32_t begin; // the name's offset: what a reference resolving to it records
+  bool env;
+  std::string scope;
+};
+
 struct Builder {
   const Document &Doc;
   const SyntaxTree &Tree;
   const Program &Prog;
   std::vector<Occurrence> Out;
-  std::set<std::string> GlobalArgs;
-  // stage -> variable -> scope of its declaration in that stage
-  std::vector<std::map<std::string, std::string>> StageDecls;
+  // Global ARGs (before the first FROM), name -> declarations in order.
+  std::map<std::string, std::vector<Decl>> GlobalArgs;
+  // Per stage, name -> its ARG/ENV declarations in order.
+  std::vector<std::map<std::string, std::vector<Decl>>> StageDecls;
 
   explicit Builder(const Document &d) : Doc(d), Tree(d.tree()), Prog(d.program()) {}
 
   void add(Occurrence::Kind kind, std::string name, uint32_t b, uint32_t e, uint32_t rb, uint32_t re,
-           bool decl, int syntaxIndex, std::string scope) {
+           bool decl, int syntaxIndex, std::string scope, uint32_t target = Occurrence::NoTarget) {
     Occurrence o;
     o.kind = kind;
     o.name = std::move(name);
@@ -91,54 +103,99 @@ struct Builder {
     o.declaration = decl;
     o.syntaxIndex = syntaxIndex;
     o.scope = std::move(scope);
+    o.target = target;
     Out.push_back(std::move(o));
   }
 
-  std::string varScope(int stage, const std::string &name) const {
+  // The ENV a stage leaves behind for stages built FROM it: its last ENV of `name`, else what it
+  // inherited itself. ARGs end with their stage, so they are never inherited.
+  const Decl *inheritedEnv(int stage, const std::string &name) const {
     for (int s = stage, hops = 0; s >= 0 && hops < 64; ++hops) {
       auto it = StageDecls[s].find(name);
       if (it != StageDecls[s].end())
-        return it->second;
+        for (auto d = it->second.rbegin(); d != it->second.rend(); ++d)
+          if (d->env)
+            return &*d;
       const StageRef *base = std::get_if<StageRef>(&Prog.stages[s].base);
       if (!base || static_cast<int>(base->index) >= s)
         break;
       s = static_cast<int>(base->index);
     }
-    return GlobalArgs.count(name) && stage < 0 ? "global" : "stage:" + std::to_string(std::max(stage, 0));
+    return nullptr;
+  }
+
+  // What `name` means just before instruction `syntaxIndex` of `stage`: the last ARG/ENV of that
+  // name earlier in the stage (expansion sees the environment before the instruction, so a
+  // declaration in the same instruction does not count), else an ENV inherited from the base
+  // stage. A global ARG is visible in a stage only through such a re-declaration.
+  const Decl *resolveInStage(int stage, const std::string &name, uint32_t syntaxIndex) const {
+    auto it = StageDecls[stage].find(name);
+    if (it != StageDecls[stage].end())
+      for (auto d = it->second.rbegin(); d != it->second.rend(); ++d)
+        if (d->syntaxIndex < syntaxIndex)
+          return &*d;
+    const StageRef *base = std::get_if<StageRef>(&Prog.stages[stage].base);
+    if (base && static_cast<int>(base->index) < stage)
+      return inheritedEnv(static_cast<int>(base->index), name);
+    return nullptr;
+  }
+
+  // FROM lines and the global ARGs see the global ARGs declared before them.
+  const Decl *resolveGlobal(const std::string &name, uint32_t offset) const {
+    auto it = GlobalArgs.find(name);
+    if (it != GlobalArgs.end())
+      for (auto d = it->second.rbegin(); d != it->second.rend(); ++d)
+        if (d->begin < offset)
+          return &*d;
+    return nullptr;
+  }
+
+  void declare(int stage, const std::string &name, const dfc::Range &key, uint32_t syntaxIndex, bool env) {
+    std::string scope;
+    if (stage < 0) {
+      scope = "global";
+      GlobalArgs[name].push_back({syntaxIndex, key.begin.offset, false, scope});
+    } else {
+      // A stage's `ARG X` of a global X is that build argument; a re-declaration or an ENV of a
+      // name already in effect continues that variable; anything else starts the stage's own.
+      if (!env && GlobalArgs.count(name))
+        scope = "global";
+      else if (const Decl *prev = resolveInStage(stage, name, syntaxIndex))
+        scope = prev->scope;
+      else
+        scope = "stage:" + std::to_string(stage);
+      StageDecls[stage][name].push_back({syntaxIndex, key.begin.offset, env, scope});
+    }
+    add(Occurrence::Kind::Variable, name, key.begin.offset, key.end.offset, key.begin.offset, key.end.offset,
+        true, static_cast<int>(syntaxIndex), std::move(scope));
   }
 
   void declarations() {
     for (const ArgInstruction &a : Prog.globalArgs)
-      for (const ArgDecl &d : a.args) {
-        GlobalArgs.insert(d.key.raw);
-        add(Occurrence::Kind::Variable, d.key.raw, d.key.range.begin.offset, d.key.range.end.offset,
-            d.key.range.begin.offset, d.key.range.end.offset, true, static_cast<int>(a.syntaxIndex),
-            "global");
-      }
+      for (const ArgDecl &d : a.args)
+        declare(-1, d.key.raw, d.key.range, a.syntaxIndex, false);
     StageDecls.resize(Prog.stages.size());
     for (const Stage &st : Prog.stages) {
-      std::string own = "stage:" + std::to_string(st.index);
+      int s = static_cast<int>(st.index);
       for (const AnyInstruction &ai : st.instructions) {
         if (const ArgInstruction *a = ai.as<ArgInstruction>()) {
-          for (const ArgDecl &d : a->args) {
-            bool inherits = !d.defaultValue && GlobalArgs.count(d.key.raw);
-            std::string scope = inherits ? "global" : own;
-            StageDecls[st.index].emplace(d.key.raw, scope);
-            add(Occurrence::Kind::Variable, d.key.raw, d.key.range.begin.offset, d.key.range.end.offset,
-                d.key.range.begin.offset, d.key.range.end.offset, true, static_cast<int>(a->syntaxIndex),
-                scope);
-          }
+          for (const ArgDecl &d : a->args)
+            declare(s, d.key.raw, d.key.range, a->syntaxIndex, false);
         } else if (const EnvInstruction *e = ai.as<EnvInstruction>()) {
-          for (const KeyValue &kv : e->pairs) {
-            auto [it, fresh] = StageDecls[st.index].emplace(kv.key.raw, own);
-            add(Occurrence::Kind::Variable, kv.key.raw, kv.key.range.begin.offset, kv.key.range.end.offset,
-                kv.key.range.begin.offset, kv.key.range.end.offset, true, static_cast<int>(e->syntaxIndex),
-                it->second);
-            (void)fresh;
-          }
+          for (const KeyValue &kv : e->pairs)
+            declare(s, kv.key.raw, kv.key.range, e->syntaxIndex, true);
         }
       }
     }
+  }
+
+  // A reference: joins the symbol it resolves to, or the unresolved names of its stage.
+  void reference(const std::string &name, int stage, bool global, uint32_t syntaxIndex, uint32_t b,
+                 uint32_t e, uint32_t rb, uint32_t re) {
+    const Decl *d = global ? resolveGlobal(name, rb) : resolveInStage(stage, name, syntaxIndex);
+    std::string scope = d ? d->scope : global ? "free:global" : "free:" + std::to_string(stage);
+    add(Occurrence::Kind::Variable, name, b, e, rb, re, false, static_cast<int>(syntaxIndex),
+        std::move(scope), d ? d->begin : Occurrence::NoTarget);
   }
 
   void references() {
@@ -148,26 +205,22 @@ struct Builder {
       InstructionSite site = Doc.site(i);
       int stage = site.stage;
       bool global = site.isFrom() || stage < 0;
+      uint32_t si = static_cast<uint32_t>(i);
       llvm::StringRef line(ins.line);
       uint32_t from = static_cast<uint32_t>(std::min(ins.keyword.size(), line.size()));
       // ARG/ENV keys are declarations, not references; only their values are scanned.
-      for (const VarRef &r : scanVarRefs(line.substr(from), Tree.escape)) {
-        std::string name = line.slice(from + r.nameBegin, from + r.nameEnd).str();
-        std::string scope = global ? (GlobalArgs.count(name) ? "global" : "global") : varScope(stage, name);
-        add(Occurrence::Kind::Variable, name, ins.map.toSource(from + r.nameBegin),
-            ins.map.toSource(from + r.nameEnd), ins.map.toSource(from + r.refBegin),
-            ins.map.toSource(from + r.refEnd), false, static_cast<int>(i), scope);
-      }
+      for (const VarRef &r : scanVarRefs(line.substr(from), Tree.escape))
+        reference(line.slice(from + r.nameBegin, from + r.nameEnd).str(), stage, global, si,
+                  ins.map.toSource(from + r.nameBegin), ins.map.toSource(from + r.nameEnd),
+                  ins.map.toSource(from + r.refBegin), ins.map.toSource(from + r.refEnd));
       for (const Heredoc &h : ins.heredocs) {
         if (!h.expand)
           continue;
         uint32_t base = h.body.begin.offset;
         llvm::StringRef body = src.text().slice(base, h.body.end.offset);
-        for (const VarRef &r : scanVarRefs(body, Tree.escape)) {
-          std::string name = body.slice(r.nameBegin, r.nameEnd).str();
-          add(Occurrence::Kind::Variable, name, base + r.nameBegin, base + r.nameEnd, base + r.refBegin,
-              base + r.refEnd, false, static_cast<int>(i), varScope(stage, name));
-        }
+        for (const VarRef &r : scanVarRefs(body, Tree.escape))
+          reference(body.slice(r.nameBegin, r.nameEnd).str(), stage, global, si, base + r.nameBegin,
+                    base + r.nameEnd, base + r.refBegin, base + r.refEnd);
       }
     }
   }
@@ -262,11 +315,15 @@ std::vector<const Occurrence *> declarationsOf(const std::vector<Occurrence> &al
   for (const Occurrence &d : all)
     if (d.declaration && d.kind == o.kind && d.name == o.name && d.scope == o.scope)
       decls.push_back(&d);
-  // The declaration in effect: the last one before the reference, else the first.
-  auto before =
-      std::find_if(decls.rbegin(), decls.rend(), [&](const Occurrence *d) { return d->begin <= o.begin; });
-  if (before != decls.rend())
-    std::rotate(decls.begin(), before.base() - 1, before.base());
+  // The declaration in effect first: the one the reference resolved to, else (stages) the last
+  // one before it.
+  auto inEffect = o.target != Occurrence::NoTarget
+                      ? std::find_if(decls.rbegin(), decls.rend(),
+                                     [&](const Occurrence *d) { return d->begin == o.target; })
+                      : std::find_if(decls.rbegin(), decls.rend(),
+                                     [&](const Occurrence *d) { return d->begin <= o.begin; });
+  if (inEffect != decls.rend())
+    std::rotate(decls.begin(), inEffect.base() - 1, inEffect.base());
   return decls;
 }
 

@@ -4,6 +4,7 @@
 
 #include "lsp-server/Document.h"
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -18,8 +19,12 @@ struct Occurrence {
   uint32_t refEnd = 0;
   bool declaration = false;
   int syntaxIndex = -1; // instruction holding it
-  // Which declarations a reference can mean: "global", "stage:N", or "stage-name" for stages.
+  // The symbol: "global" (global ARGs and their re-declarations), "stage:N" (a variable first
+  // declared in stage N), "free:N"/"free:global" (references to nothing declared), or
+  // "stage-name" for stages.
   std::string scope;
+  static constexpr uint32_t NoTarget = UINT32_MAX;
+  uint32_t target = NoTarget; // variable references: `begin` of the declaration in effect
 };
 
 // In source order. Linear in the size of the document.

@@ -63,3 +63,56 @@ TEST_CASE("rename a stage and a variable") {
   CHECK_FALSE(err.empty());
   CHECK(renameRange(d, a.points[0]));
 }
+
+namespace {
+// The byte offset definition() answers at `offset`, or -1 for none.
+long defAt(const Document &d, uint32_t offset) {
+  auto defs = definition(d, offset);
+  return defs.empty() ? -1 : static_cast<long>(*d.offsetOf(defs[0].range.start));
+}
+} // namespace
+
+TEST_CASE("ENV is inherited by FROM <stage>, ARG is not") {
+  Annotated a = annotate("FROM alpine AS base\nENV ^E=1\nARG A=2\nFROM base AS child\nRUN echo $^E $^A\n"
+                         "FROM child\nRUN echo ${^E}\n");
+  Document d = open(a.text);
+  CHECK(defAt(d, a.points[1]) == a.points[0]);
+  CHECK(defAt(d, a.points[2]) == -1);          // the base's ARG ended with its stage
+  CHECK(defAt(d, a.points[3]) == a.points[0]); // two hops
+  CHECK(references(d, a.points[0], true).size() == 3);
+  WorkspaceEdit e;
+  std::string err;
+  REQUIRE(rename(d, a.points[1], "ENVVAR", e, err));
+  CHECK(applyEdits(d, e.changes[d.uri()]) ==
+        "FROM alpine AS base\nENV ENVVAR=1\nARG A=2\nFROM base AS child\nRUN echo $ENVVAR $A\n"
+        "FROM child\nRUN echo ${ENVVAR}\n");
+}
+
+TEST_CASE("a global ARG needs a re-declaration in the stage; uses before it see nothing") {
+  Annotated a = annotate("ARG ^G=1\nFROM alpine\nRUN echo $^G\nARG ^G\nRUN echo $^G\n"
+                         "FROM alpine\nRUN echo $^G\n");
+  Document d = open(a.text);
+  CHECK(defAt(d, a.points[1]) == -1);
+  CHECK(defAt(d, a.points[3]) == a.points[2]);
+  CHECK(defAt(d, a.points[4]) == -1);
+  // The build argument: the global declaration, the stage's re-declaration and the use after it.
+  CHECK(references(d, a.points[0], true).size() == 3);
+  CHECK(references(d, a.points[3], true).size() == 3);
+  // The uses before the re-declaration and in the other stage are not it.
+  WorkspaceEdit e;
+  std::string err;
+  REQUIRE(rename(d, a.points[0], "H", e, err));
+  CHECK(applyEdits(d, e.changes[d.uri()]) ==
+        "ARG H=1\nFROM alpine\nRUN echo $G\nARG H\nRUN echo $H\nFROM alpine\nRUN echo $G\n");
+}
+
+TEST_CASE("a stage shadowing an inherited ENV, and FROM lines seeing only global ARGs") {
+  Annotated a = annotate("ARG ^V=1\nFROM alpine AS base\nARG V=2\nENV ^E=1\n"
+                         "FROM base\nRUN echo $^E\nENV ^E=2\nRUN echo $^E\nFROM alpine:$^V\n");
+  Document d = open(a.text);
+  CHECK(defAt(d, a.points[2]) == a.points[1]);
+  CHECK(defAt(d, a.points[4]) == a.points[3]);
+  CHECK(defAt(d, a.points[5]) == a.points[0]); // not the stage's `ARG V=2`, though it is later
+  // One variable E across both stages.
+  CHECK(references(d, a.points[1], true).size() == 4);
+}
