@@ -22,16 +22,26 @@ DiagnosticSeverity toLsp(Severity s) {
   return DiagnosticSeverity::Warning;
 }
 
-// Which findings mark code the editor should fade (unnecessary) or strike through (deprecated).
+// Which findings mark code the editor should fade (unnecessary: it has no effect) or strike
+// through (deprecated syntax). One table until rule metadata carries tags.
+struct RuleTag {
+  const char *rule;
+  DiagnosticTag tag;
+};
+constexpr RuleTag RuleTags[] = {
+    {"RedundantTargetPlatform", DiagnosticTag::Unnecessary}, // --platform=$TARGETPLATFORM is the default
+    {"NoEmptyContinuation", DiagnosticTag::Unnecessary},
+    {"UnusedArg", DiagnosticTag::Unnecessary},
+    {"UnusedStage", DiagnosticTag::Unnecessary},
+    {"UselessSuppression", DiagnosticTag::Unnecessary},
+    {"MaintainerDeprecated", DiagnosticTag::Deprecated},
+    {"LegacyKeyValueFormat", DiagnosticTag::Deprecated},
+};
+
 void addTags(llvm::StringRef rule, std::vector<DiagnosticTag> &tags) {
-  static const char *const unnecessary[] = {"RedundantTargetPlatform", "NoEmptyContinuation"};
-  static const char *const deprecated[] = {"MaintainerDeprecated", "LegacyKeyValueFormat"};
-  for (const char *id : unnecessary)
-    if (rule == id)
-      tags.push_back(DiagnosticTag::Unnecessary);
-  for (const char *id : deprecated)
-    if (rule == id)
-      tags.push_back(DiagnosticTag::Deprecated);
+  for (const RuleTag &t : RuleTags)
+    if (rule == t.rule)
+      tags.push_back(t.tag);
 }
 
 } // namespace

@@ -27,6 +27,25 @@ TEST_CASE("diagnostics carry rule codes, doc links and tags") {
   CHECK(std::none_of(qs.begin(), qs.end(), [](const Diagnostic &x) { return x.code == "SyntaxError"; }));
 }
 
+TEST_CASE("unused ARGs and stages fade, legacy syntax is struck through") {
+  Document d = open("ARG NEVER=1\nFROM alpine:3.19 AS unused\nRUN true\n"
+                    "FROM alpine:3.19\nENV A 1\nRUN echo $A\n");
+  auto ds = diagnostics(d, "");
+  auto tagsOf = [&](const std::string &code) {
+    for (const Diagnostic &x : ds)
+      if (x.code == code)
+        return x.tags;
+    FAIL("no " << code << " diagnostic");
+    return std::vector<DiagnosticTag>{};
+  };
+  CHECK(tagsOf("UnusedStage") == std::vector<DiagnosticTag>{DiagnosticTag::Unnecessary});
+  CHECK(tagsOf("UnusedArg") == std::vector<DiagnosticTag>{DiagnosticTag::Unnecessary});
+  CHECK(tagsOf("LegacyKeyValueFormat") == std::vector<DiagnosticTag>{DiagnosticTag::Deprecated});
+  for (const Diagnostic &x : ds)
+    if (x.code != "UnusedStage" && x.code != "UnusedArg" && x.code != "LegacyKeyValueFormat")
+      CHECK(x.tags.empty());
+}
+
 TEST_CASE("code actions: the rule's fix and ignore comments") {
   Document d = open("# syntax=docker/dockerfile:1\nFROM alpine:3 as build\nRUN x\n");
   auto actions = codeActions(d, Range{{1, 14}, {1, 16}}, "");
