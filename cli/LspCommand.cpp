@@ -2,8 +2,11 @@
 // lookup and the embedded rule pages into the server; everything else lives in lsp-server/.
 #include "cli/Commands.h"
 #include "cli/LintConfig.h"
+#include "cli/LspImageStore.h"
 #include "cli/RuleDocs.h"
 #include "lsp-server/Server.h"
+
+#include "backend/store/ContentStore.h"
 
 #include <CLI/CLI.hpp>
 
@@ -44,17 +47,24 @@ int runLsp(const std::string &ruleDocsUrl) {
   opts.version = DFC_VERSION;
   opts.ruleDocsUrl = ruleDocsUrl;
   opts.ruleDoc = [](const std::string &id) { return ruleDoc(id); };
-  opts.configFor = [](const std::string &path) {
+  opts.configFor = [](const std::string &path, const std::string &configFile, std::string &error) {
     LintSettings settings;
+    std::string file = configFile;
     std::string dir = path.empty() ? std::string() : path.substr(0, path.rfind('/'));
-    if (!dir.empty()) {
-      std::string file = findLintConfig(dir);
-      // A broken config file is reported by `dfc lint`; the editor keeps the defaults.
-      if (!file.empty() && loadLintConfig(file, settings))
+    if (file.empty() && !dir.empty())
+      file = findLintConfig(dir);
+    // A broken config file is reported (once) in the editor's log; the editor keeps the defaults.
+    if (!file.empty())
+      if (std::optional<std::string> e = loadLintConfig(file, settings)) {
+        error = *e;
         settings = LintSettings{};
-    }
+      }
     return settings.config;
   };
+  // Read-only and lazy: the store is first read when a FROM line asks for it.
+  auto images = std::make_shared<LspImageStore>(store::defaultStoreRoot());
+  opts.localImages = [images] { return images->images(); };
+  opts.findImage = [images](const std::string &name) { return images->find(name); };
   lsp::Server server(std::move(opts), [&](const std::string &body) { transport.write(body); });
   return server.run(transport);
 }

@@ -134,7 +134,7 @@ bool isWordChar(char c) { return llvm::isAlnum(c) || c == '_' || c == '-' || c =
 
 } // namespace
 
-CompletionList completion(const Document &doc, uint32_t offset) {
+CompletionList completion(const Document &doc, uint32_t offset, const std::vector<LocalImage> &images) {
   Builder b{doc, {}, {}};
   const SyntaxTree &tree = doc.tree();
   const SourceText &src = tree.source;
@@ -265,7 +265,9 @@ CompletionList completion(const Document &doc, uint32_t offset) {
     return b.List;
   }
   // Right after the keyword or other flags: offer the instruction's flags.
-  llvm::StringRef afterKeyword = text.slice(ins->keywordRange.end.offset, offset);
+  uint32_t tokenOffset = static_cast<uint32_t>(src.lineStart(pos.line) + tokenStart);
+  llvm::StringRef afterKeyword =
+      text.slice(ins->keywordRange.end.offset, std::max(tokenOffset, ins->keywordRange.end.offset));
   bool onlyFlags = true;
   for (llvm::StringRef w : llvm::split(afterKeyword, ' '))
     if (!w.trim().empty() && !w.trim().startswith("--") && w.trim() != "\\")
@@ -273,6 +275,26 @@ CompletionList completion(const Document &doc, uint32_t offset) {
   if (onlyFlags && token.empty())
     for (const std::string &f : documentedFlags(ins->keyword))
       b.add("--" + f, CompletionItemKind::Property, "--" + f, {}, flagDoc(ins->keyword, f));
+  // FROM's image: earlier stages, then the local store's images (names contain `/` and `:`, so
+  // an item replaces the whole word typed so far).
+  if (onlyFlags && ins->kind == InstructionKind::From && site->isFrom()) {
+    b.Replace.start = doc.toLsp(tokenOffset);
+    for (const Stage &st : doc.program().stages) {
+      if (st.index >= static_cast<size_t>(site->stage))
+        break;
+      if (!st.name.empty())
+        b.add(st.name, CompletionItemKind::Module, st.name, "stage #" + std::to_string(st.index));
+    }
+    std::set<std::string> seen;
+    for (const LocalImage &img : images) {
+      if (img.name.empty() || !seen.insert(img.name).second)
+        continue;
+      std::string detail = "local image " + (img.id.size() > 19 ? img.id.substr(7, 12) : img.id);
+      if (!img.platform.empty())
+        detail += ", " + img.platform;
+      b.add(img.name, CompletionItemKind::Reference, img.name, detail);
+    }
+  }
   return b.List;
 }
 

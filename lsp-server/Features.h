@@ -15,15 +15,29 @@ namespace dfc::lsp {
 // Looks up a lint rule's documentation page by dfc rule id; nullptr when there is none.
 using RuleDocLookup = std::function<const char *(const std::string &id)>;
 
+// What the local image store knows of one image. The CLI reads the store (backend/store) and
+// hands these over; features never open it.
+struct LocalImage {
+  std::string name;     // familiar "repository:tag" ("alpine:3.19"); "" when untagged
+  std::string id;       // "sha256:<config digest>"
+  std::string created;  // RFC 3339, "" when unknown
+  uint64_t size = 0;    // bytes of its layers
+  std::string platform; // "linux/amd64", with "/variant" when there is one
+  size_t layers = 0;
+};
+// The image a FROM name means in the store; nullopt when it is not there.
+using ImageLookup = std::function<std::optional<LocalImage>(const std::string &name)>;
+
 // Diagnostics.cpp: parse + IR diagnostics and lint findings. `ruleDocsUrl` is a prefix the rule
 // id and ".md" are appended to for codeDescription (empty: no links).
 std::vector<Diagnostic> diagnostics(const Document &doc, const std::string &ruleDocsUrl);
 
-// Hover.cpp
-std::optional<Hover> hover(const Document &doc, uint32_t offset, const RuleDocLookup &ruleDoc);
+// Hover.cpp. With `findImage`, a FROM image also shows what the local store knows of it.
+std::optional<Hover> hover(const Document &doc, uint32_t offset, const RuleDocLookup &ruleDoc,
+                           const ImageLookup &findImage = nullptr);
 
-// Completion.cpp
-CompletionList completion(const Document &doc, uint32_t offset);
+// Completion.cpp. `images`: tagged images of the local store, offered after FROM.
+CompletionList completion(const Document &doc, uint32_t offset, const std::vector<LocalImage> &images = {});
 
 // XRefs.cpp: stages and ARG/ENV variables.
 std::vector<Location> definition(const Document &doc, uint32_t offset);

@@ -4,6 +4,8 @@
 #include "lsp-server/Features.h"
 #include "lsp-server/Occurrences.h"
 
+#include <cstdio>
+
 namespace dfc::lsp {
 
 namespace {
@@ -40,6 +42,36 @@ std::string stageInfo(const Program &p, size_t index) {
   return out;
 }
 
+std::string humanSize(uint64_t bytes) {
+  const char *units[] = {"B", "kB", "MB", "GB", "TB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1000 && u < 4) {
+    v /= 1000;
+    ++u;
+  }
+  char buf[32];
+  snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.3g %s", v, units[u]);
+  return buf;
+}
+
+// What the local image store knows of a FROM image (docker's units: decimal sizes, short ids).
+std::string storeInfo(const std::string &name, const ImageLookup &findImage) {
+  std::optional<LocalImage> img = findImage(name);
+  if (!img)
+    return "Local image store: " + code(name) + " is not in the local store (`dfc pull " + name + "`)";
+  std::string shortId = llvm::StringRef(img->id).startswith("sha256:") ? img->id.substr(7, 12) : img->id;
+  std::string out = "**Local image store**: " + code(img->name.empty() ? name : img->name) + "\n\n";
+  out += "- id: " + code(shortId) + "\n";
+  if (!img->created.empty())
+    out += "- created: " + img->created + "\n";
+  out += "- size: " + humanSize(img->size) + "\n";
+  if (!img->platform.empty())
+    out += "- platform: " + code(img->platform) + "\n";
+  out += "- layers: " + std::to_string(img->layers);
+  return out;
+}
+
 // The `--mount` option key under the cursor, e.g. "type" in `--mount=type=cache,target=/x`.
 std::string mountKeyAt(llvm::StringRef flagText, uint32_t rel) {
   size_t eq = flagText.find('=');
@@ -54,7 +86,8 @@ std::string mountKeyAt(llvm::StringRef flagText, uint32_t rel) {
 
 } // namespace
 
-std::optional<Hover> hover(const Document &doc, uint32_t offset, const RuleDocLookup &ruleDoc) {
+std::optional<Hover> hover(const Document &doc, uint32_t offset, const RuleDocLookup &ruleDoc,
+                           const ImageLookup &findImage) {
   std::vector<std::string> parts;
   std::optional<dfc::Range> where;
   const SyntaxTree &tree = doc.tree();
@@ -137,6 +170,10 @@ std::optional<Hover> hover(const Document &doc, uint32_t offset, const RuleDocLo
       if (st.baseName.range.contains(offset)) {
         where = st.baseName.range;
         parts.push_back(stageInfo(doc.program(), st.index));
+        const ImageRef *img = std::get_if<ImageRef>(&st.base);
+        // An image name with unresolved variables names nothing the store could have.
+        if (img && findImage && !img->expanded.empty() && img->expanded.find('$') == std::string::npos)
+          parts.push_back(storeInfo(img->expanded, findImage));
       }
     }
   }

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cctype>
+
 namespace dfc::lsp {
 
 void to_json(json &j, const Position &p) { j = json{{"line", p.line}, {"character", p.character}}; }
@@ -348,6 +350,48 @@ bool fromJSON(const json &j, FormattingParams &out) {
 bool fromJSON(const json &j, CodeActionParams &out) {
   auto r = j.is_object() ? j.find("range") : j.end();
   return documentUri(j, out.uri) && r != j.end() && fromJSON(*r, out.range);
+}
+
+bool fromJSON(const json &j, EditorSettings &out, std::vector<std::string> &problems) {
+  if (!j.is_object())
+    return false;
+  const json *root = &j;
+  if (auto d = j.find("dfc"); d != j.end() && d->is_object())
+    root = &*d;
+  auto lint = root->find("lint");
+  if (lint == root->end() || !lint->is_object())
+    return false;
+  EditorSettings s;
+  if (auto o = lint->find("severityOverrides"); o != lint->end() && !o->is_null()) {
+    if (!o->is_object()) {
+      problems.push_back("lint.severityOverrides: expected an object of rule id -> severity");
+    } else {
+      for (const auto &[rule, value] : o->items()) {
+        std::string sev = value.is_string() ? value.get<std::string>() : std::string();
+        for (char &c : sev)
+          c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (sev == "error" || sev == "warning" || sev == "info" || sev == "style" || sev == "off")
+          s.severityOverrides[rule] = sev;
+        else
+          problems.push_back("lint.severityOverrides: \"" + rule + "\" has " + value.dump() +
+                             "; expected one of error, warning, info, style, off");
+      }
+    }
+  }
+  if (auto sc = lint->find("shellcheck"); sc != lint->end() && !sc->is_null()) {
+    if (sc->is_boolean())
+      s.shellcheck = sc->get<bool>();
+    else
+      problems.push_back("lint.shellcheck: expected true or false");
+  }
+  if (auto cf = lint->find("configFile"); cf != lint->end() && !cf->is_null()) {
+    if (cf->is_string())
+      s.configFile = cf->get<std::string>();
+    else
+      problems.push_back("lint.configFile: expected a path");
+  }
+  out = std::move(s);
+  return true;
 }
 
 } // namespace dfc::lsp

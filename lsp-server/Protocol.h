@@ -233,6 +233,20 @@ struct CodeActionParams {
   Range range;
 };
 
+// The editor's settings (vscode-extension/src/settings.ts ServerSettings): sent as
+// initializationOptions and in workspace/didChangeConfiguration, as `{lint: {...}}` or wrapped in
+// `{dfc: {...}}`. Applied on top of the lint configuration file.
+struct EditorSettings {
+  // Rule id or alias -> "error", "warning", "info", "style" or "off" (lowercase).
+  std::map<std::string, std::string> severityOverrides;
+  bool shellcheck = true;
+  std::string configFile; // used for every document instead of the nearest one; empty = nearest
+  friend bool operator==(const EditorSettings &a, const EditorSettings &b) {
+    return a.severityOverrides == b.severityOverrides && a.shellcheck == b.shellcheck &&
+           a.configFile == b.configFile;
+  }
+};
+
 // The whole `textDocument/publishDiagnostics` notification as JSON text, written directly: on big
 // files it is the largest message the server sends after every keystroke.
 std::string publishDiagnosticsMessage(const PublishDiagnosticsParams &p);
@@ -264,6 +278,9 @@ bool fromJSON(const json &j, RenameParams &out);
 bool fromJSON(const json &j, RangeParams &out);
 bool fromJSON(const json &j, FormattingParams &out);
 bool fromJSON(const json &j, CodeActionParams &out);
+// False when `j` holds no dfc settings (neither shape); entries of the wrong type are skipped and
+// named in `problems`, the rest are read.
+bool fromJSON(const json &j, EditorSettings &out, std::vector<std::string> &problems);
 // textDocument.uri of any request; false when absent.
 bool documentUri(const json &params, std::string &uri);
 

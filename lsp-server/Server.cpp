@@ -3,8 +3,11 @@
 // Nothing a client sends may crash the loop: handler exceptions become errors here.
 #include "lsp-server/Server.h"
 
+#include "ir/passes/lint/Format.h"
+
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <thread>
@@ -51,9 +54,12 @@ Server::Server(ServerOptions opts, Send send) : Opts(std::move(opts)), Out(std::
       {"textDocument/signatureHelp", &Server::onSignatureHelp},
   };
   Notifications = {
-      {"initialized", &Server::onInitialized},          {"textDocument/didOpen", &Server::onDidOpen},
-      {"textDocument/didChange", &Server::onDidChange}, {"textDocument/didClose", &Server::onDidClose},
+      {"initialized", &Server::onInitialized},
+      {"textDocument/didOpen", &Server::onDidOpen},
+      {"textDocument/didChange", &Server::onDidChange},
+      {"textDocument/didClose", &Server::onDidClose},
       {"$/cancelRequest", &Server::onCancel},
+      {"workspace/didChangeConfiguration", &Server::onDidChangeConfiguration},
   };
 }
 
@@ -158,18 +164,23 @@ bool Server::handle(const std::string &body) {
 }
 
 int Server::run(Transport &transport) {
-  std::mutex lock;
-  std::condition_variable ready;
-  std::deque<std::optional<std::string>> queue; // nullopt = a bad header
-  bool done = false;
-  ChangePending = [&](const std::string &uri) {
-    std::lock_guard<std::mutex> l(lock);
-    for (const auto &m : queue)
+  // Shared with the reader thread, which may outlive this call (it is detached when it still sits
+  // in read()), so it must not live on this stack.
+  struct Queue {
+    std::mutex lock;
+    std::condition_variable ready;
+    std::deque<std::optional<std::string>> messages; // nullopt = a bad header
+    bool done = false;
+  };
+  auto q = std::make_shared<Queue>();
+  ChangePending = [q](const std::string &uri) {
+    std::lock_guard<std::mutex> l(q->lock);
+    for (const auto &m : q->messages)
       if (m && m->find("textDocument/didChange") != std::string::npos && m->find(uri) != std::string::npos)
         return true;
     return false;
   };
-  std::thread reader([&] {
+  std::thread reader([this, q, &transport] {
     for (;;) {
       std::string body;
       Transport::ReadStatus st = transport.read(body);
@@ -192,29 +203,29 @@ int Server::run(Transport &transport) {
         exit = !m.is_discarded() && m.is_object() && m.value("method", "") == "exit";
       }
       {
-        std::lock_guard<std::mutex> l(lock);
+        std::lock_guard<std::mutex> l(q->lock);
         if (st == Transport::ReadStatus::BadHeader)
-          queue.emplace_back(std::nullopt);
+          q->messages.emplace_back(std::nullopt);
         else
-          queue.emplace_back(std::move(body));
+          q->messages.emplace_back(std::move(body));
       }
-      ready.notify_one();
+      q->ready.notify_one();
       if (exit)
         break; // stop reading: the client may keep the pipe open after `exit`
     }
-    std::lock_guard<std::mutex> l(lock);
-    done = true;
-    ready.notify_one();
+    std::lock_guard<std::mutex> l(q->lock);
+    q->done = true;
+    q->ready.notify_one();
   });
   for (;;) {
     std::optional<std::string> next;
     {
-      std::unique_lock<std::mutex> l(lock);
-      ready.wait(l, [&] { return !queue.empty() || done; });
-      if (queue.empty())
+      std::unique_lock<std::mutex> l(q->lock);
+      q->ready.wait(l, [&] { return !q->messages.empty() || q->done; });
+      if (q->messages.empty())
         break;
-      next = std::move(queue.front());
-      queue.pop_front();
+      next = std::move(q->messages.front());
+      q->messages.pop_front();
     }
     if (!next) {
       badHeader();
@@ -223,25 +234,57 @@ int Server::run(Transport &transport) {
     if (!handle(*next))
       break;
   }
-  // The reader thread may sit in read() on a pipe the client keeps open; it is detached then.
+  ChangePending = nullptr;
+  // After `exit` the reader stops by itself right after queueing it; wait for that briefly, and
+  // detach only a reader that still sits in read() (an `exit` it did not recognise).
   {
-    std::lock_guard<std::mutex> l(lock);
-    if (done) {
+    std::unique_lock<std::mutex> l(q->lock);
+    q->ready.wait_for(l, std::chrono::milliseconds(200), [&] { return q->done; });
+    if (q->done) {
+      l.unlock();
       reader.join();
     } else {
       reader.detach();
     }
   }
-  ChangePending = nullptr;
   return Exited && ShutdownRequested ? 0 : 1;
 }
 
-lint::Config Server::configFor(const std::string &uri) const {
+void Server::logMessage(int type, const std::string &message) {
+  notify("window/logMessage", {{"type", type}, {"message", "dfc: " + message}});
+}
+
+lint::Config Server::configFor(const std::string &uri) {
   lint::Config c;
-  if (Opts.configFor)
-    c = Opts.configFor(uriToPath(uri));
+  if (Opts.configFor) {
+    std::string error;
+    c = Opts.configFor(uriToPath(uri), Settings.configFile, error);
+    if (!error.empty() && ReportedConfigErrors.insert(error).second)
+      logMessage(1, error + " (lint configuration ignored)");
+  }
+  for (const auto &[rule, sev] : Settings.severityOverrides) {
+    if (sev == "off") {
+      c.ignored.insert(rule);
+      continue;
+    }
+    // An explicit severity in the editor turns a rule the file ignores back on.
+    c.ignored.erase(rule);
+    if (std::optional<Severity> s = lint::parseSeverity(sev))
+      c.overrides[rule] = *s;
+  }
   c.shellcheck = false; // a child process per keystroke would stall the editor
   return c;
+}
+
+bool Server::readSettings(const json &j) {
+  std::vector<std::string> problems;
+  EditorSettings s;
+  if (!fromJSON(j, s, problems))
+    return false;
+  for (const std::string &p : problems)
+    logMessage(2, "settings: " + p + " (entry ignored)");
+  Settings = std::move(s);
+  return true;
 }
 
 Document *Server::document(const json &params, const json *id) {
@@ -281,6 +324,8 @@ void Server::publishDiagnostics(const Document &doc) {
 
 void Server::onInitialize(const json &params, const json *id) {
   Initialized = true;
+  if (params.is_object() && params.contains("initializationOptions"))
+    readSettings(params["initializationOptions"]);
   json caps = {
       {"textDocumentSync", {{"openClose", true}, {"change", 2}}},
       {"hoverProvider", true},
@@ -317,6 +362,20 @@ void Server::onShutdown(const json &, const json *id) {
 void Server::onCancel(const json &params, const json *) {
   if (params.is_object() && params.contains("id"))
     cancel(params["id"].dump());
+}
+
+// New settings: every open document gets its configuration again (a config file may also have
+// changed on disk) and fresh diagnostics.
+void Server::onDidChangeConfiguration(const json &params, const json *) {
+  if (!params.is_object() || !params.contains("settings") || !readSettings(params["settings"]))
+    return; // e.g. `settings: null` from clients that expect a workspace/configuration pull
+  ReportedConfigErrors.clear();
+  for (auto &[uri, doc] : Docs) {
+    Configs[uri] = configFor(uri);
+    Stale.erase(uri);
+    doc->analyze(Configs[uri]);
+    publishDiagnostics(*doc);
+  }
 }
 
 void Server::onDidOpen(const json &params, const json *) {
@@ -374,13 +433,18 @@ void Server::onDidClose(const json &params, const json *) {
 
 void Server::onHover(const json &params, const json *id) {
   DFC_POSITION_REQUEST(PositionParams)
-  std::optional<Hover> h = hover(*doc, *off, Opts.ruleDoc);
+  std::optional<Hover> h = hover(*doc, *off, Opts.ruleDoc, Opts.findImage);
   reply(*id, h ? json(*h) : json(nullptr));
 }
 
 void Server::onCompletion(const json &params, const json *id) {
   DFC_POSITION_REQUEST(PositionParams)
-  reply(*id, completion(*doc, *off));
+  // The store is read only where an image name can go (it is cached, but not free).
+  std::vector<LocalImage> images;
+  if (Opts.localImages)
+    if (std::optional<InstructionSite> s = doc->instructionAt(*off); s && s->isFrom())
+      images = Opts.localImages();
+  reply(*id, completion(*doc, *off, images));
 }
 
 void Server::onDefinition(const json &params, const json *id) {

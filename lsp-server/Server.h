@@ -17,12 +17,18 @@
 namespace dfc::lsp {
 
 struct ServerOptions {
-  // Lint configuration for a file path (`.dfc.yaml`/`.hadolint.yaml` lookup lives in the CLI);
-  // null = defaults.
-  std::function<lint::Config(const std::string &path)> configFor;
+  // Lint configuration for a file path: `configFile` when the editor names one, else the nearest
+  // `.dfc.yaml`/`.hadolint.yaml` (the lookup lives in the CLI). Sets `error` ("file:line:col: ...")
+  // and returns the defaults when the file cannot be read. null = defaults.
+  std::function<lint::Config(const std::string &path, const std::string &configFile, std::string &error)>
+      configFor;
   RuleDocLookup ruleDoc;   // null = rule summaries only
   std::string ruleDocsUrl; // prefix for codeDescription links; empty = none
   std::string version = "0.0.0";
+  // The local image store (read by the CLI; null = none): the tagged images for FROM completion
+  // and the image a FROM name means for hover. Expected to be cheap (cached by the caller).
+  std::function<std::vector<LocalImage>()> localImages;
+  ImageLookup findImage;
 };
 
 class Server {
@@ -53,7 +59,11 @@ private:
   Document *document(const nlohmann::json &params, const nlohmann::json *id);
   // Resolves an LSP position in `doc`; replies InvalidParams and returns nullopt when it is bad.
   std::optional<uint32_t> offset(const Document &doc, const Position &p, const nlohmann::json *id);
-  lint::Config configFor(const std::string &uri) const;
+  // The file's configuration with the editor's settings on top; problems go to the client's log.
+  lint::Config configFor(const std::string &uri);
+  // Reads settings from initializationOptions or didChangeConfiguration; false when absent.
+  bool readSettings(const nlohmann::json &j);
+  void logMessage(int type, const std::string &message);
 
   void onInitialize(const nlohmann::json &params, const nlohmann::json *id);
   void onInitialized(const nlohmann::json &params, const nlohmann::json *id);
@@ -79,12 +89,15 @@ private:
   void onInlayHint(const nlohmann::json &params, const nlohmann::json *id);
   void onSignatureHelp(const nlohmann::json &params, const nlohmann::json *id);
   void onCancel(const nlohmann::json &params, const nlohmann::json *id);
+  void onDidChangeConfiguration(const nlohmann::json &params, const nlohmann::json *id);
 
   ServerOptions Opts;
   Send Out;
   std::map<std::string, Handler> Requests, Notifications;
   std::map<std::string, std::unique_ptr<Document>> Docs;
-  std::map<std::string, lint::Config> Configs; // by uri, read on open
+  std::map<std::string, lint::Config> Configs; // by uri, read on open and on settings changes
+  EditorSettings Settings;
+  std::set<std::string> ReportedConfigErrors;  // logged once each, not on every re-read
   std::set<std::string> Stale;                 // changed but not yet re-analysed
   bool Initialized = false, ShutdownRequested = false, Exited = false;
   std::mutex CancelLock;

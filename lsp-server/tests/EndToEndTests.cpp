@@ -6,7 +6,13 @@
 #include <nlohmann/json.hpp>
 
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <set>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -56,20 +62,30 @@ public:
         FAIL("server closed the pipe while we waited for " << method);
       if (m.contains("id") && m["id"] == id && !m.contains("method"))
         return m;
+      Skipped.push_back(std::move(m));
     }
   }
   void notify(const std::string &method, json params) {
     send({{"jsonrpc", "2.0"}, {"method", method}, {"params", std::move(params)}});
   }
   json waitNotification(const std::string &method) {
+    for (auto it = Skipped.begin(); it != Skipped.end(); ++it)
+      if (it->value("method", "") == method) {
+        json p = (*it)["params"];
+        Skipped.erase(it);
+        return p;
+      }
     for (;;) {
       json m = next();
       if (m.is_null())
         FAIL("server closed the pipe while we waited for " << method);
       if (m.value("method", "") == method)
         return m["params"];
+      Skipped.push_back(std::move(m));
     }
   }
+  // Messages that arrived while we waited for something else, oldest first.
+  std::vector<json> Skipped;
   int exitStatus() {
     int st = 0;
     waitpid(Pid, &st, 0);
@@ -120,6 +136,16 @@ TEST_CASE("a whole session over pipes") {
   json diags = c.waitNotification("textDocument/publishDiagnostics");
   CHECK(diags["uri"] == uri);
   CHECK(diags["diagnostics"].dump().find("FromAsCasing") != std::string::npos);
+  // Every code links to its rule page (docs/rules/ of the source tree beside build/bin/dfc).
+  for (const json &d : diags["diagnostics"]) {
+    INFO(d.dump());
+    REQUIRE(d.contains("codeDescription"));
+    std::string href = d["codeDescription"]["href"];
+    REQUIRE(href.rfind("file://", 0) == 0);
+    CHECK(href.substr(href.size() - d["code"].get<std::string>().size() - 3) ==
+          d["code"].get<std::string>() + ".md");
+    CHECK(access(href.substr(7).c_str(), R_OK) == 0);
+  }
 
   json hover = c.request("textDocument/hover", at(3, 1));
   CHECK(hover["result"]["contents"]["value"].get<std::string>().find("Runs a command") != std::string::npos);
@@ -179,4 +205,182 @@ TEST_CASE("a whole session over pipes") {
   CHECK(sd.contains("result"));
   c.notify("exit", nullptr);
   CHECK(c.exitStatus() == 0);
+}
+
+namespace {
+
+// Rule ids of a publishDiagnostics notification -> severity.
+std::map<std::string, int> bySeverity(const json &diags) {
+  std::map<std::string, int> out;
+  for (const json &d : diags["diagnostics"])
+    out[d.value("code", "")] = d["severity"].get<int>();
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("editor settings: initializationOptions, didChangeConfiguration, config file") {
+  if (access(DFC_BINARY, X_OK) != 0) {
+    WARN("SKIP: " DFC_BINARY " is not built");
+    return;
+  }
+  char tmpl[] = "/tmp/dfc-lsp-settings-XXXXXX";
+  REQUIRE(mkdtemp(tmpl));
+  std::string dir = tmpl;
+  std::string file = dir + "/Dockerfile", fileUri = "file://" + file;
+  std::string conf = dir + "/editor.yaml";
+  std::ofstream(conf) << "ignored:\n  - MaintainerDeprecated\n";
+  // The nearest config file, used while the editor names none.
+  std::ofstream(dir + "/.hadolint.yaml") << "override:\n  error:\n    - MaintainerDeprecated\n";
+
+  Client c;
+  // VS Code's shape: initializationOptions is the `dfc` section itself.
+  json init = c.request(
+      "initialize", {{"processId", nullptr},
+                     {"rootUri", nullptr},
+                     {"capabilities", json::object()},
+                     {"initializationOptions",
+                      {{"lint",
+                        {{"severityOverrides", {{"FromAsCasing", "off"}, {"JSONArgsRecommended", "Error"}}},
+                         {"shellcheck", false},
+                         {"configFile", ""}}}}}});
+  REQUIRE(init.contains("result"));
+  c.notify("initialized", json::object());
+  std::string text = "FROM alpine:3.19 as build\nMAINTAINER me\nCMD echo hi\n";
+  c.notify(
+      "textDocument/didOpen",
+      {{"textDocument", {{"uri", fileUri}, {"languageId", "dockerfile"}, {"version", 1}, {"text", text}}}});
+  auto open = bySeverity(c.waitNotification("textDocument/publishDiagnostics"));
+  CHECK(open.count("FromAsCasing") == 0);   // off in the editor
+  CHECK(open["JSONArgsRecommended"] == 1);  // raised by the editor
+  CHECK(open["MaintainerDeprecated"] == 1); // raised by the nearest .hadolint.yaml
+
+  // didChangeConfiguration as the extension pushes it: {settings: {dfc: ...}}. Every open
+  // document is re-linted and published again.
+  c.notify("workspace/didChangeConfiguration",
+           {{"settings",
+             {{"dfc",
+               {{"lint",
+                 {{"severityOverrides", {{"FromAsCasing", "info"}, {"DL3025", "bogus"}}},
+                  {"shellcheck", false},
+                  {"configFile", conf}}}}}}}});
+  auto changed = bySeverity(c.waitNotification("textDocument/publishDiagnostics"));
+  CHECK(changed["FromAsCasing"] == 3);
+  CHECK(changed.count("MaintainerDeprecated") == 0); // ignored by editor.yaml
+  CHECK(changed["JSONArgsRecommended"] == 2);        // back to its default: the old override is gone
+  json warned = c.waitNotification("window/logMessage");
+  CHECK(warned["message"].get<std::string>().find("DL3025") != std::string::npos);
+
+  // A config file that cannot be read: said in the log, the defaults apply.
+  c.notify("workspace/didChangeConfiguration",
+           {{"settings", {{"dfc", {{"lint", {{"configFile", dir + "/missing.yaml"}}}}}}}});
+  json log = c.waitNotification("window/logMessage");
+  CHECK(log["message"].get<std::string>().find("missing.yaml") != std::string::npos);
+  auto defaults = bySeverity(c.waitNotification("textDocument/publishDiagnostics"));
+  CHECK(defaults.count("FromAsCasing") == 1);
+  CHECK(defaults["MaintainerDeprecated"] == 2);
+
+  // `settings: null` (a client expecting to be asked) changes nothing and publishes nothing.
+  c.Skipped.clear();
+  c.notify("workspace/didChangeConfiguration", {{"settings", nullptr}});
+  json hover = c.request("textDocument/hover", {{"textDocument", {{"uri", fileUri}}},
+                                                {"position", {{"line", 0}, {"character", 1}}}});
+  CHECK(hover.contains("result"));
+  for (const json &m : c.Skipped)
+    CHECK(m.value("method", "") != "textDocument/publishDiagnostics");
+
+  json sd = c.request("shutdown", nullptr);
+  CHECK(sd.contains("result"));
+  c.notify("exit", nullptr);
+  CHECK(c.exitStatus() == 0);
+  std::remove(conf.c_str());
+  std::remove((dir + "/.hadolint.yaml").c_str());
+  rmdir(dir.c_str());
+}
+
+namespace {
+
+// Runs the dfc binary with `args` (no shell); true when it exits 0.
+bool runDfc(std::vector<std::string> args) {
+  args.insert(args.begin(), DFC_BINARY);
+  std::vector<char *> argv;
+  for (std::string &a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid;
+  if (posix_spawn(&pid, DFC_BINARY, nullptr, nullptr, argv.data(), environ) != 0)
+    return false;
+  int st = 0;
+  waitpid(pid, &st, 0);
+  return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+} // namespace
+
+TEST_CASE("FROM completion and hover from the local image store") {
+  if (access(DFC_BINARY, X_OK) != 0) {
+    WARN("SKIP: " DFC_BINARY " is not built");
+    return;
+  }
+  char tmpl[] = "/tmp/dfc-lsp-store-XXXXXX";
+  REQUIRE(mkdtemp(tmpl));
+  std::string root = tmpl;
+  std::string rootfs = root + "/rootfs";
+  REQUIRE(mkdir(rootfs.c_str(), 0755) == 0);
+  std::ofstream(rootfs + "/hello") << "hello\n";
+  std::string tar = root + "/rootfs.tar";
+  REQUIRE(std::system(("tar -C '" + rootfs + "' -cf '" + tar + "' .").c_str()) == 0);
+  std::string store = root + "/store";
+  const char *old = std::getenv("DFC_ROOT");
+  std::string saved = old ? old : "";
+  setenv("DFC_ROOT", store.c_str(), 1);
+  REQUIRE(runDfc({"import", tar, "dfc-e2e/base:1"}));
+
+  Client c; // inherits DFC_ROOT
+  REQUIRE(c.request("initialize",
+                    {{"processId", nullptr}, {"rootUri", nullptr}, {"capabilities", json::object()}})
+              .contains("result"));
+  c.notify("initialized", json::object());
+  std::string fileUri = "file://" + root + "/Dockerfile";
+  std::string text = "FROM dfc-e2e/base:1 AS one\nFROM docker.io/dfc-e2e/base:1\nFROM alpine:3.19\nFROM \n";
+  c.notify(
+      "textDocument/didOpen",
+      {{"textDocument", {{"uri", fileUri}, {"languageId", "dockerfile"}, {"version", 1}, {"text", text}}}});
+  c.waitNotification("textDocument/publishDiagnostics");
+  auto at = [&](int line, int ch) {
+    return json{{"textDocument", {{"uri", fileUri}}}, {"position", {{"line", line}, {"character", ch}}}};
+  };
+  auto labels = [&](const json &reply) {
+    std::set<std::string> out;
+    for (const json &i : reply["result"]["items"])
+      out.insert(i["label"].get<std::string>());
+    return out;
+  };
+  std::set<std::string> first = labels(c.request("textDocument/completion", at(3, 5)));
+  CHECK(first.count("dfc-e2e/base:1") == 1);
+  CHECK(first.count("one") == 1); // earlier stages too
+
+  std::string known = c.request("textDocument/hover", at(0, 8))["result"]["contents"]["value"];
+  CHECK(known.find("Local image store") != std::string::npos);
+  CHECK(known.find("layers: 1") != std::string::npos);
+  CHECK(known.find("linux/") != std::string::npos);
+  // The same image by its full name.
+  std::string full = c.request("textDocument/hover", at(1, 8))["result"]["contents"]["value"];
+  CHECK(full.find("layers: 1") != std::string::npos);
+  std::string unknown = c.request("textDocument/hover", at(2, 8))["result"]["contents"]["value"];
+  CHECK(unknown.find("not in the local store") != std::string::npos);
+
+  // A new image while the server runs: the store changed, so the next completion sees it.
+  REQUIRE(runDfc({"tag", "dfc-e2e/base:1", "dfc-e2e/other:2"}));
+  std::set<std::string> second = labels(c.request("textDocument/completion", at(3, 5)));
+  CHECK(second.count("dfc-e2e/other:2") == 1);
+
+  c.request("shutdown", nullptr);
+  c.notify("exit", nullptr);
+  CHECK(c.exitStatus() == 0);
+  if (old)
+    setenv("DFC_ROOT", saved.c_str(), 1);
+  else
+    unsetenv("DFC_ROOT");
+  CHECK(std::system(("rm -rf '" + root + "'").c_str()) == 0);
 }

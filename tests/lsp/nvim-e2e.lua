@@ -44,7 +44,8 @@ local ok_run, err = pcall(function()
     cmd = cmd,
     root_dir = vim.fn.fnamemodify(file, ':h'),
     flags = { debounce_text_changes = 0 },
-    init_options = { lint = { severityOverrides = {}, shellcheck = false, configFile = '' } },
+    -- The extension's settings shape; the override raises the finding of step 1 to an error.
+    init_options = { lint = { severityOverrides = { JsonInSingleQuotes = 'error' }, shellcheck = false, configFile = '' } },
     handlers = {
       ['textDocument/publishDiagnostics'] = function(e, result, ctx, config)
         if result and result.uri == uri then
@@ -89,6 +90,7 @@ local ok_run, err = pcall(function()
   check('diagnostics published on open', wait_for_diagnostics(0))
   local quoted = diagnostics_with('JsonInSingleQuotes')
   check('JsonInSingleQuotes reported on line 4', #quoted == 1 and quoted[1].range.start.line == 4, published.diagnostics)
+  check('init_options severity override applies (error)', #quoted == 1 and quoted[1].severity == 1, quoted)
   local neovim_diags = vim.diagnostic.get(buf, { lnum = 4 })
   check('Neovim shows the finding in the buffer', #neovim_diags > 0, neovim_diags)
 
@@ -150,7 +152,20 @@ local ok_run, err = pcall(function()
   check('buffer text after fix and formatting', vim.deep_equal(lines(), expected), { got = lines(), want = expected })
   vim.cmd('silent write')
 
-  -- 6. A clean shutdown: the server answers shutdown and exits.
+  -- 6. A settings change: the server re-lints the open buffer with the rule turned off.
+  local remaining = published.diagnostics and published.diagnostics[1]
+  if check('some diagnostic is left to turn off', remaining ~= nil, published.diagnostics) then
+    local code = remaining.code
+    local before = published.count
+    client().notify('workspace/didChangeConfiguration',
+      { settings = { dfc = { lint = { severityOverrides = { [code] = 'off' }, shellcheck = false, configFile = '' } } } })
+    local gone = vim.wait(timeout, function()
+      return published.count > before and #diagnostics_with(code) == 0
+    end, 5)
+    check('didChangeConfiguration turns ' .. tostring(code) .. ' off', gone, published.diagnostics)
+  end
+
+  -- 7. A clean shutdown: the server answers shutdown and exits.
   vim.lsp.stop_client(client_id)
   check('server shuts down', vim.wait(timeout, function() return client() == nil end, 10))
 end)
