@@ -181,6 +181,7 @@ int runPlan(const PlanFlags &f) {
   auto store = store::ImageStore::openReadOnly(store::defaultStoreRoot());
   if (!store)
     return reportError(store.takeError(), "opening the image store " + store::defaultStoreRoot() + " read-only");
+  store::trace::mark("store opened read-only");
   auto plan = build::planBuild(**store, req);
   if (!plan) {
     llvm::handleAllErrors(

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "backend/store/ImageStore.h"
+#include "backend/store/Trace.h"
 #include "cli/Commands.h"
 
 #include <llvm/Support/Error.h>
@@ -26,6 +27,7 @@ inline std::unique_ptr<store::ImageStore> openStore() {
     reportError(s.takeError(), "opening the image store " + store::defaultStoreRoot());
     return nullptr;
   }
+  store::trace::mark("store opened");
   return std::move(*s);
 }
 

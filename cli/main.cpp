@@ -1,5 +1,6 @@
 // Entry point of the dfc binary: builds the CLI11 app from the subcommands in Commands.h and runs it.
 // All real work happens in the libraries; this file only maps flags and exit codes.
+#include "backend/store/Trace.h"
 #include "cli/Commands.h"
 
 #include <CLI/CLI.hpp>
@@ -9,6 +10,7 @@
 #endif
 
 int main(int argc, char **argv) {
+  dfc::store::trace::mark("main");
   CLI::App app{"dfc: a Dockerfile compiler, linter and language server", "dfc"};
   app.set_version_flag("--version", "dfc " DFC_VERSION);
   app.require_subcommand(1);
@@ -35,5 +37,6 @@ int main(int argc, char **argv) {
     int code = app.exit(e);
     return code == 0 ? dfc::cli::ExitSuccess : dfc::cli::ExitUsage;
   }
+  dfc::store::trace::mark("exit");
   return status;
 }

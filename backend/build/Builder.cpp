@@ -7,6 +7,7 @@
 #include "backend/runtime/Runc.h"
 #include "backend/runtime/Runtime.h"
 #include "backend/store/Files.h"
+#include "backend/store/Trace.h"
 #include "ir/Build.h"
 #include "ir/passes/cachekey/CacheKey.h"
 #include "ir/passes/lint/Lint.h"
@@ -954,7 +955,9 @@ llvm::Error Build::runRun(size_t s, const RunInstruction &run, const cachekey::S
       tail += pending + "\n";
     }
   });
+  store::trace::mark("  container prepared");
   runtime::RunResult res = Req.runtime == "runc" ? runtime::runWithRunc(b, ro) : runtime::run(b, ro);
+  store::trace::mark("  container exited");
   ::close(fds[1]);
   reader.join();
   ::close(fds[0]);
@@ -1000,9 +1003,11 @@ llvm::Error Build::execute(size_t s, const opt::Unit &u, const StageResult &r,
   for (const std::string &d : {upper, work})
     if (llvm::Error e = store::makeDirs(d))
       return e;
-  auto m = OverlayMount::mount(lowers, upper, work, merged, EmptyDir);
+  // Volatile: the upper becomes a snapshot only after runUnit has synced it, or is thrown away.
+  auto m = OverlayMount::mount(lowers, upper, work, merged, EmptyDir, /*volatileUpper=*/true);
   if (!m)
     return m.takeError();
+  store::trace::mark("  overlay mounted");
   llvm::Error err = llvm::Error::success();
   if (u.kind == opt::UnitKind::MergedRun) {
     // One process for the whole group (opt::joinRunScripts); members share env, user, workdir,
@@ -1117,6 +1122,8 @@ bool Build::runUnit(size_t s, size_t unitIndex, StageResult &r, std::vector<std:
       }
       pushHistory((*hit)->layer.empty());
       P.cached(n);
+      if (store::trace::enabled())
+        store::trace::mark("step " + text + ": cached");
       rep.cached = true;
       rep.layer = !(*hit)->layer.empty();
       recordInputs(s, unit);
@@ -1149,6 +1156,7 @@ bool Build::runUnit(size_t s, size_t unitIndex, StageResult &r, std::vector<std:
   auto cleanup = llvm::make_scope_exit([&] { llvm::consumeError(store::removeTree(stepDir)); });
   if (llvm::Error e = execute(s, unit, r, lowers, stepDir, stepDir + "/merged", n))
     return failHere(std::move(e));
+  store::trace::mark("  executed");
   std::string layerDir = stepDir + "/upper";
   const CopyCommon *cc = inst.as<CopyInstruction>() ? static_cast<const CopyCommon *>(inst.as<CopyInstruction>())
                          : inst.as<AddInstruction>() ? static_cast<const CopyCommon *>(inst.as<AddInstruction>())
@@ -1166,6 +1174,7 @@ bool Build::runUnit(size_t s, size_t unitIndex, StageResult &r, std::vector<std:
     auto info = Store.addLayer(layerDir, lo);
     if (!info)
       return failHere(info.takeError());
+    store::trace::mark("  layer blob written");
     entry.layer = entry.diffId = info->diffId;
     // The upperdir is this layer's snapshot already: keep it instead of unpacking the tar again.
     std::string snap = Store.root() + "/snapshots/" + info->diffId.hex().str();
@@ -1182,6 +1191,7 @@ bool Build::runUnit(size_t s, size_t unitIndex, StageResult &r, std::vector<std:
       if (::rename(layerDir.c_str(), snap.c_str()) != 0 && errno != EEXIST && errno != ENOTEMPTY)
         return failHere(store::systemError("rename", snap));
     }
+    store::trace::mark("  snapshot kept");
     r.spec.diffIds.push_back(info->diffId);
     lowers.insert(lowers.begin(), snap);
     rep.layer = true;
@@ -1192,6 +1202,8 @@ bool Build::runUnit(size_t s, size_t unitIndex, StageResult &r, std::vector<std:
   recordInputs(s, unit);
   rep.seconds = since(t0);
   P.done(n, rep.seconds);
+  if (store::trace::enabled())
+    store::trace::mark("step " + text + ": built");
   std::lock_guard<std::mutex> l(ReportMutex);
   Reports.push_back(rep);
   return true;
@@ -1253,11 +1265,13 @@ llvm::Error Build::prepare() {
     return text.takeError();
   ExplicitEpoch = Req.sourceDateEpoch ? Req.sourceDateEpoch : store::sourceDateEpoch();
 
+  store::trace::mark("read Dockerfile");
   Tree = parseDockerfile(*text);
   BuildOptions bo;
   bo.buildArgs = Req.buildArgs;
   bo.target = Req.target;
   Prog = buildProgram(Tree, bo);
+  store::trace::mark("parse + IR");
   if (Prog.hasErrors()) {
     std::string all;
     for (const Diagnostic &d : Prog.diagnostics)
@@ -1292,6 +1306,7 @@ llvm::Error Build::prepare() {
   Stats = std::make_unique<StatCache>(Store.root() + "/statcache/" +
                                       llvm::StringRef(cachekey::sha256(ctx)).drop_front(7).str());
   Stats->load();
+  store::trace::mark("stat cache loaded");
   Context = std::make_unique<SourceTree>(ctx, SourceTree::Kind::Context, std::move(ignore), Stats.get());
   char realDf[PATH_MAX];
   LocatorBase = llvm::StringRef(cachekey::sha256(ctx + "\n" + (::realpath(dfPath.c_str(), realDf) ? realDf : dfPath)))
@@ -1300,7 +1315,9 @@ llvm::Error Build::prepare() {
                     .str();
   if (llvm::Error e = plan())
     return e;
+  store::trace::mark("plan: base images, context digests, keys");
   predict();
+  store::trace::mark("predict");
   return llvm::Error::success();
 }
 
@@ -1332,6 +1349,7 @@ llvm::Expected<BuildResult> Build::run() {
     return lease.takeError();
   if (llvm::Error e = Stats->save())
     llvm::consumeError(std::move(e));
+  store::trace::mark("lease + stat cache saved");
 
   // Mounts made by this build stay private to it, and vanish with it.
   static std::once_flag privateNs;
@@ -1366,6 +1384,7 @@ llvm::Expected<BuildResult> Build::run() {
   }
   for (std::thread &t : threads)
     t.join();
+  store::trace::mark("stages done");
   if (Failed)
     return llvm::make_error<BuildError>(FirstFailure.location, FirstFailure.message, FirstFailure.exitCode);
 
@@ -1388,6 +1407,7 @@ llvm::Expected<BuildResult> Build::run() {
   for (const std::string &t : Req.tags)
     P.line(n, since(t1), "naming to " + t);
   P.done(n, since(t1));
+  store::trace::mark("image committed");
 
   if (Req.printLint) {
     lint::Config lc;
@@ -1407,6 +1427,7 @@ llvm::Expected<BuildResult> Build::run() {
       P.text("\n " + std::to_string(warnings) + (warnings == 1 ? " warning" : " warnings") + " found:\n" + w);
   }
 
+  store::trace::mark("lint");
   BuildResult res;
   res.image = std::move(*image);
   res.steps = std::move(Reports);

@@ -5,6 +5,7 @@
 #include "backend/store/Digest.h"
 #include "backend/store/Files.h"
 
+#include <llvm/ADT/ScopeExit.h>
 #include <llvm/ADT/SmallVector.h>
 #include <llvm/ADT/StringExtras.h>
 
@@ -14,7 +15,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <fnmatch.h>
-#include <sstream>
+#include <tuple>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -182,19 +183,20 @@ void StatCache::load() {
     llvm::consumeError(text.takeError());
     return;
   }
-  std::istringstream in(*text);
-  std::string line;
-  while (std::getline(in, line)) {
-    // ino size mtime ctime digest path (path last: it may contain spaces)
-    std::istringstream ls(line);
+  // One line a file: "ino size mtime ctime digest path" (path last: it may contain spaces).
+  llvm::StringRef rest(*text);
+  while (!rest.empty()) {
+    llvm::StringRef line;
+    std::tie(line, rest) = rest.split('\n');
     Row r;
-    if (!(ls >> r.ino >> r.size >> r.mtime >> r.ctime >> r.digest))
+    llvm::StringRef f[5];
+    for (llvm::StringRef &x : f)
+      std::tie(x, line) = line.split(' ');
+    if (line.empty() || f[0].getAsInteger(10, r.ino) || f[1].getAsInteger(10, r.size) ||
+        f[2].getAsInteger(10, r.mtime) || f[3].getAsInteger(10, r.ctime) || !f[4].startswith("sha256:"))
       continue;
-    std::string path;
-    std::getline(ls, path);
-    if (path.size() < 2)
-      continue;
-    Rows[path.substr(1)] = r;
+    r.digest = f[4].str();
+    Rows.emplace_hint(Rows.end(), line.str(), std::move(r));
   }
 }
 
@@ -391,20 +393,21 @@ llvm::Expected<std::vector<SourceEntry>> SourceTree::select(llvm::StringRef rel,
     DIR *d = ::opendir(it.host.c_str());
     if (!d)
       return store::systemError("opendir", it.host);
+    auto closeDir = llvm::make_scope_exit([&] { ::closedir(d); });
     std::vector<std::string> names;
     while (struct dirent *e = ::readdir(d)) {
       llvm::StringRef n(e->d_name);
       if (n != "." && n != "..")
         names.push_back(n.str());
     }
-    ::closedir(d);
     std::sort(names.begin(), names.end(), std::greater<>());
     for (const std::string &n : names) {
       Item child{it.host + "/" + n, joinPath(it.ctxRel, n), joinPath(it.srcRel, n)};
       SourceEntry e;
       e.hostPath = child.host;
       e.relPath = child.srcRel;
-      if (::lstat(child.host.c_str(), &e.st) != 0)
+      // Relative to the open directory: the kernel does not walk the whole path again per entry.
+      if (::fstatat(::dirfd(d), n.c_str(), &e.st, AT_SYMLINK_NOFOLLOW) != 0)
         return store::systemError("lstat", child.host);
       bool skip = (TheKind == Kind::Context && ignored(child.ctxRel)) ||
                   (!excludes.empty() && excludes.matches(child.srcRel));

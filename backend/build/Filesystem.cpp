@@ -132,7 +132,7 @@ llvm::Error OverlayMount::unmount() {
 
 llvm::Expected<OverlayMount> OverlayMount::mount(const std::vector<std::string> &lowers, llvm::StringRef upper,
                                                  llvm::StringRef work, llvm::StringRef target,
-                                                 llvm::StringRef emptyDir) {
+                                                 llvm::StringRef emptyDir, bool volatileUpper) {
   std::string opts = "lowerdir=";
   bool first = true;
   for (const std::string &l : lowers) {
@@ -153,7 +153,14 @@ llvm::Expected<OverlayMount> OverlayMount::mount(const std::vector<std::string> 
     return fsError("too many layers for one overlay mount (" + llvm::Twine(lowers.size()) + ")");
   if (llvm::Error e = store::makeDirs(target))
     return e;
-  if (::mount("overlay", target.str().c_str(), "overlay", 0, opts.c_str()) != 0)
+  bool mounted = false;
+  if (volatileUpper && !upper.empty()) {
+    std::string v = opts + ",volatile";
+    mounted = ::mount("overlay", target.str().c_str(), "overlay", 0, v.c_str()) == 0;
+    if (!mounted && errno != EINVAL)
+      return store::systemError("mount overlay (" + v + ") on", target);
+  }
+  if (!mounted && ::mount("overlay", target.str().c_str(), "overlay", 0, opts.c_str()) != 0)
     return store::systemError("mount overlay (" + opts + ") on", target);
   OverlayMount m;
   m.Target = target.str();

@@ -23,9 +23,12 @@ public:
   OverlayMount(OverlayMount &&o) noexcept : Target(std::move(o.Target)) { o.Target.clear(); }
   OverlayMount &operator=(OverlayMount &&o) noexcept;
   ~OverlayMount();
+  // `volatileUpper`: overlayfs's `volatile` (no syncs reach the upper filesystem, so unmounting
+  // does not sync it) for an upper the caller makes durable itself or throws away; the upper and
+  // work dirs must not be mounted again. Ignored by kernels without it.
   static llvm::Expected<OverlayMount> mount(const std::vector<std::string> &lowers, llvm::StringRef upper,
                                             llvm::StringRef work, llvm::StringRef target,
-                                            llvm::StringRef emptyDir);
+                                            llvm::StringRef emptyDir, bool volatileUpper = false);
   llvm::Error unmount();
   const std::string &path() const { return Target; }
 

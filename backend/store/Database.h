@@ -102,7 +102,7 @@ public:
 
   // Build cache index.
   llvm::Error putCache(const CacheEntry &entry);
-  // Also bumps lastUsed.
+  // Also bumps lastUsed when it is an hour old or more.
   llvm::Expected<std::optional<CacheEntry>> getCache(llvm::StringRef key);
   llvm::Expected<std::vector<CacheEntry>> listCache();
   // Like getCache without touching lastUsed (prediction must not change the store).

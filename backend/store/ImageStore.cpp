@@ -138,7 +138,13 @@ llvm::Error ImageStore::writeRootIndex() {
     d.annotations["org.opencontainers.image.ref.name"] = t.name;
     index.manifests.push_back(d);
   }
-  return writeFileAtomic(root() + "/index.json", canonicalJson(index), Blobs.tmpDir());
+  std::string text = canonicalJson(index);
+  // Unchanged (a rebuild that tagged the same image): no write, no fsync.
+  if (auto old = readFile(root() + "/index.json"); old && *old == text)
+    return llvm::Error::success();
+  else if (!old)
+    llvm::consumeError(old.takeError());
+  return writeFileAtomic(root() + "/index.json", text, Blobs.tmpDir());
 }
 
 // --- layers and commits ---
