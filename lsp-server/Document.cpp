@@ -77,6 +77,7 @@ void Document::analyze(const lint::Config &config) {
   a->tree = parseDockerfile(Text);
   a->program = buildProgram(a->tree);
   a->findings = lint::lint(a->tree, a->program, config).findings;
+  Previous = std::move(A);
   A = std::move(a);
   ReportSyntax = true;
   for (const std::string &id : config.ignored)

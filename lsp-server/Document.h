@@ -36,6 +36,9 @@ public:
   bool applyChange(const std::optional<Range> &range, const std::string &newText, int version);
   // Re-parses, re-builds and re-lints the current text.
   void analyze(const lint::Config &config);
+  // Frees the analysis the last analyze() replaced. The server calls it after publishing the new
+  // diagnostics: freeing a big file's tree costs about as much as linting it, and need not delay them.
+  void dropPrevious() { Previous.reset(); }
 
   const SyntaxTree &tree() const { return A->tree; }
   const Program &program() const { return A->program; }
@@ -68,7 +71,7 @@ private:
   std::string Uri;
   int Version;
   std::string Text;
-  std::unique_ptr<Analysis> A;
+  std::unique_ptr<Analysis> A, Previous;
   std::vector<InstructionSite> Sites; // by syntax index
   bool ReportSyntax = true;
   std::vector<bool> AsciiLine; // by line: no byte >= 0x80, so columns need no conversion
