@@ -48,6 +48,7 @@ void addTags(llvm::StringRef rule, std::vector<DiagnosticTag> &tags) {
 
 std::vector<Diagnostic> diagnostics(const Document &doc, const std::string &ruleDocsUrl) {
   std::vector<Diagnostic> out;
+  out.reserve(doc.findings().size() + 8);
   auto link = [&](llvm::StringRef id) {
     return ruleDocsUrl.empty() ? std::string() : ruleDocsUrl + id.str() + ".md";
   };
@@ -75,8 +76,10 @@ std::vector<Diagnostic> diagnostics(const Document &doc, const std::string &rule
     x.message = f.message;
     out.push_back(std::move(x));
   }
-  std::stable_sort(out.begin(), out.end(),
-                   [](const Diagnostic &a, const Diagnostic &b) { return a.range.start < b.range.start; });
+  // Findings come sorted from lint(); only IR errors interleaved with them need a sort.
+  auto byStart = [](const Diagnostic &a, const Diagnostic &b) { return a.range.start < b.range.start; };
+  if (!std::is_sorted(out.begin(), out.end(), byStart))
+    std::stable_sort(out.begin(), out.end(), byStart);
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cctype>
+#include <charconv>
 
 namespace dfc::lsp {
 
@@ -125,9 +126,17 @@ void to_json(json &j, const SignatureHelp &s) {
 
 namespace {
 
+// Appends `s` as a JSON string; runs of plain characters are copied whole (diagnostics messages
+// are mostly plain, and this is the hot loop of every publishDiagnostics).
 void appendString(std::string &out, const std::string &s) {
   out.push_back('"');
-  for (unsigned char c : s) {
+  size_t run = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\')
+      continue;
+    out.append(s, run, i - run);
+    run = i + 1;
     switch (c) {
     case '"':
       out += "\\\"";
@@ -144,21 +153,29 @@ void appendString(std::string &out, const std::string &s) {
     case '\r':
       out += "\\r";
       break;
-    default:
-      if (c < 0x20) {
-        char buf[8];
-        snprintf(buf, sizeof buf, "\\u%04x", c);
-        out += buf;
-      } else {
-        out.push_back(static_cast<char>(c));
-      }
+    default: {
+      char buf[8];
+      snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    }
     }
   }
+  out.append(s, run, s.size() - run);
   out.push_back('"');
 }
 
+void appendInt(std::string &out, int v) {
+  char buf[16];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
 void appendPosition(std::string &out, const Position &p) {
-  out += "{\"line\":" + std::to_string(p.line) + ",\"character\":" + std::to_string(p.character) + "}";
+  out += "{\"line\":";
+  appendInt(out, p.line);
+  out += ",\"character\":";
+  appendInt(out, p.character);
+  out += "}";
 }
 
 bool validUtf8(const std::string &s) {
@@ -203,8 +220,10 @@ std::string publishDiagnosticsMessage(const PublishDiagnosticsParams &p) {
   out.reserve(128 + p.diagnostics.size() * 256);
   out += "{\"jsonrpc\":\"2.0\",\"method\":\"textDocument/publishDiagnostics\",\"params\":{\"uri\":";
   appendString(out, p.uri);
-  if (p.version)
-    out += ",\"version\":" + std::to_string(*p.version);
+  if (p.version) {
+    out += ",\"version\":";
+    appendInt(out, *p.version);
+  }
   out += ",\"diagnostics\":[";
   bool first = true;
   for (const Diagnostic &d : p.diagnostics) {
@@ -220,7 +239,9 @@ std::string publishDiagnosticsMessage(const PublishDiagnosticsParams &p) {
     appendPosition(out, d.range.start);
     out += ",\"end\":";
     appendPosition(out, d.range.end);
-    out += "},\"severity\":" + std::to_string(static_cast<int>(d.severity)) + ",\"source\":";
+    out += "},\"severity\":";
+    appendInt(out, static_cast<int>(d.severity));
+    out += ",\"source\":";
     appendString(out, d.source);
     out += ",\"message\":";
     appendString(out, d.message);

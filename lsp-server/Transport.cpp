@@ -5,6 +5,7 @@
 #include <llvm/ADT/StringRef.h>
 
 #include <cerrno>
+#include <sys/uio.h>
 #include <unistd.h>
 
 namespace dfc::lsp {
@@ -79,18 +80,28 @@ Transport::ReadStatus Transport::read(std::string &body) {
 }
 
 bool Transport::write(const std::string &body) {
-  std::string msg = "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  // Header and body go out in one writev: no copy of a large body into a framed string.
+  std::string header = "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
   std::lock_guard<std::mutex> lock(WriteLock);
-  const char *p = msg.data();
-  size_t left = msg.size();
-  while (left > 0) {
-    ssize_t n = ::write(Out, p, left);
+  iovec parts[2] = {{header.data(), header.size()}, {const_cast<char *>(body.data()), body.size()}};
+  iovec *iov = parts;
+  int count = 2;
+  while (count > 0) {
+    ssize_t n = ::writev(Out, iov, count);
     if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0)
       return false;
-    p += n;
-    left -= static_cast<size_t>(n);
+    size_t done = static_cast<size_t>(n);
+    while (count > 0 && done >= iov->iov_len) {
+      done -= iov->iov_len;
+      ++iov;
+      --count;
+    }
+    if (count > 0) {
+      iov->iov_base = static_cast<char *>(iov->iov_base) + done;
+      iov->iov_len -= done;
+    }
   }
   return true;
 }

@@ -20,7 +20,11 @@ TEST_CASE("publishDiagnostics text equals the generic conversion") {
   Diagnostic broken;
   broken.message = std::string("bad utf8 \xff\xfe");
   broken.severity = DiagnosticSeverity::Hint;
-  p.diagnostics = {plain, broken};
+  Diagnostic edges; // escapes at both ends of a string, and a string that is all escapes
+  edges.message = "\"mid\n";
+  edges.code = "\\";
+  edges.range = {{120000, 0}, {120001, 65535}};
+  p.diagnostics = {plain, broken, edges};
   json parsed = json::parse(publishDiagnosticsMessage(p));
   CHECK(parsed["method"] == "textDocument/publishDiagnostics");
   json expected = json::parse(json(p).dump(-1, ' ', false, json::error_handler_t::replace));
@@ -45,4 +49,24 @@ TEST_CASE("readers reject bad input without throwing") {
   CHECK_FALSE(ok.changes.at(0).range);
   PositionParams pp;
   CHECK_FALSE(fromJSON(json::parse(R"({"textDocument":{},"position":{"line":0,"character":0}})"), pp));
+}
+
+TEST_CASE("editor settings: both shapes, bad entries named and skipped") {
+  std::vector<std::string> problems;
+  EditorSettings s;
+  CHECK_FALSE(fromJSON(json::parse(R"({"other":{}})"), s, problems));
+  CHECK_FALSE(fromJSON(json(nullptr), s, problems));
+  REQUIRE(fromJSON(json::parse(R"({"lint":{"severityOverrides":{"DL3008":"Error","X":"loud","Y":3},
+                                          "shellcheck":false,"configFile":"/c.yaml"}})"),
+                   s, problems));
+  CHECK(s.severityOverrides == std::map<std::string, std::string>{{"DL3008", "error"}});
+  CHECK_FALSE(s.shellcheck);
+  CHECK(s.configFile == "/c.yaml");
+  CHECK(problems.size() == 2);
+  EditorSettings wrapped;
+  problems.clear();
+  REQUIRE(fromJSON(json::parse(R"({"dfc":{"lint":{"shellcheck":"no","configFile":7}}})"), wrapped, problems));
+  CHECK(wrapped.shellcheck); // the default stays
+  CHECK(wrapped.configFile.empty());
+  CHECK(problems.size() == 2);
 }
