@@ -169,3 +169,99 @@ TEST_CASE("run() over a pipe: framing, bad headers, exit code") {
   close(in[1]);
   close(out[0]);
 }
+
+namespace {
+
+// The LSP position (UTF-16 column) of byte `offset` in `text`.
+json lspPosition(const std::string &text, size_t offset) {
+  int line = 0, col = 0;
+  for (size_t i = 0; i < offset; ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') {
+      ++line;
+      col = 0;
+    } else if ((c & 0xC0) != 0x80) {
+      col += c >= 0xF0 ? 2 : 1;
+    }
+  }
+  return {{"line", line}, {"character", col}};
+}
+
+// A byte offset of `text` on a character boundary and not inside a CRLF (LSP counts "\r\n" as one
+// line break, so no position lies between its two bytes).
+size_t boundary(const std::string &text, size_t offset) {
+  while (offset > 0 && offset < text.size() &&
+         ((static_cast<unsigned char>(text[offset]) & 0xC0) == 0x80 ||
+          (text[offset] == '\n' && text[offset - 1] == '\r')))
+    --offset;
+  return offset;
+}
+
+} // namespace
+
+TEST_CASE("random incremental edits end in the same diagnostics as opening the final text") {
+  // Pieces that make and unmake instructions, continuations, heredocs, variables, stages,
+  // non-ASCII (2-, 3- and 4-byte) text and CRLF line ends.
+  const char *pieces[] = {"\n",
+                          "FROM alpine:3.19 AS b\n",
+                          "RUN apt-get install curl \\\n",
+                          " && x",
+                          "$A",
+                          "ENV A=1\n",
+                          "COPY --from=b /a /b\n",
+                          "<<EOF\nbody\nEOF\n",
+                          "é",
+                          "€",
+                          "😀",
+                          "\r\n",
+                          "# hadolint ignore=DL3008\n",
+                          "ARG V\n",
+                          "maintainer me\n",
+                          " "};
+  std::string text = "ARG A=1\nFROM alpine:$A AS base\nRUN echo $A\nFROM base\nCOPY --from=base / /x\n";
+  uint32_t seed = 12345;
+  auto rnd = [&](uint32_t n) {
+    seed = seed * 1103515245u + 12345u;
+    return (seed >> 8) % n;
+  };
+  Harness h;
+  h.init();
+  h.notify("textDocument/didOpen",
+           {{"textDocument", {{"uri", uri}, {"languageId", "dockerfile"}, {"version", 1}, {"text", text}}}});
+  for (int v = 2; v < 302; ++v) {
+    size_t b = boundary(text, rnd(static_cast<uint32_t>(text.size() + 1)));
+    size_t e = boundary(text, std::min(text.size(), b + rnd(12)));
+    std::string insert = rnd(3) == 0 ? "" : pieces[rnd(sizeof pieces / sizeof *pieces)];
+    // Several changes in one notification, as editors batch them; positions are in the text
+    // as each change finds it.
+    json changes = json::array();
+    changes.push_back(
+        {{"range", {{"start", lspPosition(text, b)}, {"end", lspPosition(text, e)}}}, {"text", insert}});
+    text.replace(b, e - b, insert);
+    if (rnd(4) == 0) {
+      size_t at = boundary(text, rnd(static_cast<uint32_t>(text.size() + 1)));
+      changes.push_back(
+          {{"range", {{"start", lspPosition(text, at)}, {"end", lspPosition(text, at)}}}, {"text", "\n"}});
+      text.insert(at, "\n");
+    }
+    h.notify("textDocument/didChange",
+             {{"textDocument", {{"uri", uri}, {"version", v}}}, {"contentChanges", changes}});
+    json inc = h.lastDiagnostics();
+    REQUIRE(inc.is_object());
+    REQUIRE(inc["version"] == v);
+    if (v % 25 != 0)
+      continue;
+    // The edited document against a fresh server that opens the text we expect.
+    Harness fresh;
+    fresh.init();
+    fresh.notify(
+        "textDocument/didOpen",
+        {{"textDocument", {{"uri", uri}, {"languageId", "dockerfile"}, {"version", v}, {"text", text}}}});
+    INFO("after " << v - 1 << " edits, text:\n" << text);
+    CHECK(inc == fresh.lastDiagnostics());
+    // Requests agree too (they read the same analysis).
+    json a = h.request(1000 + v, "textDocument/semanticTokens/full", {{"textDocument", {{"uri", uri}}}});
+    json b2 = fresh.request(1000 + v, "textDocument/semanticTokens/full", {{"textDocument", {{"uri", uri}}}});
+    CHECK(a["result"] == b2["result"]);
+  }
+}
