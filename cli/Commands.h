@@ -39,6 +39,8 @@ void registerSaveCommand(CLI::App &app, int &status);
 void registerLoadCommand(CLI::App &app, int &status);
 void registerSystemCommand(CLI::App &app, int &status);
 void registerRunCommand(CLI::App &app, int &status);
+// `dfc compose [-f FILE] [-p NAME] up|down|ps|logs|build|stop` (backend/compose).
+void registerComposeCommand(CLI::App &app, int &status);
 // `dfc plan [-f FILE] [--build-arg K=V] [--target S] [-O N] [--format text|json|dot] CONTEXT`:
 // the optimised plan and cache predictions, reading the store only.
 void registerPlanCommand(CLI::App &app, int &status);

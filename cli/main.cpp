@@ -29,6 +29,7 @@ int main(int argc, char **argv) {
   dfc::cli::registerPushCommand(app, status);
   dfc::cli::registerLoginCommand(app, status);
   dfc::cli::registerPlanCommand(app, status);
+  dfc::cli::registerComposeCommand(app, status);
 
   try {
     app.parse(argc, argv);

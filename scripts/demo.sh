@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up, then runs dfc's main job on examples/: for now parse each example Dockerfile and show
-# BuildKit's dump of its syntax, the typed IR and its diagnostics; then builds examples/hello and runs it.
+# BuildKit's dump of its syntax, the typed IR and its diagnostics; then builds examples/hello and runs it,
+# and builds examples/web and serves its page on a published port (curl prints it).
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -42,6 +43,19 @@ if [[ $(id -u) -eq 0 && -x /bin/busybox ]]; then
   "$DFC" build --progress plain -t hello examples/hello 2>&1 | grep -E 'CACHED|naming' || problems=$((problems + 1))
   echo "--- \$ dfc run --rm hello"
   [[ "$("$DFC" run --rm hello)" == "hello from dfc" ]] && echo "hello from dfc" || problems=$((problems + 1))
+  echo "--- \$ dfc build -t web examples/web   (busybox httpd serving one page)"
+  "$DFC" build --progress plain -t web examples/web || problems=$((problems + 1))
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  echo "--- \$ dfc run -d --name demo-web -p 127.0.0.1:$port:8080 web"
+  "$DFC" rm -f demo-web >/dev/null 2>&1
+  "$DFC" run -d --name demo-web -p "127.0.0.1:$port:8080" web || problems=$((problems + 1))
+  echo "--- \$ curl http://127.0.0.1:$port/"
+  page=""
+  for _ in $(seq 50); do page="$(curl -sf "http://127.0.0.1:$port/")" && break; sleep 0.1; done
+  echo "$page"
+  grep -q "hello from a dfc container" <<<"$page" || problems=$((problems + 1))
+  echo "--- \$ dfc stop demo-web && dfc rm demo-web"
+  "$DFC" stop -t 1 demo-web && "$DFC" rm demo-web || problems=$((problems + 1))
   "$DFC" images
 else
   echo "(skipping dfc build/run: needs root and /bin/busybox)"

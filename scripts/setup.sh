@@ -17,7 +17,7 @@ DFC_PACKAGES="
   pre-commit
   neovim
   buildah podman
-  slirp4netns
+  slirp4netns iproute2 curl
 "
 
 # A package counts as present when dpkg has it installed or an installed package provides it:

@@ -124,6 +124,7 @@ struct Launch {
   runtime::RunOptions options;
   std::unique_ptr<PortRelay> relay;
   std::shared_ptr<Slirp> slirp = std::make_shared<Slirp>();
+  int netnsFd = -1;
 };
 
 llvm::Error writeFile(const std::string &path, const std::string &text) {
@@ -135,9 +136,23 @@ llvm::Error writeFile(const std::string &path, const std::string &text) {
 }
 
 // Our mounts stay private to this process (and the container) and go away with them.
+bool mountsPrivate = false;
 void privateMounts() {
-  if (::unshare(CLONE_NEWNS) == 0)
-    ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
+  mountsPrivate =
+      ::unshare(CLONE_NEWNS) == 0 && ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0;
+}
+
+// A joined namespace (compose's `ip netns` ones under /run/netns) is held by an fd; then our private copy
+// of /run/netns goes, so this process never keeps other projects' namespaces alive after they are deleted.
+llvm::Expected<std::string> holdNetworkNamespace(const std::string &path, int &fd) {
+  fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return fail("network namespace " + path + ": " + std::strerror(errno));
+  return "/proc/" + std::to_string(::getpid()) + "/fd/" + std::to_string(fd);
+}
+void dropNetnsMounts() {
+  if (mountsPrivate)
+    ::umount2("/run/netns", MNT_DETACH);
 }
 
 llvm::Error prepare(store::ImageStore &store, const std::string &id, const std::string &dir, State &s, Launch &l) {
@@ -205,9 +220,12 @@ llvm::Error prepare(store::ImageStore &store, const std::string &id, const std::
   }
 
   // /etc/hosts, /etc/hostname and /etc/resolv.conf as Docker writes them, one set per container.
-  bool slirp = spec.network == Network::Default && spec.networkNamespace.empty() && !slirpBinary().empty();
+  // A joined namespace (a compose project's) gets its own slirp4netns too: outbound access beside its
+  // project network.
+  bool slirp = spec.network == Network::Default && !slirpBinary().empty();
   std::string hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
-  hosts += std::string(slirp ? "10.0.2.100" : "127.0.1.1") + "\t" + hostname + "\n";
+  std::string ownAddress = slirp && spec.networkNamespace.empty() ? "10.0.2.100" : "127.0.1.1";
+  hosts += ownAddress + "\t" + hostname + "\n";
   for (const std::string &h : spec.extraHosts) {
     size_t colon = h.rfind(':');
     if (colon != std::string::npos)
@@ -297,9 +315,18 @@ llvm::Error prepare(store::ImageStore &store, const std::string &id, const std::
   } else {
     o.network = runtime::NetworkMode::Default;
     if (!spec.networkNamespace.empty()) {
+      auto held = holdNetworkNamespace(spec.networkNamespace, l.netnsFd);
+      if (!held)
+        return held.takeError();
       for (runtime::Namespace &ns : b.linuxSpec.namespaces)
         if (ns.type == "network")
-          ns.path = spec.networkNamespace;
+          ns.path = *held;
+      if (slirp) {
+        auto started = Slirp::attach(*held, true);
+        if (!started)
+          return started.takeError();
+        *l.slirp = *started;
+      }
     } else if (slirp) {
       std::shared_ptr<Slirp> holder = l.slirp;
       o.prestart = [holder](pid_t pid) -> llvm::Error {
@@ -311,6 +338,7 @@ llvm::Error prepare(store::ImageStore &store, const std::string &id, const std::
       };
     }
   }
+  dropNetnsMounts();
   auto relay = PortRelay::listen(ports);
   if (!relay)
     return relay.takeError();
@@ -323,6 +351,8 @@ void finish(Launch &l) {
   if (l.relay)
     l.relay->stopAll();
   l.slirp->end();
+  if (l.netnsFd >= 0)
+    ::close(std::exchange(l.netnsFd, -1));
   llvm::consumeError(l.rootfs.unmount());
 }
 

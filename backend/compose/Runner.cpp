@@ -1,0 +1,465 @@
+// Running a project: build what needs building, create volumes and the project network, then one container
+// per service in dependency order (labelled as docker compose labels them, so ps/logs/down find them in the
+// store without the file's help), and follow their logs with a "<service>-1  | " prefix.
+#include "backend/compose/Compose.h"
+
+#include "backend/build/Builder.h"
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <iostream>
+#include <mutex>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+namespace dfc::compose {
+
+namespace {
+
+const char *const ProjectLabel = "com.docker.compose.project";
+const char *const ServiceLabel = "com.docker.compose.service";
+const char *const NumberLabel = "com.docker.compose.container-number";
+const char *const DirLabel = "com.docker.compose.project.working_dir";
+const char *const FilesLabel = "com.docker.compose.project.config_files";
+const char *const HashLabel = "dfc.compose.config-hash";
+const char *const NetnsLabel = "dfc.compose.netns";
+const char *const AnonymousLabel = "dfc.compose.anonymous-volumes";
+
+llvm::Error failure(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+std::string fnv(llvm::StringRef text) {
+  uint64_t h = 14695981039346656037ull;
+  for (char c : text) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ull;
+  }
+  char out[17];
+  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
+  return out;
+}
+
+// The run spec of a service's container, less the labels that depend on it (hash).
+struct Planned {
+  const Service *service = nullptr;
+  containers::RunSpec spec;
+  std::vector<std::string> anonymousVolumes;
+};
+
+std::string describe(const containers::RunSpec &s, const std::string &imageId) {
+  std::string d = imageId;
+  auto add = [&](const std::string &k, const std::string &v) { d += "\n" + k + "=" + v; };
+  for (const std::string &c : s.command)
+    add("cmd", c);
+  if (s.entrypoint)
+    add("entrypoint", *s.entrypoint);
+  for (const std::string &e : s.env)
+    add("env", e);
+  for (const containers::VolumeBinding &v : s.volumes)
+    add("volume", v.source + ":" + v.destination + (v.named ? ":named" : "") + (v.readOnly ? ":ro" : ""));
+  for (const std::string &v : s.volumesFrom)
+    add("volumes_from", v);
+  for (const containers::PortBinding &p : s.ports)
+    add("port", p.hostIp + ":" + std::to_string(p.hostPort) + ":" + std::to_string(p.containerPort) + "/" +
+                    p.protocol);
+  for (const std::string &h : s.extraHosts)
+    add("host", h);
+  for (const auto &[k, v] : s.labels)
+    add("label " + k, v);
+  add("workdir", s.workdir);
+  add("user", s.user);
+  add("hostname", s.hostname);
+  add("restart", s.restart);
+  return d;
+}
+
+} // namespace
+
+// The builder makes its mounts private by unsharing the mount namespace of the process it runs in; a child
+// process builds, so `ip netns` mounts and supervisors made by this one stay in the host's namespace.
+llvm::Error Runner::buildInChild(const Service &s, const std::string &image) {
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0)
+    return failure(llvm::Twine("pipe: ") + std::strerror(errno));
+  std::cout.flush();
+  std::cerr.flush();
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(report[0]);
+    ::close(report[1]);
+    return failure(llvm::Twine("fork: ") + std::strerror(errno));
+  }
+  if (pid == 0) {
+    ::close(report[0]);
+    std::string message;
+    auto own = store::ImageStore::open(Store.root());
+    if (!own) {
+      message = llvm::toString(own.takeError());
+    } else {
+      build::BuildRequest req;
+      req.contextDir = s.build->context;
+      req.dockerfile = s.build->dockerfile;
+      req.target = s.build->target;
+      req.buildArgs = s.build->args;
+      req.tags = {image};
+      req.progress = build::ProgressMode::Plain;
+      auto res = build::buildImage(**own, req);
+      if (!res)
+        llvm::handleAllErrors(
+            res.takeError(),
+            [&](const build::BuildError &e) {
+              message = (e.location.empty() ? "" : e.location + ": ") + e.message;
+            },
+            [&](const llvm::ErrorInfoBase &e) { message = e.message(); });
+    }
+    (void)!::write(report[1], message.data(), message.size());
+    std::fflush(stderr);
+    ::_exit(message.empty() ? 0 : 1);
+  }
+  ::close(report[1]);
+  std::string message;
+  char buf[4096];
+  ssize_t got;
+  while ((got = ::read(report[0], buf, sizeof buf)) > 0 || (got < 0 && errno == EINTR))
+    if (got > 0)
+      message.append(buf, static_cast<size_t>(got));
+  ::close(report[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+    return llvm::Error::success();
+  return failure("service " + s.name +
+                 ": build failed: " + (message.empty() ? "the builder ended abnormally" : message));
+}
+
+llvm::Error Runner::build(bool onlyMissing) {
+  auto order = startOrder(P);
+  if (!order)
+    return order.takeError();
+  for (const Service *s : *order) {
+    if (!s->build)
+      continue;
+    std::string image = P.imageOf(*s);
+    if (onlyMissing) {
+      auto found = Store.resolve(image);
+      if (found)
+        continue;
+      llvm::consumeError(found.takeError());
+    }
+    Print("Building " + s->name + " (" + image + ")");
+    if (llvm::Error e = buildInChild(*s, image))
+      return e;
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error Runner::up(const UpOptions &options) {
+  auto order = startOrder(P);
+  if (!order)
+    return order.takeError();
+  if (llvm::Error e = build(!options.build))
+    return e;
+  // Images first, so a missing one fails before anything is created.
+  std::map<std::string, std::string> imageIds;
+  for (const Service &s : P.services) {
+    auto img = Store.resolve(P.imageOf(s));
+    if (!img)
+      return failure(s.location.text() + ": service " + s.name + ": image " + P.imageOf(s) +
+                     " is not in the store (" + llvm::toString(img.takeError()) +
+                     "); dfc compose pulls nothing: dfc pull or dfc build it");
+    imageIds[s.name] = img->id.str();
+  }
+  for (const auto &[key, v] : P.volumes) {
+    bool existed = ::access((Store.root() + "/volumes/" + v.name).c_str(), F_OK) == 0;
+    auto path = containers::namedVolumePath(Store, v.name);
+    if (!path)
+      return path.takeError();
+    if (!existed)
+      Print("Volume " + v.name + "  Created");
+  }
+  Network net = Network::forProject(Store, P.name);
+  bool netExisted = ::access(Network::path(net.projectNamespace).c_str(), F_OK) == 0;
+  if (llvm::Error e = net.create())
+    return e;
+  if (!netExisted)
+    Print("Network " + P.name + "_default  Created");
+
+  // Every container knows every service by name (and by container name, hostname and link alias).
+  std::vector<std::string> hosts;
+  for (size_t i = 0; i < P.services.size(); ++i) {
+    const Service &s = P.services[i];
+    std::string addr = Network::address(i);
+    hosts.push_back(s.name + ":" + addr);
+    hosts.push_back(P.containerOf(s) + ":" + addr);
+    if (!s.hostname.empty() && s.hostname != s.name)
+      hosts.push_back(s.hostname + ":" + addr);
+  }
+  auto indexOf = [&](const Service *s) { return static_cast<size_t>(s - P.services.data()); };
+
+  containers::Containers cs(Store);
+  for (const Service *s : *order) {
+    Planned plan;
+    containers::RunSpec &spec = plan.spec;
+    spec.image = P.imageOf(*s);
+    spec.name = P.containerOf(*s);
+    if (s->entrypoint) {
+      spec.entrypoint = s->entrypoint->empty() ? "" : s->entrypoint->front();
+      if (s->entrypoint->size() > 1)
+        spec.command.assign(s->entrypoint->begin() + 1, s->entrypoint->end());
+    }
+    if (s->command)
+      spec.command.insert(spec.command.end(), s->command->begin(), s->command->end());
+    spec.env = s->environment;
+    for (const ServiceVolume &v : s->volumes) {
+      containers::VolumeBinding b;
+      b.destination = v.target;
+      b.readOnly = v.readOnly;
+      switch (v.kind) {
+      case ServiceVolume::Kind::Bind:
+        b.source = v.source;
+        break;
+      case ServiceVolume::Kind::Named:
+        b.source = P.volumes.at(v.source).name;
+        b.named = true;
+        break;
+      case ServiceVolume::Kind::Anonymous:
+        b.source = P.name + "_" + s->name + "_" + fnv(v.target).substr(0, 12);
+        b.named = true;
+        plan.anonymousVolumes.push_back(b.source);
+        break;
+      }
+      spec.volumes.push_back(b);
+    }
+    for (const std::string &from : s->volumesFrom) {
+      llvm::StringRef f(from);
+      if (f.consume_front("container:"))
+        spec.volumesFrom.push_back(f.str());
+      else
+        spec.volumesFrom.push_back(P.containerOf(*P.service(f)));
+    }
+    spec.ports = s->ports;
+    spec.workdir = s->workingDir;
+    spec.user = s->user;
+    spec.hostname = s->hostname;
+    spec.restart = s->restart;
+    spec.networkNamespace = Network::path(net.containerNamespace(spec.name));
+    spec.extraHosts = hosts;
+    for (const auto &[target, alias] : s->links)
+      if (alias != target)
+        spec.extraHosts.push_back(alias + ":" + Network::address(indexOf(P.service(target))));
+    spec.labels = s->labels;
+    spec.labels[ProjectLabel] = P.name;
+    spec.labels[ServiceLabel] = s->name;
+    spec.labels[NumberLabel] = "1";
+    spec.labels[DirLabel] = P.dir;
+    spec.labels[FilesLabel] = P.files.empty() ? "" : P.files[0];
+    spec.labels[NetnsLabel] = net.containerNamespace(spec.name);
+    std::string anon;
+    for (const std::string &a : plan.anonymousVolumes)
+      anon += (anon.empty() ? "" : ",") + a;
+    if (!anon.empty())
+      spec.labels[AnonymousLabel] = anon;
+    std::string hash = fnv(describe(spec, imageIds[s->name]));
+    spec.labels[HashLabel] = hash;
+
+    // An unchanged running container stays; anything else is replaced.
+    auto existing = cs.info(spec.name);
+    if (existing && existing->name == spec.name) {
+      auto label = existing->labels.find(HashLabel);
+      if (existing->status == containers::Status::Running && label != existing->labels.end() &&
+          label->second == hash) {
+        Print("Container " + spec.name + "  Running");
+        continue;
+      }
+      if (llvm::Error e = cs.remove(existing->id, true))
+        return e;
+      Print("Container " + spec.name + "  Recreated");
+    } else if (!existing) {
+      llvm::consumeError(existing.takeError());
+    }
+    if (llvm::Error e = net.attach(spec.name, indexOf(s), Network::address(indexOf(s))))
+      return e;
+    auto id = cs.create(spec);
+    if (!id) {
+      llvm::consumeError(net.detach(spec.name));
+      return failure("service " + s->name + ": " + containers::explain(id.takeError()).message);
+    }
+    Print("Container " + spec.name + "  Created");
+    if (llvm::Error e = cs.startDetached(*id))
+      return failure("service " + s->name + ": " + containers::explain(std::move(e)).message);
+    Print("Container " + spec.name + "  Started");
+  }
+  return llvm::Error::success();
+}
+
+llvm::Expected<std::vector<containers::ContainerInfo>> Runner::containers(bool all) {
+  containers::Containers cs(Store);
+  auto list = cs.list();
+  if (!list)
+    return list.takeError();
+  std::vector<containers::ContainerInfo> out;
+  for (containers::ContainerInfo &c : *list) {
+    auto it = c.labels.find(ProjectLabel);
+    if (it == c.labels.end() || it->second != P.name)
+      continue;
+    if (all || c.status == containers::Status::Running)
+      out.push_back(std::move(c));
+  }
+  return out;
+}
+
+llvm::Error Runner::stop(int timeoutSeconds) {
+  auto list = containers(false);
+  if (!list)
+    return list.takeError();
+  containers::Containers cs(Store);
+  // Dependents first: the reverse of creation.
+  for (auto it = list->rbegin(); it != list->rend(); ++it) {
+    Print("Container " + it->name + "  Stopping");
+    if (llvm::Error e = cs.stop(it->id, timeoutSeconds))
+      return e;
+    Print("Container " + it->name + "  Stopped");
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error Runner::down(bool removeVolumes, int timeoutSeconds) {
+  if (llvm::Error e = stop(timeoutSeconds))
+    return e;
+  auto list = containers(true);
+  if (!list)
+    return list.takeError();
+  containers::Containers cs(Store);
+  Network net = Network::forProject(Store, P.name);
+  std::vector<std::string> anonymous;
+  for (auto it = list->rbegin(); it != list->rend(); ++it) {
+    if (llvm::Error e = cs.remove(it->id, true))
+      return e;
+    Print("Container " + it->name + "  Removed");
+    if (auto a = it->labels.find(AnonymousLabel); a != it->labels.end()) {
+      llvm::SmallVector<llvm::StringRef, 4> names;
+      llvm::StringRef(a->second).split(names, ',');
+      for (llvm::StringRef n : names)
+        anonymous.push_back(n.str());
+    }
+    if (llvm::Error e = net.detach(it->name))
+      return e;
+  }
+  // Namespaces of containers that are gone from the store (a crash between attach and create).
+  for (const Service &s : P.services)
+    if (llvm::Error e = net.detach(P.containerOf(s)))
+      return e;
+  bool netExisted = ::access(Network::path(net.projectNamespace).c_str(), F_OK) == 0;
+  if (llvm::Error e = net.remove())
+    return e;
+  if (netExisted)
+    Print("Network " + P.name + "_default  Removed");
+  if (removeVolumes) {
+    for (const auto &[key, v] : P.volumes) {
+      if (v.external || ::access((Store.root() + "/volumes/" + v.name).c_str(), F_OK) != 0)
+        continue;
+      if (llvm::Error e = containers::removeNamedVolume(Store, v.name))
+        return e;
+      Print("Volume " + v.name + "  Removed");
+    }
+    for (const std::string &a : anonymous)
+      if (llvm::Error e = containers::removeNamedVolume(Store, a))
+        return e;
+  }
+  return llvm::Error::success();
+}
+
+namespace {
+
+// Follows (or dumps) each container's log in a thread of its own, each with its own store handle.
+llvm::Error followAll(store::ImageStore &store, const std::vector<containers::ContainerInfo> &list,
+                      bool follow, const Printer &print, const std::function<bool()> &interrupted,
+                      const std::function<void()> &onInterrupt) {
+  size_t width = 0;
+  auto prefixOf = [](const containers::ContainerInfo &c) {
+    auto s = c.labels.find(ServiceLabel);
+    return (s == c.labels.end() ? c.name : s->second + "-1");
+  };
+  for (const containers::ContainerInfo &c : list)
+    width = std::max(width, prefixOf(c).size());
+  std::mutex printing;
+  std::atomic<size_t> running{list.size()};
+  std::vector<std::thread> threads;
+  std::vector<std::string> errors(list.size());
+  std::string root = store.root();
+  for (size_t i = 0; i < list.size(); ++i) {
+    std::string prefix = prefixOf(list[i]);
+    prefix += std::string(width - prefix.size(), ' ') + "  | ";
+    threads.emplace_back([&, i, prefix] {
+      auto own = store::ImageStore::open(root);
+      if (!own) {
+        errors[i] = llvm::toString(own.takeError());
+      } else {
+        containers::Containers cs(**own);
+        llvm::Error e = cs.logs(list[i].id, follow, [&](bool, llvm::StringRef text) {
+          std::lock_guard<std::mutex> lock(printing);
+          print(prefix + text.rtrim("\n").str());
+        });
+        if (e)
+          errors[i] = llvm::toString(std::move(e));
+      }
+      --running;
+    });
+  }
+  bool stopping = false;
+  while (running > 0) {
+    if (!stopping && interrupted && interrupted()) {
+      stopping = true;
+      onInterrupt();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  for (std::thread &t : threads)
+    t.join();
+  for (const std::string &e : errors)
+    if (!e.empty())
+      return failure(e);
+  return llvm::Error::success();
+}
+
+} // namespace
+
+llvm::Error Runner::attach(const std::function<bool()> &interrupted) {
+  auto list = containers(true);
+  if (!list)
+    return list.takeError();
+  // Stopping happens on this thread while the log threads (each with its own store) print the last lines.
+  std::string stopError;
+  llvm::Error e = followAll(Store, *list, true, Print, interrupted, [&] {
+    Print("Gracefully stopping...");
+    if (llvm::Error s = stop(10))
+      stopError = llvm::toString(std::move(s));
+  });
+  if (!stopError.empty()) {
+    llvm::consumeError(std::move(e));
+    return failure(stopError);
+  }
+  return e;
+}
+
+llvm::Error Runner::logs(bool follow, const std::function<bool()> &interrupted) {
+  auto list = containers(true);
+  if (!list)
+    return list.takeError();
+  if (!follow) {
+    for (const containers::ContainerInfo &c : *list)
+      if (llvm::Error e = followAll(Store, {c}, false, Print, nullptr, [] {}))
+        return e;
+    return llvm::Error::success();
+  }
+  return followAll(Store, *list, true, Print, interrupted, [] {});
+}
+
+} // namespace dfc::compose
