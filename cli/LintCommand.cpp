@@ -162,9 +162,9 @@ std::string dirOf(const std::string &path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
-// The build context's ignore patterns for CopyIgnoredFile: `<Dockerfile>.dockerignore` when it
-// exists (BuildKit prefers it), else `.dockerignore` in the Dockerfile's folder, taken as the
-// context. Comments and blank lines are dropped; an absent file leaves the list empty.
+} // namespace
+
+// Declared in LintConfig.h (`dfc lsp` reads it too).
 std::vector<std::string> readDockerignore(const std::string &dockerfile, const std::string &dir) {
   std::string text;
   bool found = dockerfile != "-" && !readInput(dockerfile + ".dockerignore", text);
@@ -184,6 +184,8 @@ std::vector<std::string> readDockerignore(const std::string &dockerfile, const s
   }
   return patterns;
 }
+
+namespace {
 
 bool onPath(const char *program) {
   const char *path = std::getenv("PATH");

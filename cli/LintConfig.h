@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace dfc::cli {
 
@@ -23,6 +24,11 @@ std::string findLintConfig(const std::string &dir);
 
 // Reads `path` on top of `settings`. On failure returns "file:line:col: error: ..." (1-based).
 std::optional<std::string> loadLintConfig(const std::string &path, LintSettings &settings);
+
+// The build context's ignore patterns for CopyIgnoredFile: `<Dockerfile>.dockerignore` when it
+// exists (BuildKit prefers it), else `.dockerignore` in `dir` (the Dockerfile's folder, taken as
+// the context). Comments and blank lines are dropped; an absent file leaves the list empty.
+std::vector<std::string> readDockerignore(const std::string &dockerfile, const std::string &dir);
 
 // "error", "warning", "info", "style", "none" (hadolint's "ignore" too) -> threshold.
 bool parseFailureThreshold(const std::string &name, std::optional<Severity> &out);

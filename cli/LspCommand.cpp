@@ -59,6 +59,9 @@ int runLsp(const std::string &ruleDocsUrl) {
         error = *e;
         settings = LintSettings{};
       }
+    // As `dfc lint` does: the Dockerfile's folder is taken as the build context.
+    if (!path.empty())
+      settings.config.dockerignore = readDockerignore(path, dir.empty() ? "/" : dir);
     return settings.config;
   };
   // Read-only and lazy: the store is first read when a FROM line asks for it.

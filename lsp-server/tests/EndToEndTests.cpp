@@ -232,6 +232,8 @@ TEST_CASE("editor settings: initializationOptions, didChangeConfiguration, confi
   std::ofstream(conf) << "ignored:\n  - MaintainerDeprecated\n";
   // The nearest config file, used while the editor names none.
   std::ofstream(dir + "/.hadolint.yaml") << "override:\n  error:\n    - MaintainerDeprecated\n";
+  // The folder is the build context, as for `dfc lint`: its .dockerignore feeds CopyIgnoredFile.
+  std::ofstream(dir + "/.dockerignore") << "# secrets\nsecret.txt\n";
 
   Client c;
   // VS Code's shape: initializationOptions is the `dfc` section itself.
@@ -246,7 +248,7 @@ TEST_CASE("editor settings: initializationOptions, didChangeConfiguration, confi
                          {"configFile", ""}}}}}});
   REQUIRE(init.contains("result"));
   c.notify("initialized", json::object());
-  std::string text = "FROM alpine:3.19 as build\nMAINTAINER me\nCMD echo hi\n";
+  std::string text = "FROM alpine:3.19 as build\nMAINTAINER me\nCOPY secret.txt /x\nCMD echo hi\n";
   c.notify(
       "textDocument/didOpen",
       {{"textDocument", {{"uri", fileUri}, {"languageId", "dockerfile"}, {"version", 1}, {"text", text}}}});
@@ -254,6 +256,7 @@ TEST_CASE("editor settings: initializationOptions, didChangeConfiguration, confi
   CHECK(open.count("FromAsCasing") == 0);   // off in the editor
   CHECK(open["JSONArgsRecommended"] == 1);  // raised by the editor
   CHECK(open["MaintainerDeprecated"] == 1); // raised by the nearest .hadolint.yaml
+  CHECK(open["CopyIgnoredFile"] == 2);
 
   // didChangeConfiguration as the extension pushes it: {settings: {dfc: ...}}. Every open
   // document is re-linted and published again.
@@ -295,6 +298,7 @@ TEST_CASE("editor settings: initializationOptions, didChangeConfiguration, confi
   CHECK(c.exitStatus() == 0);
   std::remove(conf.c_str());
   std::remove((dir + "/.hadolint.yaml").c_str());
+  std::remove((dir + "/.dockerignore").c_str());
   rmdir(dir.c_str());
 }
 
