@@ -143,6 +143,20 @@ check "scenario 2 up -d exits 0" test $? -eq 0 || cat "$WORK/up2.txt"
 check "web fetched api's page by service name (its log)" \
   retry 50 bash -c "\"$DFC\" compose logs | grep -q '^web-1 *| api says hi'"
 check "web reaches api by the link alias" bash -c "\"$DFC\" exec p2-web-1 wget -q -O - http://backend:8080/ | grep -qx 'api says hi'"
+# Outbound access (slirp4netns) to a server on this machine's own address: the traffic stays here.
+HOSTIP=$(ip -4 route get 1.1.1.1 2>/dev/null | sed -nE 's/.* src ([0-9.]+).*/\1/p')
+if [[ -n "$HOSTIP" ]]; then
+  OUTPORT=$(freePort)
+  mkdir -p "$WORK/out" && echo "outbound works" >"$WORK/out/o.txt"
+  (cd "$WORK/out" && exec python3 -m http.server --bind "$HOSTIP" "$OUTPORT" >/dev/null 2>&1) &
+  server=$!
+  check "a compose container has outbound access (to this host's $HOSTIP)" \
+    retry 25 bash -c "\"$DFC\" exec p2-web-1 wget -q -O - http://$HOSTIP:$OUTPORT/o.txt 2>/dev/null | grep -qx 'outbound works'"
+  kill $server
+  wait $server 2>/dev/null
+else
+  echo "SKIPPED: outbound check (no IPv4 source address on this machine)"
+fi
 check "api's /etc/hosts names web's container" bash -c "\"$DFC\" exec p2-api-1 grep -q 'p2-web-1' /etc/hosts"
 apiNet=$(readlink "/proc/$(pidOf p2-api-1)/ns/net")
 webNet=$(readlink "/proc/$(pidOf p2-web-1)/ns/net")
