@@ -122,6 +122,13 @@ struct UpOptions {
   bool detach = false; // else: follow the logs, prefixed, until the containers end or stop() is called
 };
 
+// The container a service runs as: image, command (a compose entrypoint list becomes RunSpec's entrypoint
+// plus leading command words), env, volumes (named ones by their store name, anonymous ones as
+// <project>_<service>_<hash of the target>), volumes_from as container names, its namespace on the project
+// network, /etc/hosts lines for every service, and docker compose's labels. Pure.
+struct Network;
+containers::RunSpec containerSpec(const Project &p, const Service &s, const Network &net);
+
 class Runner {
 public:
   Runner(store::ImageStore &store, Project project, Printer print)

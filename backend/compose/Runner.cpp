@@ -45,13 +45,6 @@ std::string fnv(llvm::StringRef text) {
   return out;
 }
 
-// The run spec of a service's container, less the labels that depend on it (hash).
-struct Planned {
-  const Service *service = nullptr;
-  containers::RunSpec spec;
-  std::vector<std::string> anonymousVolumes;
-};
-
 std::string describe(const containers::RunSpec &s, const std::string &imageId) {
   std::string d = imageId;
   auto add = [&](const std::string &k, const std::string &v) { d += "\n" + k + "=" + v; };
@@ -80,6 +73,82 @@ std::string describe(const containers::RunSpec &s, const std::string &imageId) {
 }
 
 } // namespace
+
+containers::RunSpec containerSpec(const Project &P, const Service &service, const Network &net) {
+  const Service *s = &service;
+  auto indexOf = [&](const Service *x) { return static_cast<size_t>(x - P.services.data()); };
+  containers::RunSpec spec;
+  spec.image = P.imageOf(*s);
+  spec.name = P.containerOf(*s);
+  // Compose's entrypoint is a list where RunSpec's is one word: the rest goes before the command.
+  if (s->entrypoint) {
+    spec.entrypoint = s->entrypoint->empty() ? "" : s->entrypoint->front();
+    if (s->entrypoint->size() > 1)
+      spec.command.assign(s->entrypoint->begin() + 1, s->entrypoint->end());
+  }
+  if (s->command)
+    spec.command.insert(spec.command.end(), s->command->begin(), s->command->end());
+  spec.env = s->environment;
+  std::vector<std::string> anonymous;
+  for (const ServiceVolume &v : s->volumes) {
+    containers::VolumeBinding b;
+    b.destination = v.target;
+    b.readOnly = v.readOnly;
+    switch (v.kind) {
+    case ServiceVolume::Kind::Bind:
+      b.source = v.source;
+      break;
+    case ServiceVolume::Kind::Named:
+      b.source = P.volumes.at(v.source).name;
+      b.named = true;
+      break;
+    case ServiceVolume::Kind::Anonymous:
+      b.source = P.name + "_" + s->name + "_" + fnv(v.target).substr(0, 12);
+      b.named = true;
+      anonymous.push_back(b.source);
+      break;
+    }
+    spec.volumes.push_back(b);
+  }
+  for (const std::string &from : s->volumesFrom) {
+    llvm::StringRef f(from);
+    if (f.consume_front("container:"))
+      spec.volumesFrom.push_back(f.str());
+    else
+      spec.volumesFrom.push_back(P.containerOf(*P.service(f)));
+  }
+  spec.ports = s->ports;
+  spec.workdir = s->workingDir;
+  spec.user = s->user;
+  spec.hostname = s->hostname;
+  spec.restart = s->restart;
+  spec.networkNamespace = Network::path(net.containerNamespace(spec.name));
+  // Every container knows every service by name (and by container name, hostname and link alias).
+  for (size_t i = 0; i < P.services.size(); ++i) {
+    const Service &other = P.services[i];
+    std::string addr = Network::address(i);
+    spec.extraHosts.push_back(other.name + ":" + addr);
+    spec.extraHosts.push_back(P.containerOf(other) + ":" + addr);
+    if (!other.hostname.empty() && other.hostname != other.name)
+      spec.extraHosts.push_back(other.hostname + ":" + addr);
+  }
+  for (const auto &[target, alias] : s->links)
+    if (alias != target)
+      spec.extraHosts.push_back(alias + ":" + Network::address(indexOf(P.service(target))));
+  spec.labels = s->labels;
+  spec.labels[ProjectLabel] = P.name;
+  spec.labels[ServiceLabel] = s->name;
+  spec.labels[NumberLabel] = "1";
+  spec.labels[DirLabel] = P.dir;
+  spec.labels[FilesLabel] = P.files.empty() ? "" : P.files[0];
+  spec.labels[NetnsLabel] = net.containerNamespace(spec.name);
+  std::string anon;
+  for (const std::string &a : anonymous)
+    anon += (anon.empty() ? "" : ",") + a;
+  if (!anon.empty())
+    spec.labels[AnonymousLabel] = anon;
+  return spec;
+}
 
 // The builder makes its mounts private by unsharing the mount namespace of the process it runs in; a child
 // process builds, so `ip netns` mounts and supervisors made by this one stay in the host's namespace.
@@ -191,81 +260,9 @@ llvm::Error Runner::up(const UpOptions &options) {
   if (!netExisted)
     Print("Network " + P.name + "_default  Created");
 
-  // Every container knows every service by name (and by container name, hostname and link alias).
-  std::vector<std::string> hosts;
-  for (size_t i = 0; i < P.services.size(); ++i) {
-    const Service &s = P.services[i];
-    std::string addr = Network::address(i);
-    hosts.push_back(s.name + ":" + addr);
-    hosts.push_back(P.containerOf(s) + ":" + addr);
-    if (!s.hostname.empty() && s.hostname != s.name)
-      hosts.push_back(s.hostname + ":" + addr);
-  }
-  auto indexOf = [&](const Service *s) { return static_cast<size_t>(s - P.services.data()); };
-
   containers::Containers cs(Store);
   for (const Service *s : *order) {
-    Planned plan;
-    containers::RunSpec &spec = plan.spec;
-    spec.image = P.imageOf(*s);
-    spec.name = P.containerOf(*s);
-    if (s->entrypoint) {
-      spec.entrypoint = s->entrypoint->empty() ? "" : s->entrypoint->front();
-      if (s->entrypoint->size() > 1)
-        spec.command.assign(s->entrypoint->begin() + 1, s->entrypoint->end());
-    }
-    if (s->command)
-      spec.command.insert(spec.command.end(), s->command->begin(), s->command->end());
-    spec.env = s->environment;
-    for (const ServiceVolume &v : s->volumes) {
-      containers::VolumeBinding b;
-      b.destination = v.target;
-      b.readOnly = v.readOnly;
-      switch (v.kind) {
-      case ServiceVolume::Kind::Bind:
-        b.source = v.source;
-        break;
-      case ServiceVolume::Kind::Named:
-        b.source = P.volumes.at(v.source).name;
-        b.named = true;
-        break;
-      case ServiceVolume::Kind::Anonymous:
-        b.source = P.name + "_" + s->name + "_" + fnv(v.target).substr(0, 12);
-        b.named = true;
-        plan.anonymousVolumes.push_back(b.source);
-        break;
-      }
-      spec.volumes.push_back(b);
-    }
-    for (const std::string &from : s->volumesFrom) {
-      llvm::StringRef f(from);
-      if (f.consume_front("container:"))
-        spec.volumesFrom.push_back(f.str());
-      else
-        spec.volumesFrom.push_back(P.containerOf(*P.service(f)));
-    }
-    spec.ports = s->ports;
-    spec.workdir = s->workingDir;
-    spec.user = s->user;
-    spec.hostname = s->hostname;
-    spec.restart = s->restart;
-    spec.networkNamespace = Network::path(net.containerNamespace(spec.name));
-    spec.extraHosts = hosts;
-    for (const auto &[target, alias] : s->links)
-      if (alias != target)
-        spec.extraHosts.push_back(alias + ":" + Network::address(indexOf(P.service(target))));
-    spec.labels = s->labels;
-    spec.labels[ProjectLabel] = P.name;
-    spec.labels[ServiceLabel] = s->name;
-    spec.labels[NumberLabel] = "1";
-    spec.labels[DirLabel] = P.dir;
-    spec.labels[FilesLabel] = P.files.empty() ? "" : P.files[0];
-    spec.labels[NetnsLabel] = net.containerNamespace(spec.name);
-    std::string anon;
-    for (const std::string &a : plan.anonymousVolumes)
-      anon += (anon.empty() ? "" : ",") + a;
-    if (!anon.empty())
-      spec.labels[AnonymousLabel] = anon;
+    containers::RunSpec spec = containerSpec(P, *s, net);
     std::string hash = fnv(describe(spec, imageIds[s->name]));
     spec.labels[HashLabel] = hash;
 
@@ -284,7 +281,8 @@ llvm::Error Runner::up(const UpOptions &options) {
     } else if (!existing) {
       llvm::consumeError(existing.takeError());
     }
-    if (llvm::Error e = net.attach(spec.name, indexOf(s), Network::address(indexOf(s))))
+    size_t index = static_cast<size_t>(s - P.services.data());
+    if (llvm::Error e = net.attach(spec.name, index, Network::address(index)))
       return e;
     auto id = cs.create(spec);
     if (!id) {

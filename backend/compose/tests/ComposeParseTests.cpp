@@ -372,3 +372,67 @@ TEST_CASE("network names and addresses are stable and per store") {
   CHECK(Network::address(0) == "10.89.0.2");
   CHECK(Network::address(3) == "10.89.0.5");
 }
+
+TEST_CASE("a service's container: entrypoint list, volumes by store name, volumes_from, hosts and labels") {
+  Project p = parsed(R"(services:
+  data:
+    image: busybox
+    volumes: [/shared]
+  web:
+    build: .
+    entrypoint: [sh, -c]
+    command: ["echo $$GREETING"]
+    environment: [GREETING=hi]
+    volumes: ["site:/www:ro", "./conf:/conf"]
+    volumes_from: [data, "container:other"]
+    links: ["api:backend"]
+    labels: {tier: front}
+    user: nobody
+    working_dir: /www
+  api:
+    image: busybox
+    hostname: apihost
+    entrypoint: ""
+volumes:
+  site:
+)");
+  Network net;
+  net.projectNamespace = "dfc-0badc0de-p-proj";
+  containers::RunSpec web = containerSpec(p, *p.service("web"), net);
+  CHECK(web.image == "proj-web");
+  CHECK(web.name == "proj-web-1");
+  REQUIRE(web.entrypoint);
+  CHECK(*web.entrypoint == "sh");
+  CHECK(web.command == std::vector<std::string>{"-c", "echo $GREETING"});
+  CHECK(web.env == std::vector<std::string>{"GREETING=hi"});
+  REQUIRE(web.volumes.size() == 2);
+  CHECK(web.volumes[0].source == "proj_site");
+  CHECK(web.volumes[0].named);
+  CHECK(web.volumes[0].readOnly);
+  CHECK(web.volumes[1].source == "/proj/conf");
+  CHECK(!web.volumes[1].named);
+  CHECK(web.volumesFrom == std::vector<std::string>{"proj-data-1", "other"});
+  CHECK(web.networkNamespace == "/run/netns/dfc-0badc0de-c-proj-web-1");
+  CHECK(web.extraHosts == std::vector<std::string>{"data:10.89.0.2", "proj-data-1:10.89.0.2", "web:10.89.0.3",
+                                                   "proj-web-1:10.89.0.3", "api:10.89.0.4",
+                                                   "proj-api-1:10.89.0.4", "apihost:10.89.0.4",
+                                                   "backend:10.89.0.4"});
+  CHECK(web.labels.at("tier") == "front");
+  CHECK(web.labels.at("com.docker.compose.project") == "proj");
+  CHECK(web.labels.at("com.docker.compose.service") == "web");
+  CHECK(web.user == "nobody");
+  CHECK(web.workdir == "/www");
+
+  containers::RunSpec data = containerSpec(p, *p.service("data"), net);
+  REQUIRE(data.volumes.size() == 1);
+  CHECK(llvm::StringRef(data.volumes[0].source).startswith("proj_data_"));
+  CHECK(data.volumes[0].named);
+  CHECK(data.labels.at("dfc.compose.anonymous-volumes") == data.volumes[0].source);
+  CHECK(!data.entrypoint);
+  CHECK(data.command.empty());
+
+  containers::RunSpec api = containerSpec(p, *p.service("api"), net);
+  REQUIRE(api.entrypoint);
+  CHECK(api.entrypoint->empty()); // "" clears the image's entrypoint
+  CHECK(api.hostname == "apihost");
+}
