@@ -1,5 +1,6 @@
 // Entry point of the dfc binary: builds the CLI11 app from the subcommands in Commands.h and runs it.
 // All real work happens in the libraries; this file only maps flags and exit codes.
+#include "backend/containers/Containers.h"
 #include "backend/store/Trace.h"
 #include "cli/Commands.h"
 
@@ -10,6 +11,9 @@
 #endif
 
 int main(int argc, char **argv) {
+  // `dfc run -d` starts this binary again as the container's supervisor.
+  if (dfc::containers::runSupervisorIfRequested())
+    return 0;
   dfc::store::trace::mark("main");
   CLI::App app{"dfc: a Dockerfile compiler, linter and language server", "dfc"};
   app.set_version_flag("--version", "dfc " DFC_VERSION);

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <fstream>
 #include <random>
+#include <sys/stat.h>
 #include <sstream>
 #include <thread>
 #include <unistd.h>
@@ -260,7 +261,13 @@ std::string State::toJson() const {
                       {"error", error},
                       {"stopSignal", stopSignal},
                       {"mounts", mounts}};
-  return j.dump();
+  if (!health.empty()) {
+    nlohmann::json log = nlohmann::json::array();
+    for (const Probe &p : healthLog)
+      log.push_back({{"start", p.start}, {"end", p.end}, {"exitCode", p.exitCode}, {"output", p.output}});
+    j["health"] = {{"status", health}, {"failingStreak", failingStreak}, {"log", log}};
+  }
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 State State::fromJson(llvm::StringRef text) {
@@ -284,6 +291,15 @@ State State::fromJson(llvm::StringRef text) {
   s.error = j.value("error", "");
   s.stopSignal = j.value("stopSignal", "");
   s.mounts = j.value("mounts", std::vector<VolumeBinding>{});
+  if (j.contains("health") && j["health"].is_object()) {
+    const nlohmann::json &h = j["health"];
+    s.health = h.value("status", "");
+    s.failingStreak = h.value("failingStreak", 0);
+    if (h.contains("log") && h["log"].is_array())
+      for (const nlohmann::json &p : h["log"])
+        s.healthLog.push_back({p.value("start", int64_t(0)), p.value("end", int64_t(0)), p.value("exitCode", 0),
+                               p.value("output", "")});
+  }
   return s;
 }
 
@@ -313,19 +329,43 @@ bool supervisorAlive(const State &s) {
   return start != 0 && start == s.supervisorStart;
 }
 
+// A record that says running while its supervisor is gone (killed, or the machine went down): the
+// supervisor records the exit before it ends, so a second read tells a finished container from a stale
+// one. A stale one is recorded once as exited (255, as docker shows a container its daemon lost) at
+// the last time it is known to have lived: its log's last write, else now.
+static State settle(store::ImageStore &store, llvm::StringRef id, State s) {
+  if (s.status != Status::Running || supervisorAlive(s))
+    return s;
+  auto again = store.db().container(id);
+  if (!again || !*again) {
+    if (!again)
+      llvm::consumeError(again.takeError());
+    return s;
+  }
+  State now = State::fromJson((*again)->stateJson);
+  if (now.status != Status::Running || supervisorAlive(now))
+    return now;
+  now.status = Status::Exited;
+  if (!now.exitCode)
+    now.exitCode = 255;
+  now.error = "the container's supervisor ended before the container";
+  struct stat st;
+  std::string log = store.root() + "/containers/" + id.str() + "/" + id.str() + "-json.log";
+  now.finishedAt = ::stat(log.c_str(), &st) == 0 && st.st_mtime >= now.startedAt ? st.st_mtime : nowSeconds();
+  if (now.finishedAt < now.startedAt)
+    now.finishedAt = now.startedAt;
+  if (!store.db().readOnly())
+    llvm::consumeError(saveState(store, id, now));
+  return now;
+}
+
 llvm::Expected<State> loadState(store::ImageStore &store, llvm::StringRef id) {
   auto row = store.db().container(id);
   if (!row)
     return row.takeError();
   if (!*row)
     return fail("No such container: " + id);
-  State s = State::fromJson((*row)->stateJson);
-  if (s.status == Status::Running && !supervisorAlive(s)) {
-    s.status = Status::Exited;
-    if (!s.exitCode)
-      s.exitCode = 255;
-  }
-  return s;
+  return settle(store, id, State::fromJson((*row)->stateJson));
 }
 
 llvm::Error saveState(store::ImageStore &store, llvm::StringRef id, const State &s) {
@@ -383,7 +423,10 @@ std::string statusText(const ContainerInfo &c, int64_t now) {
   case Status::Created:
     return "Created";
   case Status::Running:
-    return "Up " + humanDuration(now - c.startedAt);
+    return "Up " + humanDuration(now - c.startedAt) +
+           (c.health.empty()          ? ""
+            : c.health == "starting" ? " (health: starting)"
+                                      : " (" + c.health + ")");
   case Status::Exited:
     return "Exited (" + std::to_string(c.exitCode) + ") " + humanDuration(now - c.finishedAt) + " ago";
   }
@@ -443,6 +486,7 @@ static ContainerInfo infoFrom(const store::ContainerRow &row, const State &s) {
   c.ports = s.status == Status::Running ? s.ports : std::vector<PortBinding>{};
   c.labels = s.spec.labels;
   c.error = s.error;
+  c.health = s.status == Status::Running ? s.health : "";
   c.stateJson = s.toJson();
   return c;
 }
@@ -468,12 +512,7 @@ llvm::Expected<std::vector<ContainerInfo>> Containers::list() {
     return rows.takeError();
   std::vector<ContainerInfo> out;
   for (const store::ContainerRow &r : *rows) {
-    State s = State::fromJson(r.stateJson);
-    if (s.status == Status::Running && !supervisorAlive(s)) {
-      s.status = Status::Exited;
-      if (!s.exitCode)
-        s.exitCode = 255;
-    }
+    State s = settle(Store, r.id, State::fromJson(r.stateJson));
     out.push_back(infoFrom(r, s));
   }
   return out;
@@ -692,7 +731,16 @@ llvm::Expected<std::string> Containers::inspect(llvm::StringRef idOrName) {
         {"RestartPolicy", {{"Name", s.spec.restart}}}}},
       {"NetworkSettings", {{"Ports", ports}}},
   };
-  return j.dump(4);
+  if (!s.health.empty()) {
+    nlohmann::json log = nlohmann::json::array();
+    for (const State::Probe &p : s.healthLog)
+      log.push_back({{"Start", rfc3339(p.start / 1000)},
+                     {"End", rfc3339(p.end / 1000)},
+                     {"ExitCode", p.exitCode},
+                     {"Output", p.output}});
+    j["State"]["Health"] = {{"Status", s.health}, {"FailingStreak", s.failingStreak}, {"Log", log}};
+  }
+  return j.dump(4, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 llvm::Expected<std::string> namedVolumePath(store::ImageStore &store, llvm::StringRef name) {

@@ -77,10 +77,11 @@ struct ContainerInfo {
   std::vector<PortBinding> ports; // as bound (real host ports)
   std::map<std::string, std::string> labels;
   std::string error;      // why it never ran
+  std::string health;     // HEALTHCHECK status while running: "starting", "healthy", "unhealthy"; "" without one
   std::string stateJson;  // the whole record
 };
 
-// `docker ps`'s STATUS column: "Up 3 minutes", "Exited (0) 2 seconds ago", "Created".
+// `docker ps`'s STATUS column: "Up 3 minutes", "Up 5 seconds (healthy)", "Exited (0) 2 seconds ago", "Created".
 std::string statusText(const ContainerInfo &c, int64_t now);
 // `docker ps`'s PORTS column: "0.0.0.0:8080->80/tcp, ...".
 std::string portsText(const std::vector<PortBinding> &ports);
@@ -92,6 +93,8 @@ struct ExecSpec {
   std::vector<std::string> env;
   std::string user, workdir;
   bool tty = false, interactive = false;
+  int outputFd = -1;   // >= 0: the process's stdout and stderr (health checks), else ours
+  int64_t timeoutMs = 0; // > 0: SIGKILL after this long; exec then fails with a message saying so
 };
 
 class Containers {
@@ -133,6 +136,11 @@ public:
 private:
   store::ImageStore &Store;
 };
+
+// A detached container's supervisor is the running executable started again (/proc/self/exe) with a
+// request in its environment: main() calls this first. It returns false when this process is not such
+// a supervisor, and otherwise supervises the container and exits without returning.
+bool runSupervisorIfRequested();
 
 // A failure with the exit code `dfc run` returns for it: 125 for dfc's own failures, 126/127 when the
 // command cannot be run. Other errors read as 125.

@@ -5,6 +5,7 @@
 #include "backend/runtime/Bundle.h"
 
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <thread>
 #include <unistd.h>
 
 namespace dfc::containers {
@@ -229,6 +231,10 @@ llvm::Expected<int> Containers::exec(llvm::StringRef idOrName, const ExecSpec &s
       int null = ::open("/dev/null", O_RDONLY);
       ::dup2(null, 0);
     }
+    if (spec.outputFd >= 0) {
+      ::dup2(spec.outputFd, 1);
+      ::dup2(spec.outputFd, 2);
+    }
     execInside(c->pid, effective, env, slave, err[1]);
   }
   ::close(err[1]);
@@ -270,7 +276,23 @@ llvm::Expected<int> Containers::exec(llvm::StringRef idOrName, const ExecSpec &s
     ::close(master);
   }
   int status = 0;
-  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  bool timedOut = false;
+  if (spec.timeoutMs > 0) {
+    // Killing our child kills the process inside too (its parent-death signal).
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(spec.timeoutMs);
+    for (int delay = 1;; delay = std::min(delay * 2, 50)) {
+      pid_t r = ::waitpid(child, &status, WNOHANG);
+      if (r == child || (r < 0 && errno != EINTR))
+        break;
+      if (!timedOut && std::chrono::steady_clock::now() >= deadline) {
+        ::kill(child, SIGKILL);
+        timedOut = true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+    }
+  } else {
+    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
   }
   std::string message;
   char buf[1024];
@@ -279,6 +301,8 @@ llvm::Expected<int> Containers::exec(llvm::StringRef idOrName, const ExecSpec &s
     message.append(buf, static_cast<size_t>(got));
   ::close(err[0]);
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  if (timedOut)
+    return runError(code, "exceeded timeout (" + std::to_string(spec.timeoutMs) + "ms)");
   if (!message.empty())
     return runError(code, message);
   return code;

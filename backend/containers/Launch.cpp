@@ -1,5 +1,5 @@
 // Starting a created container: overlay rootfs over the image's layers, a bundle from the image config
-// and the run flags, network (slirp4netns for outbound access, relays for published ports), and then
+// and the run flags, network (tap0 + slirp4netns for outbound access, relays for published ports), and then
 // either an attached run in this process or a detached one kept by a supervisor that writes the logs.
 #include "backend/containers/State.h"
 
@@ -24,9 +24,14 @@
 #include <termios.h>
 #include <unistd.h>
 
+extern char **environ;
+
 namespace dfc::containers {
 
 namespace {
+
+constexpr const char *SupervisorVariable = "DFC_CONTAINER_SUPERVISOR"; // "<id>:<store root>"
+constexpr int SupervisorReportFd = 3;
 
 int64_t nowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -35,87 +40,6 @@ int64_t nowSeconds() {
 
 llvm::Error fail(const llvm::Twine &message) { return runError(125, message); }
 
-std::string slirpBinary() {
-  for (const char *p : {"/usr/bin/slirp4netns", "/usr/local/bin/slirp4netns"})
-    if (::access(p, X_OK) == 0)
-      return p;
-  return "";
-}
-
-// slirp4netns attached to a namespace (by pid, or by path for shared ones): outbound access through the
-// host's user-space stack. It ends when exitFd's write end closes, that is, with whoever holds it.
-struct Slirp {
-  pid_t pid = -1;
-  int exitWrite = -1;
-
-  static llvm::Expected<Slirp> attach(const std::string &target, bool byPath) {
-    Slirp s;
-    std::string bin = slirpBinary();
-    if (bin.empty())
-      return s;
-    int ready[2], exitPipe[2];
-    if (::pipe2(ready, O_CLOEXEC) != 0 || ::pipe2(exitPipe, O_CLOEXEC) != 0)
-      return fail(llvm::Twine("pipe: ") + std::strerror(errno));
-    std::vector<std::string> args = {bin, "--configure", "--mtu=65520", "--disable-host-loopback",
-                                     "--ready-fd=3", "--exit-fd=4"};
-    if (byPath)
-      args.push_back("--netns-type=path");
-    args.push_back(target);
-    args.push_back("tap0");
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      ::setsid(); // keeps a terminal's Ctrl-C for the container, not for its network
-      ::dup2(ready[1], 3);
-      ::dup2(exitPipe[0], 4);
-      int null = ::open("/dev/null", O_RDWR);
-      ::dup2(null, 0);
-      ::dup2(null, 1);
-      ::dup2(null, 2);
-      std::vector<char *> argv;
-      for (std::string &a : args)
-        argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-    ::close(ready[1]);
-    ::close(exitPipe[0]);
-    if (pid < 0) {
-      ::close(ready[0]);
-      ::close(exitPipe[1]);
-      return fail(llvm::Twine("fork: ") + std::strerror(errno));
-    }
-    char c;
-    ssize_t got;
-    do
-      got = ::read(ready[0], &c, 1);
-    while (got < 0 && errno == EINTR);
-    ::close(ready[0]);
-    s.pid = pid;
-    s.exitWrite = exitPipe[1];
-    if (got != 1) {
-      s.end();
-      return fail("slirp4netns did not start");
-    }
-    return s;
-  }
-
-  void end() {
-    if (exitWrite >= 0)
-      ::close(std::exchange(exitWrite, -1));
-    if (pid > 0) {
-      int status;
-      for (int i = 0; i < 100 && ::waitpid(pid, &status, WNOHANG) == 0; ++i)
-        ::usleep(2000);
-      if (::waitpid(pid, &status, WNOHANG) == 0) {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, &status, 0);
-      }
-      pid = -1;
-    }
-  }
-};
-
 // Everything a running container holds on the host side.
 struct Launch {
   std::string dir;
@@ -123,7 +47,9 @@ struct Launch {
   runtime::Bundle bundle;
   runtime::RunOptions options;
   std::unique_ptr<PortRelay> relay;
-  std::shared_ptr<Slirp> slirp = std::make_shared<Slirp>();
+  // Set by the prestart hook, which runs while the namespace exists and before the process starts
+  // (or in prepare() for a joined namespace).
+  std::shared_ptr<std::unique_ptr<Outbound>> outbound = std::make_shared<std::unique_ptr<Outbound>>();
   int netnsFd = -1;
 };
 
@@ -166,7 +92,8 @@ llvm::Error prepare(store::ImageStore &store, const std::string &id, const std::
   for (const char *sub : {"/upper", "/work", "/empty", "/rootfs"})
     if (llvm::Error e = store::makeDirs(dir + sub))
       return e;
-  auto mount = build::OverlayMount::mount(*lowers, dir + "/upper", dir + "/work", dir + "/rootfs", dir + "/empty");
+  auto mount =
+      build::OverlayMount::mount(*lowers, dir + "/upper", dir + "/work", dir + "/rootfs", dir + "/empty", true);
   if (!mount)
     return fail(llvm::toString(mount.takeError()));
   l.rootfs = std::move(*mount);
@@ -220,9 +147,8 @@ llvm::Error prepare(store::ImageStore &store, const std::string &id, const std::
   }
 
   // /etc/hosts, /etc/hostname and /etc/resolv.conf as Docker writes them, one set per container.
-  // A joined namespace (a compose project's) gets its own slirp4netns too: outbound access beside its
-  // project network.
-  bool slirp = spec.network == Network::Default && !slirpBinary().empty();
+  // A joined namespace (a compose project's) gets its own outbound access too, beside its project network.
+  bool slirp = spec.network == Network::Default && Outbound::available();
   std::string hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
   std::string ownAddress = slirp && spec.networkNamespace.empty() ? "10.0.2.100" : "127.0.1.1";
   hosts += ownAddress + "\t" + hostname + "\n";
@@ -322,18 +248,18 @@ llvm::Error prepare(store::ImageStore &store, const std::string &id, const std::
         if (ns.type == "network")
           ns.path = *held;
       if (slirp) {
-        auto started = Slirp::attach(*held, true);
-        if (!started)
-          return started.takeError();
-        *l.slirp = *started;
+        auto attached = Outbound::attach(*held, dir);
+        if (!attached)
+          return attached.takeError();
+        *l.outbound = std::move(*attached);
       }
     } else if (slirp) {
-      std::shared_ptr<Slirp> holder = l.slirp;
-      o.prestart = [holder](pid_t pid) -> llvm::Error {
-        auto started = Slirp::attach(std::to_string(pid), false);
-        if (!started)
-          return started.takeError();
-        *holder = *started;
+      std::shared_ptr<std::unique_ptr<Outbound>> holder = l.outbound;
+      o.prestart = [holder, dir](pid_t pid) -> llvm::Error {
+        auto attached = Outbound::attach("/proc/" + std::to_string(pid) + "/ns/net", dir);
+        if (!attached)
+          return attached.takeError();
+        *holder = std::move(*attached);
         return llvm::Error::success();
       };
     }
@@ -350,7 +276,8 @@ llvm::Error prepare(store::ImageStore &store, const std::string &id, const std::
 void finish(Launch &l) {
   if (l.relay)
     l.relay->stopAll();
-  l.slirp->end();
+  if (*l.outbound)
+    (*l.outbound)->stop();
   if (l.netnsFd >= 0)
     ::close(std::exchange(l.netnsFd, -1));
   llvm::consumeError(l.rootfs.unmount());
@@ -555,14 +482,29 @@ void pumpLogs(int logFd, int out, int err, int terminal) {
   runtime::Container &c = *started;
   if (llvm::Error e = l.relay->start("/proc/" + std::to_string(c.pid()) + "/ns/net"))
     failStart(std::move(e));
-  if (llvm::Error e = markStarted(store, id, s, c.pid()))
-    failStart(std::move(e));
+  std::mutex stateMutex;
+  std::unique_ptr<HealthMonitor> health;
+  if (auto img = store.resolve(s.imageId); img && img->spec.config.Healthcheck)
+    health = HealthMonitor::start(store, id, s, stateMutex, *img->spec.config.Healthcheck);
+  else if (!img)
+    llvm::consumeError(img.takeError());
+  llvm::Error recorded = llvm::Error::success();
+  {
+    std::lock_guard<std::mutex> lock(stateMutex);
+    recorded = markStarted(store, id, s, c.pid());
+  }
+  if (recorded) {
+    health.reset();
+    failStart(std::move(recorded));
+  }
   sendReport(0, "");
   int terminal = c.takeTerminal();
   pumpLogs(logFd, c.stdoutPipe(), c.stderrPipe(), terminal);
   if (terminal >= 0)
     ::close(terminal);
   runtime::RunResult r = c.wait();
+  if (health)
+    health->stop();
   finish(l);
   markExited(store, id, s, r.exitCode, r.error);
   if (s.spec.autoRemove)
@@ -571,6 +513,17 @@ void pumpLogs(int logFd, int out, int err, int terminal) {
 }
 
 } // namespace
+
+bool runSupervisorIfRequested() {
+  const char *request = std::getenv(SupervisorVariable);
+  if (!request)
+    return false;
+  llvm::StringRef text(request);
+  auto [id, root] = text.split(':');
+  std::string idText = id.str(), rootText = root.str();
+  ::unsetenv(SupervisorVariable);
+  supervise(rootText, idText, SupervisorReportFd);
+}
 
 int Containers::runAttached(llvm::StringRef idRef) {
   std::string id = idRef.str();
@@ -583,9 +536,11 @@ int Containers::runAttached(llvm::StringRef idRef) {
   Launch l;
   auto done = [&](int code, const std::string &error) {
     finish(l);
-    markExited(Store, id, s, code, error);
+    // --rm: the record goes at once, no need to write its end first.
     if (s.spec.autoRemove)
       removeContainer(Store, id, dir);
+    else
+      markExited(Store, id, s, code, error);
     return code;
   };
   if (llvm::Error e = prepare(Store, id, dir, s, l)) {
@@ -644,6 +599,21 @@ llvm::Error Containers::startDetached(llvm::StringRef idRef) {
   if (::pipe2(report, O_CLOEXEC) != 0)
     return fail(llvm::Twine("pipe: ") + std::strerror(errno));
   std::string root = Store.root();
+  // The supervisor is this executable started afresh, not a fork that goes on: a forked child inherits
+  // SQLite's per-process lock bookkeeping for the database this process has open, so its own
+  // connection would take no real lock, and a `dfc ps` closing meanwhile would checkpoint and delete
+  // the WAL under it: its final "exited" write was lost ("Exited (255) 56 years ago").
+  std::vector<std::string> envText;
+  for (char **e = environ; *e; ++e)
+    if (!llvm::StringRef(*e).startswith(SupervisorVariable + std::string("=")))
+      envText.push_back(*e);
+  envText.push_back(std::string(SupervisorVariable) + "=" + id + ":" + root);
+  std::vector<char *> envp;
+  for (std::string &e : envText)
+    envp.push_back(e.data());
+  envp.push_back(nullptr);
+  char arg0[] = "dfc-supervisor";
+  char *argv[] = {arg0, nullptr};
   pid_t child = ::fork();
   if (child < 0)
     return fail(llvm::Twine("fork: ") + std::strerror(errno));
@@ -659,9 +629,18 @@ llvm::Error Containers::startDetached(llvm::StringRef idRef) {
     ::dup2(null, 2);
     if (null > 2)
       ::close(null);
+    // Ignored signals stay ignored across exec.
     ::signal(SIGHUP, SIG_IGN);
     ::signal(SIGINT, SIG_IGN);
-    supervise(root, id, report[1]);
+    ::signal(SIGPIPE, SIG_IGN);
+    if (::dup2(report[1], SupervisorReportFd) < 0)
+      ::_exit(125);
+    ::execve("/proc/self/exe", argv, envp.data());
+    int32_t code = 125;
+    std::string message = std::string("exec /proc/self/exe (the supervisor): ") + std::strerror(errno);
+    (void)!::write(SupervisorReportFd, &code, sizeof code);
+    (void)!::write(SupervisorReportFd, message.data(), message.size());
+    ::_exit(125);
   }
   ::close(report[1]);
   int status;

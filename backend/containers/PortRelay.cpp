@@ -3,6 +3,7 @@
 // were made in, so only the thread that makes them needs setns).
 #include "backend/containers/State.h"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <cerrno>
 #include <cstring>
@@ -54,7 +55,8 @@ void pump(int a, int b) {
         continue;
       }
       for (ssize_t off = 0; off < got;) {
-        ssize_t put = ::write(to, buf + off, static_cast<size_t>(got - off));
+        // MSG_NOSIGNAL: a client that went away must not kill the process that relays (SIGPIPE).
+        ssize_t put = ::send(to, buf + off, static_cast<size_t>(got - off), MSG_NOSIGNAL);
         if (put <= 0) {
           aOpen = bOpen = false;
           break;
@@ -72,10 +74,11 @@ void pump(int a, int b) {
 llvm::Expected<std::unique_ptr<PortRelay>> PortRelay::listen(std::vector<PortBinding> &ports) {
   auto relay = std::make_unique<PortRelay>();
   for (PortBinding &p : ports) {
-    if (p.protocol != "tcp")
-      return runError(125, "publishing " + p.protocol + " ports is not supported (only tcp)");
+    if (p.protocol != "tcp" && p.protocol != "udp")
+      return runError(125, "publishing " + p.protocol + " ports is not supported (tcp, udp)");
+    bool udp = p.protocol == "udp";
     bool v6 = p.hostIp.find(':') != std::string::npos;
-    int fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = ::socket(v6 ? AF_INET6 : AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
     if (fd < 0)
       return relayError("socket");
     int one = 1;
@@ -101,7 +104,7 @@ llvm::Expected<std::unique_ptr<PortRelay>> PortRelay::listen(std::vector<PortBin
       }
       len = sizeof *a;
     }
-    if (::bind(fd, reinterpret_cast<sockaddr *>(&ss), len) != 0 || ::listen(fd, 128) != 0) {
+    if (::bind(fd, reinterpret_cast<sockaddr *>(&ss), len) != 0 || (!udp && ::listen(fd, 128) != 0)) {
       int err = errno;
       ::close(fd);
       errno = err;
@@ -128,22 +131,71 @@ llvm::Error PortRelay::start(llvm::StringRef netnsPath) {
   return llvm::Error::success();
 }
 
+// UDP has no connections: each client address gets its own socket inside the namespace, connected
+// to the container port, and replies on it go back to that address from the published socket.
+struct UdpFlow {
+  size_t listener;
+  sockaddr_storage client;
+  socklen_t clientLen;
+  int inside;
+};
+
 void PortRelay::acceptLoop() {
+  std::vector<UdpFlow> flows;
+  std::vector<char> datagram(65536);
   std::vector<struct pollfd> fds;
-  for (const Listener &l : Listeners)
-    fds.push_back({l.fd, POLLIN, 0});
-  fds.push_back({WakeFd[0], POLLIN, 0});
   while (!Stopping) {
+    fds.clear();
+    for (const Listener &l : Listeners)
+      fds.push_back({l.fd, POLLIN, 0});
+    fds.push_back({WakeFd[0], POLLIN, 0});
+    for (const UdpFlow &f : flows)
+      fds.push_back({f.inside, POLLIN, 0});
     if (::poll(fds.data(), fds.size(), -1) < 0) {
       if (errno == EINTR)
         continue;
-      return;
+      break;
     }
-    if (fds.back().revents)
-      return;
+    if (fds[Listeners.size()].revents)
+      break;
+    for (size_t k = 0; k < flows.size(); ++k) {
+      if (!fds[Listeners.size() + 1 + k].revents)
+        continue;
+      ssize_t got = ::recv(flows[k].inside, datagram.data(), datagram.size(), MSG_DONTWAIT);
+      if (got >= 0)
+        ::sendto(Listeners[flows[k].listener].fd, datagram.data(), static_cast<size_t>(got), MSG_DONTWAIT,
+                 reinterpret_cast<sockaddr *>(&flows[k].client), flows[k].clientLen);
+    }
     for (size_t i = 0; i < Listeners.size(); ++i) {
       if (!fds[i].revents)
         continue;
+      if (Listeners[i].binding.protocol == "udp") {
+        sockaddr_storage from{};
+        socklen_t fromLen = sizeof from;
+        ssize_t got = ::recvfrom(Listeners[i].fd, datagram.data(), datagram.size(), MSG_DONTWAIT,
+                                 reinterpret_cast<sockaddr *>(&from), &fromLen);
+        if (got < 0)
+          continue;
+        auto flow = std::find_if(flows.begin(), flows.end(), [&](const UdpFlow &f) {
+          return f.listener == i && f.clientLen == fromLen && std::memcmp(&f.client, &from, fromLen) == 0;
+        });
+        if (flow == flows.end()) {
+          int inside = socketIn(NetnsFd, SOCK_DGRAM);
+          sockaddr_in to{};
+          to.sin_family = AF_INET;
+          to.sin_port = htons(Listeners[i].binding.containerPort);
+          to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+          if (inside < 0 || ::connect(inside, reinterpret_cast<sockaddr *>(&to), sizeof to) != 0) {
+            if (inside >= 0)
+              ::close(inside);
+            continue;
+          }
+          flows.push_back({i, from, fromLen, inside});
+          flow = flows.end() - 1;
+        }
+        (void)!::send(flow->inside, datagram.data(), static_cast<size_t>(got), MSG_DONTWAIT);
+        continue;
+      }
       int client = ::accept4(Listeners[i].fd, nullptr, nullptr, SOCK_CLOEXEC);
       if (client < 0)
         continue;
@@ -161,6 +213,8 @@ void PortRelay::acceptLoop() {
       std::thread(pump, client, inside).detach();
     }
   }
+  for (const UdpFlow &f : flows)
+    ::close(f.inside);
 }
 
 void PortRelay::stopAll() {

@@ -5,6 +5,8 @@
 #include "backend/containers/Containers.h"
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <memory>
 #include <thread>
 
@@ -24,6 +26,15 @@ struct State {
   std::string error;
   std::string stopSignal;
   std::vector<VolumeBinding> mounts;
+  // HEALTHCHECK, kept by the supervisor: status "starting" | "healthy" | "unhealthy" ("" without one).
+  struct Probe {
+    int64_t start = 0, end = 0; // unix milliseconds
+    int exitCode = 0;
+    std::string output;
+  };
+  std::string health;
+  int failingStreak = 0;
+  std::vector<Probe> healthLog; // the last five, as docker keeps them
 
   std::string toJson() const;
   static State fromJson(llvm::StringRef text);
@@ -57,6 +68,60 @@ private:
   std::thread Acceptor;
   std::atomic<bool> Stopping{false};
   void acceptLoop();
+};
+
+// HEALTHCHECK probes for a detached container, run by its supervisor (Health.cpp); results are written
+// into `state` (guarded by stateMutex, shared with the supervisor) and saved.
+class HealthMonitor {
+public:
+  // Null when the config has no test (or NONE).
+  static std::unique_ptr<HealthMonitor> start(store::ImageStore &store, const std::string &id, State &state,
+                                              std::mutex &stateMutex, const store::HealthConfig &config);
+  ~HealthMonitor();
+  // Returns after any probe under way has ended; no write to the state follows.
+  void stop();
+
+private:
+  HealthMonitor(store::ImageStore &store, std::string id, State &state, std::mutex &stateMutex)
+      : Store(store), Id(std::move(id)), S(state), StateMutex(stateMutex) {}
+  void loop();
+  State::Probe probe();
+  store::ImageStore &Store;
+  std::string Id;
+  State &S;
+  std::mutex &StateMutex;
+  std::vector<std::string> Command;
+  int64_t IntervalMs = 0, TimeoutMs = 0, StartPeriodMs = 0;
+  int Retries = 3;
+  std::mutex WakeMutex;
+  std::condition_variable Wake;
+  std::atomic<bool> Stopping{false};
+  std::thread Thread;
+};
+
+// Outbound access for a network namespace (Outbound.cpp): tap0 configured as slirp4netns would, before
+// the container's process starts; slirp4netns itself starts with the first frame the container sends.
+class Outbound {
+public:
+  // Whether slirp4netns is installed (without it a default network has only lo, as before).
+  static bool available();
+  // Makes tap0 in the namespace at netnsPath and starts relaying; socketDir holds slirp4netns's socket.
+  static llvm::Expected<std::unique_ptr<Outbound>> attach(const std::string &netnsPath,
+                                                          const std::string &socketDir);
+  ~Outbound();
+  // Ends the relay and slirp4netns; the namespace's tap goes with the namespace.
+  void stop();
+
+private:
+  Outbound() = default;
+  bool spawnSlirp();
+  bool connectSlirp();
+  void relayLoop();
+  int TapFd = -1, SockFd = -1, DirFd = -1, ExitWrite = -1;
+  int WakeFd[2] = {-1, -1};
+  pid_t SlirpPid = -1;
+  std::atomic<bool> Stopping{false};
+  std::thread Relay;
 };
 
 } // namespace dfc::containers

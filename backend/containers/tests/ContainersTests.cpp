@@ -3,9 +3,12 @@
 // Needs root, overlayfs and /bin/busybox; skips visibly otherwise.
 #include "backend/containers/Containers.h"
 #include "backend/containers/State.h"
+#include "backend/build/Builder.h"
 #include "backend/store/Bootstrap.h"
 #include "backend/store/Files.h"
 
+// Listeners (the supervisor hook below) are an external interface in Catch2 v2.
+#define CATCH_CONFIG_EXTERNAL_INTERFACES
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -23,6 +26,14 @@ using namespace dfc;
 using namespace dfc::containers;
 
 namespace {
+
+// Detached containers start this test binary again as their supervisor (see runSupervisorIfRequested):
+// the run's first event, after static initialisation, is where it takes over.
+struct SupervisorHook : Catch::TestEventListenerBase {
+  using TestEventListenerBase::TestEventListenerBase;
+  void testRunStarting(Catch::TestRunInfo const &) override { runSupervisorIfRequested(); }
+};
+CATCH_REGISTER_LISTENER(SupervisorHook)
 
 bool canRun() {
   return ::geteuid() == 0 && ::access("/bin/busybox", X_OK) == 0;
@@ -175,6 +186,14 @@ TEST_CASE("ps columns read like docker's", "[containers]") {
   c.exitCode = 3;
   c.finishedAt = 100;
   CHECK(statusText(c, 102) == "Exited (3) 2 seconds ago");
+  ContainerInfo up;
+  up.status = Status::Running;
+  up.startedAt = 100;
+  CHECK(statusText(up, 160) == "Up About a minute");
+  up.health = "starting";
+  CHECK(statusText(up, 105) == "Up 5 seconds (health: starting)");
+  up.health = "unhealthy";
+  CHECK(statusText(up, 105) == "Up 5 seconds (unhealthy)");
   CHECK(portsText({PortBinding{"0.0.0.0", 8080, 80, "tcp"}, PortBinding{"127.0.0.1", 53, 53, "udp"}}) ==
         "0.0.0.0:8080->80/tcp, 127.0.0.1:53->53/udp");
 }
@@ -348,10 +367,22 @@ TEST_CASE("detached containers: ps, logs, stop, kill, exec, rm, stale", "[contai
   fake.status = Status::Running;
   fake.supervisor = 999999;
   fake.supervisorStart = 1;
+  fake.finishedAt = 0; // as a supervisor killed before it recorded the exit leaves it
   REQUIRE(!saveState(*f.store, kid, fake));
   auto stale = f.cs->info(kid);
   REQUIRE(bool(stale));
   CHECK(stale->status == Status::Exited);
+  // Recorded once, with a time it was last known alive (not 1970), and kept: ps agrees with itself.
+  CHECK(stale->finishedAt >= fake.startedAt);
+  CHECK(stale->finishedAt > 0);
+  auto settled = loadState(*f.store, kid);
+  REQUIRE(bool(settled));
+  CHECK(settled->status == Status::Exited);
+  CHECK(settled->finishedAt == stale->finishedAt);
+  auto raw = f.store->db().container(kid);
+  REQUIRE(bool(raw));
+  REQUIRE(bool(*raw));
+  CHECK(State::fromJson((*raw)->stateJson).status == Status::Exited);
 
   REQUIRE(!f.cs->remove(id));
   auto gone = f.cs->info(id);
@@ -398,8 +429,20 @@ TEST_CASE("published ports reach a server inside the container's network namespa
   CHECK(got.find("200 OK") != std::string::npos);
   CHECK(got.find("hello from dfc") != std::string::npos);
   // The port is not reachable on the host other than through the relay: nothing listens on 8080 here.
+  auto before = std::chrono::system_clock::now();
   REQUIRE(!f.cs->stop(id, 2));
   CHECK(httpGet(port, "/index.html").empty());
+  // stop records the real exit (SIGTERM reached httpd through the init: 143; 137 had it needed SIGKILL)
+  // and when it happened, not a stale "Exited (255) 56 years ago".
+  auto stopped = f.cs->info(id);
+  REQUIRE(bool(stopped));
+  CHECK(stopped->status == Status::Exited);
+  CHECK((stopped->exitCode == 143 || stopped->exitCode == 137));
+  int64_t t0 = std::chrono::duration_cast<std::chrono::seconds>(before.time_since_epoch()).count();
+  CHECK(stopped->finishedAt >= t0);
+  CHECK(stopped->finishedAt >= stopped->startedAt);
+  CHECK(statusText(*stopped, stopped->finishedAt + 2) == "Exited (" + std::to_string(stopped->exitCode) +
+                                                             ") 2 seconds ago");
 }
 
 TEST_CASE("isolation: files, processes, capabilities, mounts, read-only root", "[containers][integration]") {
@@ -454,4 +497,112 @@ TEST_CASE("isolation: files, processes, capabilities, mounts, read-only root", "
     REQUIRE(bool(code));
     CHECK(*code == 0);
   }
+}
+
+TEST_CASE("udp ports are relayed per client address", "[containers][integration]") {
+  REQUIRE_RUNNER();
+  // An echo server on the host's loopback stands in for the container: the relay opens its sockets in
+  // whatever namespace it is given, here ours.
+  int server = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(server, reinterpret_cast<sockaddr *>(&a), sizeof a) == 0);
+  socklen_t len = sizeof a;
+  REQUIRE(::getsockname(server, reinterpret_cast<sockaddr *>(&a), &len) == 0);
+  std::thread echo([server] {
+    char buf[512];
+    for (int i = 0; i < 2; ++i) {
+      sockaddr_storage from{};
+      socklen_t fl = sizeof from;
+      ssize_t got = ::recvfrom(server, buf, sizeof buf, 0, reinterpret_cast<sockaddr *>(&from), &fl);
+      if (got <= 0)
+        return;
+      std::string reply = "echo:" + std::string(buf, static_cast<size_t>(got));
+      ::sendto(server, reply.data(), reply.size(), 0, reinterpret_cast<sockaddr *>(&from), fl);
+    }
+  });
+  std::vector<PortBinding> ports = {PortBinding{"127.0.0.1", 0, ntohs(a.sin_port), "udp"}};
+  auto relay = PortRelay::listen(ports);
+  REQUIRE(bool(relay));
+  REQUIRE(ports[0].hostPort != 0);
+  REQUIRE(!(*relay)->start("/proc/self/ns/net"));
+  auto ask = [&](const std::string &text) {
+    int c = ::socket(AF_INET, SOCK_DGRAM, 0);
+    timeval tv{5, 0};
+    ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(ports[0].hostPort);
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::sendto(c, text.data(), text.size(), 0, reinterpret_cast<sockaddr *>(&to), sizeof to);
+    char buf[512];
+    ssize_t got = ::recv(c, buf, sizeof buf, 0);
+    ::close(c);
+    return got > 0 ? std::string(buf, static_cast<size_t>(got)) : std::string();
+  };
+  // Two clients (two source ports), each gets its own reply.
+  CHECK(ask("one") == "echo:one");
+  CHECK(ask("two") == "echo:two");
+  (*relay)->stopAll();
+  echo.join();
+  ::close(server);
+}
+
+TEST_CASE("HEALTHCHECK runs in the supervisor and shows in ps and inspect", "[containers][integration]") {
+  REQUIRE_RUNNER();
+  Fixture f;
+  std::string ctx = f.dir + "/ctx";
+  REQUIRE(!store::makeDirs(ctx));
+  {
+    std::ofstream(ctx + "/Dockerfile") << "FROM busybox\n"
+                                          "HEALTHCHECK --interval=200ms --timeout=5s --retries=2 CMD test -f /tmp/ok\n";
+  }
+  build::BuildRequest req;
+  req.contextDir = ctx;
+  req.tags = {"health:test"};
+  req.progress = build::ProgressMode::Quiet;
+  req.printLint = false;
+  auto built = build::buildImage(*f.store, req);
+  if (!built)
+    FAIL(llvm::toString(built.takeError()));
+  RunSpec s;
+  s.image = "health:test";
+  s.command = {"sleep", "60"};
+  std::string id = f.detached(s);
+  auto healthOf = [&]() {
+    auto i = f.cs->info(id);
+    REQUIRE(bool(i));
+    return i->health;
+  };
+  CHECK(healthOf() != "");
+  // No /tmp/ok: two failing probes in a row make it unhealthy.
+  std::string h;
+  for (int i = 0; i < 300 && (h = healthOf()) != "unhealthy"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  REQUIRE(h == "unhealthy");
+  auto inspected = f.cs->inspect(id);
+  REQUIRE(bool(inspected));
+  auto j = nlohmann::json::parse(*inspected);
+  CHECK(j["State"]["Health"]["Status"] == "unhealthy");
+  CHECK(j["State"]["Health"]["FailingStreak"].get<int>() >= 2);
+  REQUIRE(!j["State"]["Health"]["Log"].empty());
+  CHECK(j["State"]["Health"]["Log"].back()["ExitCode"] == 1);
+  // The file appears: the next probe succeeds.
+  ExecSpec touch;
+  touch.command = {"touch", "/tmp/ok"};
+  auto code = f.cs->exec(id, touch);
+  REQUIRE(bool(code));
+  REQUIRE(*code == 0);
+  for (int i = 0; i < 300 && (h = healthOf()) != "healthy"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  REQUIRE(h == "healthy");
+  auto info = f.cs->info(id);
+  REQUIRE(bool(info));
+  CHECK(llvm::StringRef(statusText(*info, info->startedAt + 5)).endswith("5 seconds (healthy)"));
+  REQUIRE(!f.cs->stop(id, 1));
+  auto after = f.cs->info(id);
+  REQUIRE(bool(after));
+  CHECK(after->health == "");
+  CHECK(after->status == Status::Exited);
 }
