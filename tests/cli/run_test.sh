@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# End-to-end checks of `dfc run` and the container commands through the real binary, one process per
+# command as a user types them (so state has to survive the process that started a container):
+# exit codes, -d, ps, stop, logs, exec, rm, stale supervisors, published ports, HEALTHCHECK.
+# Needs root, overlayfs and /bin/busybox; skips (77) otherwise. Leaves no process or mount behind.
+# usage: run_test.sh DFC_BINARY
+set -uo pipefail
+
+DFC="$(realpath "${1:?usage: run_test.sh path/to/dfc}")"
+if [[ $(id -u) -ne 0 || ! -x /bin/busybox ]]; then
+  echo "SKIP: dfc run needs root and /bin/busybox (Debian's busybox-static)"
+  exit 77
+fi
+WORK="$(mktemp -d /tmp/dfc-cli-run.XXXXXX)"
+export DFC_ROOT="$WORK/store"
+cleanup() {
+  "$DFC" rm -f $("$DFC" ps -aq 2>/dev/null) >/dev/null 2>&1
+  grep -o " $WORK/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+passed=0
+failed=0
+check() {
+  local name="$1"
+  shift
+  if "$@"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL: $name (last exit $rc)"
+    sed 's/^/  stdout: /' "$WORK/out" | head -20
+    sed 's/^/  stderr: /' "$WORK/err" | head -20
+  fi
+}
+run() {
+  "$DFC" "$@" </dev/null >"$WORK/out" 2>"$WORK/err"
+  rc=$?
+}
+outHas() { grep -qE -- "$1" "$WORK/out"; }
+errHas() { grep -qE -- "$1" "$WORK/err"; }
+outLacks() { ! grep -qE -- "$1" "$WORK/out"; }
+is() { [[ "$1" == "$2" ]]; }
+isId() { [[ "$1" =~ ^[0-9a-f]{64}$ ]]; }
+# Supervisors (and the slirp4netns they start) of this test's store: they inherit DFC_ROOT.
+ours() {
+  local p
+  for p in $(pgrep -f '^(dfc-supervisor|/usr/bin/slirp4netns)'); do
+    grep -qsF "DFC_ROOT=$DFC_ROOT" "/proc/$p/environ" && echo "$p"
+  done
+}
+# The supervisor of a container id: a dfc-supervisor process with the id in its environment whose
+# parent is not one (the container's init is a clone of its supervisor and shares both).
+supervisorOf() {
+  local p all=()
+  for p in $(pgrep -f '^dfc-supervisor'); do
+    grep -qsF "$1" "/proc/$p/environ" && all+=("$p")
+  done
+  for p in "${all[@]}"; do
+    [[ " ${all[*]} " == *" $(ps -o ppid= -p "$p" | tr -d ' ') "* ]] || echo "$p"
+  done
+}
+
+"$DFC" bootstrap busybox >/dev/null 2>&1 || {
+  echo "FAIL: dfc bootstrap busybox"
+  exit 1
+}
+
+# --- exit codes: the container's, 125 for dfc, 126/127 when the command cannot run ---
+run run --rm busybox sh -c 'exit 3'
+check "container exit code" is "$rc" 3
+run run --rm busybox /no/such/command
+check "missing command is 127" is "$rc" 127
+run run --rm busybox /etc/passwd
+check "non-executable command is 126" is "$rc" 126
+run run --rm no-such-image true
+check "unknown image is 125" is "$rc" 125
+run run --rm -e A=1 -w /made busybox sh -c 'echo "$A $(pwd)"'
+check "env and workdir" outHas '^1 /made$'
+run ps -a
+check "--rm leaves no container" outLacks 'busybox'
+
+# --- -d prints the full id; the state outlives the process that started it ---
+run run -d --name web -p 127.0.0.1:0:8080 busybox sh -c 'mkdir -p /www; echo hello > /www/index.html; exec httpd -f -p 8080 -h /www'
+id="$(cat "$WORK/out")"
+check "-d prints a 64-hex id" isId "$id"
+run ps
+check "ps lists it running with its port" outHas "^${id:0:12} +busybox +\"sh -c mkdir -p /www…\" .* Up .*127\.0\.0\.1:[0-9]+->8080/tcp +web$"
+port="$(grep -oE '127\.0\.0\.1:[0-9]+' "$WORK/out" | head -n1 | cut -d: -f2)"
+body=""
+for _ in $(seq 100); do
+  body="$(busybox wget -qO- "http://127.0.0.1:$port/index.html" 2>/dev/null)" && break
+  sleep 0.05
+done
+check "published port serves" is "$body" hello
+run exec web cat /www/index.html
+check "exec runs inside" outHas '^hello$'
+
+# The fixed bug: stop recorded nothing (the supervisor's write was lost) and ps said
+# "Exited (255) 56 years ago".
+run stop -t 2 web
+check "stop prints the name" outHas '^web$'
+run ps -a
+check "stopped: real exit status and time" outHas 'Exited \((143|137)\) (Less than a second|[0-9]+ seconds?) ago'
+check "stopped: no 1970 time" outLacks 'years ago'
+run inspect web
+check "inspect: exit code and finish time" python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1]))
+c = c[0] if isinstance(c, list) else c
+s = c["State"]
+assert s["Status"] == "exited" and s["ExitCode"] in (137, 143), s
+assert not s["FinishedAt"].startswith(("0001", "1970")), s
+' "$WORK/out"
+
+# --- logs, wait ---
+run run -d busybox sh -c 'echo out; echo err >&2; exit 5'
+lid="$(cat "$WORK/out")"
+run wait "$lid"
+check "wait prints the exit code" outHas '^5$'
+run logs "$lid"
+check "logs: stdout" outHas '^out$'
+check "logs: stderr" errHas '^err$'
+
+# --- a stale container: its supervisor killed, it reads as exited with a real time ---
+run run -d busybox sleep 60
+sid="$(cat "$WORK/out")"
+sup="$(supervisorOf "$sid")"
+check "a supervisor keeps the detached container" [ -n "$sup" ]
+if [[ -n "$sup" ]]; then
+  kill -9 "$sup"
+  for _ in $(seq 100); do kill -0 "$sup" 2>/dev/null || break; sleep 0.02; done
+  run ps -a
+  check "stale: exited, not running" outHas "^${sid:0:12} .*Exited \(255\) (Less than a second|[0-9]+ seconds?) ago"
+  run ps -a
+  check "stale: recorded once, the same next time" outHas "^${sid:0:12} .*Exited \(255\) (Less than a second|[0-9]+ seconds?) ago"
+fi
+
+# --- HEALTHCHECK shows in ps ---
+mkdir -p "$WORK/ctx"
+printf 'FROM busybox\nHEALTHCHECK --interval=200ms --retries=1 CMD test -f /tmp/ok\n' >"$WORK/ctx/Dockerfile"
+"$DFC" build -q -t hc "$WORK/ctx" >/dev/null 2>&1 || "$DFC" build -t hc "$WORK/ctx" >"$WORK/build.log" 2>&1
+run run -d --name hc hc sh -c 'touch /tmp/ok; sleep 60'
+for _ in $(seq 200); do
+  "$DFC" ps >"$WORK/out" 2>&1
+  grep -q '(healthy)' "$WORK/out" && break
+  sleep 0.05
+done
+check "ps shows (healthy)" outHas 'Up .* \(healthy\) .* hc$'
+run exec hc rm /tmp/ok
+for _ in $(seq 200); do
+  "$DFC" ps >"$WORK/out" 2>&1
+  grep -q '(unhealthy)' "$WORK/out" && break
+  sleep 0.05
+done
+check "ps shows (unhealthy)" outHas 'Up .* \(unhealthy\) .* hc$'
+
+# --- rm ---
+run rm web
+check "rm a stopped container" outHas '^web$'
+run rm hc
+check "rm refuses a running one" is "$rc" 1
+run rm -f hc
+check "rm -f a running one" outHas '^hc$'
+
+"$DFC" rm -f $("$DFC" ps -aq) >/dev/null 2>&1
+# Nothing left behind: no supervisor, no container process, no mount under the store.
+sleep 0.2
+check "no mounts left" bash -c "! grep -q ' $WORK/' /proc/self/mounts"
+left="$(ours)"
+check "no processes left" [ -z "$left" ]
+[[ -z "$left" ]] || ps -o pid,ppid,args -p "${left//$'\n'/,}"
+
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
