@@ -1,28 +1,42 @@
 #!/usr/bin/env bash
-# Container start-up: `dfc run --rm busybox true` against `podman run --rm` and `docker run --rm` with
-# the same busybox image, median of N runs each (20 by default), ratios printed; a peer that is not
-# installed or cannot run here reads "n/a".
+# Container start-up, side by side in one run: `dfc run --rm busybox true` against `podman run --rm`
+# (runc, storage private to this run, as tests/interop does) and Debian's `docker run --rm` when dockerd
+# is up (shared/peers/setup.sh starts it), the same busybox image everywhere; median of N runs each
+# (20 by default) after one warm-up, and each peer's time over dfc's. A peer that cannot run says why.
 # usage: bench/run.sh [RUNS]
 set -euo pipefail
 
 RUNS="${1:-20}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${DFC_BUILD_DIR:-$ROOT/build}"
-DFC="$BUILD/bin/dfc"
-[[ -x "$DFC" ]] || DFC="$BUILD/cli/dfc"
 [[ -f "$BUILD/build.ninja" ]] || bash "$ROOT/scripts/setup.sh"
 ninja -C "$BUILD" --quiet dfc
+DFC="$BUILD/bin/dfc"
 [[ -x "$DFC" ]] || DFC="$(find "$BUILD" -name dfc -type f -perm -u+x | head -n1)"
+if [[ $(id -u) -ne 0 ]]; then
+  echo "bench/run.sh needs root (namespaces, overlay mounts)" >&2
+  exit 1
+fi
 
-# A throwaway store with the busybox image, so the bench never touches the user's.
-export DFC_ROOT
-DFC_ROOT="$(mktemp -d /tmp/dfc-bench-run-XXXXXX)"
-trap 'rm -rf "$DFC_ROOT"' EXIT
+# A throwaway dfc store and peer storage, so the bench never touches the user's.
+WORK="$(mktemp -d /tmp/dfc-bench-run-XXXXXX)"
+# shellcheck source=../tests/interop/lib.sh
+source "$ROOT/tests/interop/lib.sh"
+cleanup() {
+  if [[ -n "${PEER_STORAGE:-}" ]]; then
+    podman "${PODMAN_ARGS[@]}" rm -af >/dev/null 2>&1 || true
+    grep -o " $WORK/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+export DFC_ROOT="$WORK/dfc-store"
 "$DFC" bootstrap busybox >/dev/null
+"$DFC" save -o "$WORK/busybox.tar" busybox >/dev/null
 
 # Median wall time in milliseconds of "$@", run RUNS times after one warm-up; empty when it fails.
 median_ms() {
-  "$@" >/dev/null 2>&1 || return 0
+  "$@" >/dev/null 2>"$WORK/err" || { sed 's/^/  | /' "$WORK/err" | tail -3 >&2; return 0; }
   local times=() i start end
   for ((i = 0; i < RUNS; i++)); do
     start=$(date +%s%N)
@@ -33,26 +47,48 @@ median_ms() {
   printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 } END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.1f", m / 1000 }'
 }
 
-# Peers run the same image: imported from dfc's own export when they do not have busybox yet.
-prepare_peer() {
-  local tool="$1"
-  command -v "$tool" >/dev/null || return 1
-  "$tool" image inspect busybox >/dev/null 2>&1 && return 0
-  local tar="$DFC_ROOT/busybox.tar"
-  [[ -f "$tar" ]] || "$DFC" save -o "$tar" busybox >/dev/null 2>&1 || return 1
-  "$tool" load -i "$tar" >/dev/null 2>&1
-}
+notes=()
+podman_ms=""
+docker_ms=""
+# podman from Debian with runc (crun refuses this VM's hybrid cgroups) on storage private to this run.
+if (need_packages podman runc) >"$WORK/need.log" 2>&1; then
+  setup_peer_storage
+  if podman "${PODMAN_ARGS[@]}" load -i "$WORK/busybox.tar" >"$WORK/podman-load.log" 2>&1; then
+    podman_image="$(podman "${PODMAN_ARGS[@]}" images -q | head -n1)"
+  else
+    notes+=("podman: load failed: $(tail -1 "$WORK/podman-load.log")")
+  fi
+else
+  notes+=("podman: skipped: $(tail -1 "$WORK/need.log")")
+fi
+# docker only when shared/peers/setup.sh has dockerd running (this bench does not start daemons).
+if [[ -x /usr/bin/docker ]] && /usr/bin/docker info >/dev/null 2>&1; then
+  if ! /usr/bin/docker image inspect busybox:latest >/dev/null 2>&1; then
+    /usr/bin/docker load -i "$WORK/busybox.tar" >/dev/null 2>&1 || notes+=("docker: could not load busybox")
+  fi
+  docker_ok=1
+else
+  docker_ok=0
+  notes+=("docker: skipped: dockerd is not running here (/work/shared/peers/setup.sh starts Debian's docker.io)")
+fi
 
 dfc_ms="$(median_ms "$DFC" run --rm busybox true)"
 dfc_none_ms="$(median_ms "$DFC" run --rm --network none busybox true)"
-podman_ms=""
-docker_ms=""
-prepare_peer podman && podman_ms="$(median_ms podman run --rm busybox true)"
-prepare_peer docker && docker_ms="$(median_ms docker run --rm busybox true)"
+if [[ -n "${podman_image:-}" ]]; then
+  podman_ms="$(median_ms podman "${PODMAN_ARGS[@]}" run --rm "$podman_image" true)"
+  [[ -n "$podman_ms" ]] || notes+=("podman: run failed (see above)")
+fi
+if [[ $docker_ok == 1 ]]; then
+  docker_ms="$(median_ms /usr/bin/docker run --rm busybox:latest true)"
+  [[ -n "$docker_ms" ]] || notes+=("docker: run failed (see above)")
+fi
 
 ratio() { [[ -n "$1" && -n "$2" ]] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", a / b }' || echo "n/a"; }
-printf '%-42s %12s %14s\n' "command (median of $RUNS)" "ms" "peer / dfc"
-printf '%-42s %12s %14s\n' "dfc run --rm busybox true" "${dfc_ms:-n/a}" "-"
-printf '%-42s %12s %14s\n' "dfc run --rm --network none busybox true" "${dfc_none_ms:-n/a}" "-"
-printf '%-42s %12s %14s\n' "podman run --rm busybox true" "${podman_ms:-n/a}" "$(ratio "$podman_ms" "$dfc_ms")"
-printf '%-42s %12s %14s\n' "docker run --rm busybox true" "${docker_ms:-n/a}" "$(ratio "$docker_ms" "$dfc_ms")"
+printf '%-46s %10s %12s\n' "command (median of $RUNS, wall)" "ms" "x dfc"
+printf '%-46s %10s %12s\n' "dfc run --rm busybox true" "${dfc_ms:-n/a}" "1.0x"
+printf '%-46s %10s %12s\n' "dfc run --rm --network none busybox true" "${dfc_none_ms:-n/a}" "$(ratio "$dfc_none_ms" "$dfc_ms")"
+printf '%-46s %10s %12s\n' "podman run --rm busybox true (runc)" "${podman_ms:-n/a}" "$(ratio "$podman_ms" "$dfc_ms")"
+printf '%-46s %10s %12s\n' "docker run --rm busybox true" "${docker_ms:-n/a}" "$(ratio "$docker_ms" "$dfc_ms")"
+for n in "${notes[@]+"${notes[@]}"}"; do
+  echo "note: $n"
+done
