@@ -564,6 +564,13 @@ llvm::Expected<int> Containers::wait(llvm::StringRef idOrName) {
   }
 }
 
+// After the record says exited the supervisor still tears down (its mount namespace, slirp4netns):
+// stop and rm return once it is gone, as `docker stop` returns with nothing of the container left.
+static void awaitSupervisorEnd(const State &s) {
+  for (int i = 0; i < 500 && supervisorAlive(s); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
+
 llvm::Error Containers::stop(llvm::StringRef idOrName, int timeoutSeconds) {
   auto id = resolve(idOrName);
   if (!id)
@@ -581,8 +588,10 @@ llvm::Error Containers::stop(llvm::StringRef idOrName, int timeoutSeconds) {
     auto now = loadState(Store, *id);
     if (!now)
       return now.takeError();
-    if (now->status != Status::Running)
+    if (now->status != Status::Running) {
+      awaitSupervisorEnd(*now);
       return llvm::Error::success();
+    }
     if (!killed && std::chrono::steady_clock::now() >= deadline) {
       ::kill(s->pid, SIGKILL);
       killed = true;
@@ -611,6 +620,8 @@ llvm::Error Containers::remove(llvm::StringRef idOrName, bool force) {
       if (!now || now->status != Status::Running) {
         if (!now)
           llvm::consumeError(now.takeError());
+        else
+          awaitSupervisorEnd(*now);
         break;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
