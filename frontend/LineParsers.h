@@ -27,6 +27,8 @@ inline constexpr const char *NotStringArrayError =
     "when using JSON array syntax, arrays must be comprised of strings only";
 
 JsonArray parseJsonArray(llvm::StringRef text);
+// The same through the ANTLR grammar only (parseJsonArray reads simple ASCII arrays directly).
+JsonArray parseJsonArrayWithGrammar(llvm::StringRef text);
 
 // parseWords: split on unquoted whitespace, quotes and escapes kept (ARG, ENV, LABEL).
 std::vector<Span> parseWords(llvm::StringRef text, char escape);

@@ -149,9 +149,42 @@ TEST_CASE("ranges stay ordered and inside the text for invalid UTF-8 (fuzz findi
     }
 }
 
+TEST_CASE("parseJsonArray's direct path agrees with the grammar") {
+  const char *inputs[] = {"[]", "[ ]", " [\"a\"] ", "[\"a\",\"b c\"]", "[ \"a\" , \"b\" ]\n",
+                          "[\"a\\\"b\", \"c\\\\d\", \"e\\/f\", \"\\b\\f\\n\\r\\t\"]",
+                          "[\"\\u0041\", \"x\"]", "[\"\\ud83d\\ude00\"]", "[\"\\ud800\"]", "[\"a\", 1]",
+                          "[\"a\", {\"k\": \"v\"}]", "[\"a\" \"b\"]", "[\"a\",]", "[,\"a\"]", "[\"a\"",
+                          "[\"a\"] x", "[\"a\"]]", "[\"tab\there\"]", "[\"\\x\"]", "[\"caf\xc3\xa9\"]",
+                          "[\"bad \xff\"]", "\v[\"a\"]", "[\"a\"]\v", "[true]", "[null, \"a\"]",
+                          "[[\"a\"]]", "[\"\"]", "[\"a\" ,\t\"b\"\r\n]", "[\"\\\"", "[", "", "x [\"a\"]"};
+  for (const char *in : inputs) {
+    INFO("input '" << in << "'");
+    JsonArray fast = parseJsonArray(in), slow = parseJsonArrayWithGrammar(in);
+    CHECK(fast.isJson == slow.isJson);
+    CHECK(fast.notStrings == slow.notStrings);
+    REQUIRE(fast.elements.size() == slow.elements.size());
+    for (size_t i = 0; i < fast.elements.size(); ++i) {
+      CHECK(fast.elements[i].value == slow.elements[i].value);
+      CHECK(fast.elements[i].begin == slow.elements[i].begin);
+      CHECK(fast.elements[i].end == slow.elements[i].end);
+    }
+  }
+  // The direct path is taken (no grammar needed) for the common form, and decodes escapes.
+  JsonArray a = parseJsonArray("[\"sh\", \"-c\", \"echo \\\"hi\\\"\"]");
+  REQUIRE(a.isJson);
+  REQUIRE(a.elements.size() == 3);
+  CHECK(a.elements[2].value == "echo \"hi\"");
+  CHECK(a.elements[2].begin == 13);
+}
+
 TEST_CASE("parseWords' plain-text fast path agrees with the grammar") {
   const char *inputs[] = {"a", "  a  b\tc ", "A=1 B=2", "x=y=z  k", "a\vb\fc\rd", "", "   ",
-                          "PATH=/opt/bin:$PATH HOME=/root", "a=${B:-c} d", "k=v\t\tw=x"};
+                          "PATH=/opt/bin:$PATH HOME=/root", "a=${B:-c} d", "k=v\t\tw=x",
+                          // quotes: kept in the word, whitespace inside does not split
+                          "a=\"b c\" d='e f'", "\"unterminated x", "'open y", "x\"a b\"y'c d'z w",
+                          "\"\" ''", "k=\"it's\" v='say \"hi\"'", "a=\"\tb\"\tc", "\"a\"\"b\" 'c''d'",
+                          // an escape token of either kind takes the grammar's path
+                          "a=\\\" b", "a=`\" b", "x=`", "y=\\"};
   for (const char *in : inputs)
     for (char esc : {'\\', '`'}) {
       INFO("input '" << in << "' escape " << esc);
