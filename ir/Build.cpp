@@ -21,7 +21,7 @@ namespace dfc {
 
 std::string Stage::displayName() const { return name.empty() ? "stage-" + std::to_string(index) : name; }
 
-const shell::ListEnvironment &Stage::envBefore(size_t i) const { return Envs[std::min(i, Envs.size() - 1)]; }
+const shell::ListEnvironment &Stage::envBefore(size_t i) const { return *Envs[std::min(i, Envs.size() - 1)]; }
 
 bool Program::hasErrors() const {
   return std::any_of(diagnostics.begin(), diagnostics.end(),
@@ -94,15 +94,21 @@ bool isNonEnvArg(llvm::StringRef name) {
 }
 
 // The build env of a stage: ordered, one entry per name, later definitions replace earlier.
+// Snapshots are shared until the next change: most instructions leave the env as it was, so a
+// stage of N instructions holds a few envs, not N copies.
 class EnvTable : public shell::Environment {
 public:
   void set(const std::string &k, const std::string &v) {
     for (auto &e : Entries)
       if (e.first == k) {
-        e.second = v;
+        if (e.second != v) {
+          e.second = v;
+          Last.reset();
+        }
         return;
       }
     Entries.emplace_back(k, v);
+    Last.reset();
   }
   const std::string *lookup(llvm::StringRef name) const override {
     for (const auto &e : Entries)
@@ -116,9 +122,15 @@ public:
       env.set(e.first, e.second);
     return env;
   }
+  std::shared_ptr<const shell::ListEnvironment> sharedSnapshot() const {
+    if (!Last)
+      Last = std::make_shared<const shell::ListEnvironment>(snapshot());
+    return Last;
+  }
 
 private:
   std::vector<std::pair<std::string, std::string>> Entries;
+  mutable std::shared_ptr<const shell::ListEnvironment> Last; // snapshot of Entries as they are
 };
 
 struct Platform {
@@ -383,10 +395,10 @@ void ProgramBuilder::dispatch(size_t stageIndex, EnvTable &env, std::vector<std:
   Stage &stage = P.stages[stageIndex];
   stage.Envs.clear();
   for (size_t i = 0; i < stage.instructions.size(); ++i) {
-    stage.Envs.push_back(env.snapshot());
+    stage.Envs.push_back(env.sharedSnapshot());
     dispatchOne(stage, i, stage.instructions[i], env, declared);
   }
-  stage.Envs.push_back(env.snapshot());
+  stage.Envs.push_back(env.sharedSnapshot());
   stage.declaredArgs = declared;
 }
 

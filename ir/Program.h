@@ -254,9 +254,10 @@ struct Stage {
   // The build env (ARG + ENV) in effect before instruction i; i == instructions.size() gives
   // the env at the end of the stage.
   const shell::ListEnvironment &envBefore(size_t i) const;
-  const shell::ListEnvironment &finalEnv() const { return Envs.back(); }
+  const shell::ListEnvironment &finalEnv() const { return *Envs.back(); }
 
-  std::vector<shell::ListEnvironment> Envs; // size instructions.size() + 1; use envBefore()
+  // Size instructions.size() + 1; use envBefore(). Consecutive equal envs share one snapshot.
+  std::vector<std::shared_ptr<const shell::ListEnvironment>> Envs;
 };
 
 struct Program {
