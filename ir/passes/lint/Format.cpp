@@ -26,12 +26,6 @@ json aliasesOf(const Finding &f) {
   return a;
 }
 
-json editJson(const TextEdit &e) {
-  return {{"line", line1(e.range.begin)},     {"column", col1(e.range.begin)},
-          {"endLine", line1(e.range.end)},    {"endColumn", col1(e.range.end)},
-          {"text", e.newText}};
-}
-
 std::string xmlEscape(llvm::StringRef s) {
   std::string out;
   for (char c : s) {
@@ -73,29 +67,192 @@ std::string fingerprint(const std::string &file, const Finding &f) {
   return buf;
 }
 
+// JSON text exactly as nlohmann's dump(2) renders it, written directly: the json format is the
+// one tools read in bulk, and building a DOM of std::maps for thousands of findings cost more
+// than linting them. Strings are escaped as nlohmann does (", \\, \b \f \n \r \t, other
+// control bytes as \u00xx, UTF-8 as is); invalid UTF-8 becomes U+FFFD rather than an exception.
+class JsonText {
+public:
+  std::string out;
+
+  void newline(int depth) {
+    out.push_back('\n');
+    out.append(static_cast<size_t>(depth) * 2, ' ');
+  }
+  void key(int depth, llvm::StringRef k) {
+    newline(depth);
+    string(k);
+    out += ": ";
+  }
+  void number(uint32_t v) {
+    char buf[16];
+    int n = std::snprintf(buf, sizeof buf, "%u", v);
+    out.append(buf, static_cast<size_t>(n));
+  }
+  void string(llvm::StringRef s) {
+    out.push_back('"');
+    size_t i = 0;
+    while (i < s.size()) {
+      unsigned char c = static_cast<unsigned char>(s[i]);
+      if (c >= 0x80) {
+        size_t len = utf8Length(s, i);
+        if (len == 0) {
+          out += "\xEF\xBF\xBD";
+          ++i;
+        } else {
+          out.append(s.data() + i, len);
+          i += len;
+        }
+        continue;
+      }
+      switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+      }
+      ++i;
+    }
+    out.push_back('"');
+  }
+
+private:
+  // Length of the well-formed UTF-8 sequence at s[i] (RFC 3629: no overlongs, no surrogates,
+  // nothing above U+10FFFF), 0 if there is none.
+  static size_t utf8Length(llvm::StringRef s, size_t i) {
+    auto at = [&](size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u; };
+    auto cont = [&](size_t k, unsigned lo = 0x80, unsigned hi = 0xBF) { return at(k) >= lo && at(k) <= hi; };
+    unsigned c = at(0);
+    if (c >= 0xC2 && c <= 0xDF)
+      return cont(1) ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+      unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+      return cont(1, lo, hi) && cont(2) ? 3 : 0;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+      unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+      return cont(1, lo, hi) && cont(2) && cont(3) ? 4 : 0;
+    }
+    return 0;
+  }
+};
+
 std::string formatJson(const std::vector<FileReport> &files) {
-  json out = json::array();
+  // Keys in nlohmann's (std::map) order: byte-wise sorted.
+  JsonText j;
+  size_t count = 0;
+  for (const FileReport &r : files)
+    count += r.findings.size();
+  if (count == 0)
+    return "[]\n";
+  j.out.reserve(count * 400);
+  j.out.push_back('[');
+  bool firstFinding = true;
   for (const FileReport &r : files)
     for (const Finding &f : r.findings) {
-      json fix = nullptr;
-      if (f.fix) {
-        json edits = json::array();
-        for (const TextEdit &e : f.fix->edits)
-          edits.push_back(editJson(e));
-        fix = {{"title", f.fix->title}, {"edits", edits}};
+      if (!firstFinding)
+        j.out.push_back(',');
+      firstFinding = false;
+      j.newline(1);
+      j.out.push_back('{');
+      j.key(2, "aliases");
+      if (!f.rule || f.rule->aliases.empty()) {
+        j.out += "[]";
+      } else {
+        j.out.push_back('[');
+        for (size_t a = 0; a < f.rule->aliases.size(); ++a) {
+          if (a)
+            j.out.push_back(',');
+          j.newline(3);
+          j.string(f.rule->aliases[a]);
+        }
+        j.newline(2);
+        j.out.push_back(']');
       }
-      out.push_back({{"file", r.file},
-                     {"line", line1(f.range.begin)},
-                     {"column", col1(f.range.begin)},
-                     {"endLine", line1(f.range.end)},
-                     {"endColumn", col1(f.range.end)},
-                     {"rule", ruleId(f)},
-                     {"aliases", aliasesOf(f)},
-                     {"severity", severityName(f.severity).str()},
-                     {"message", f.message},
-                     {"fix", fix}});
+      j.out.push_back(',');
+      j.key(2, "column");
+      j.number(col1(f.range.begin));
+      j.out.push_back(',');
+      j.key(2, "endColumn");
+      j.number(col1(f.range.end));
+      j.out.push_back(',');
+      j.key(2, "endLine");
+      j.number(line1(f.range.end));
+      j.out.push_back(',');
+      j.key(2, "file");
+      j.string(r.file);
+      j.out.push_back(',');
+      j.key(2, "fix");
+      if (!f.fix) {
+        j.out += "null";
+      } else {
+        j.out.push_back('{');
+        j.key(3, "edits");
+        if (f.fix->edits.empty()) {
+          j.out += "[]";
+        } else {
+          j.out.push_back('[');
+          for (size_t e = 0; e < f.fix->edits.size(); ++e) {
+            const TextEdit &edit = f.fix->edits[e];
+            if (e)
+              j.out.push_back(',');
+            j.newline(4);
+            j.out.push_back('{');
+            j.key(5, "column");
+            j.number(col1(edit.range.begin));
+            j.out.push_back(',');
+            j.key(5, "endColumn");
+            j.number(col1(edit.range.end));
+            j.out.push_back(',');
+            j.key(5, "endLine");
+            j.number(line1(edit.range.end));
+            j.out.push_back(',');
+            j.key(5, "line");
+            j.number(line1(edit.range.begin));
+            j.out.push_back(',');
+            j.key(5, "text");
+            j.string(edit.newText);
+            j.newline(4);
+            j.out.push_back('}');
+          }
+          j.newline(3);
+          j.out.push_back(']');
+        }
+        j.out.push_back(',');
+        j.key(3, "title");
+        j.string(f.fix->title);
+        j.newline(2);
+        j.out.push_back('}');
+      }
+      j.out.push_back(',');
+      j.key(2, "line");
+      j.number(line1(f.range.begin));
+      j.out.push_back(',');
+      j.key(2, "message");
+      j.string(f.message);
+      j.out.push_back(',');
+      j.key(2, "rule");
+      j.string(f.rule ? llvm::StringRef(f.rule->id) : llvm::StringRef("unknown"));
+      j.out.push_back(',');
+      j.key(2, "severity");
+      j.string(severityName(f.severity));
+      j.newline(1);
+      j.out.push_back('}');
     }
-  return out.dump(2) + "\n";
+  j.newline(0);
+  j.out += "]\n";
+  return std::move(j.out);
 }
 
 const char *sarifLevel(Severity s) {

@@ -95,6 +95,64 @@ TEST_CASE("json report has 1-based ranges, aliases and fixes", "[lint][format]")
   CHECK(v[1]["severity"] == "warning");
 }
 
+// The json writer renders directly; this is the document it must equal, byte for byte, as
+// nlohmann's dump(2) of the same values (what dfc printed before, and what tools already parse).
+static std::string referenceJson(const std::vector<FileReport> &files) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const FileReport &r : files)
+    for (const Finding &f : r.findings) {
+      nlohmann::json fix = nullptr;
+      if (f.fix) {
+        nlohmann::json edits = nlohmann::json::array();
+        for (const TextEdit &e : f.fix->edits)
+          edits.push_back({{"line", e.range.begin.line + 1},
+                           {"column", e.range.begin.column + 1},
+                           {"endLine", e.range.end.line + 1},
+                           {"endColumn", e.range.end.column + 1},
+                           {"text", e.newText}});
+        fix = {{"title", f.fix->title}, {"edits", edits}};
+      }
+      nlohmann::json aliases = nlohmann::json::array();
+      for (const char *a : f.rule->aliases)
+        aliases.push_back(a);
+      out.push_back({{"file", r.file},
+                     {"line", f.range.begin.line + 1},
+                     {"column", f.range.begin.column + 1},
+                     {"endLine", f.range.end.line + 1},
+                     {"endColumn", f.range.end.column + 1},
+                     {"rule", f.rule->id},
+                     {"aliases", aliases},
+                     {"severity", severityName(f.severity).str()},
+                     {"message", f.message},
+                     {"fix", fix}});
+    }
+  return out.dump(2) + "\n";
+}
+
+TEST_CASE("json report is byte for byte nlohmann's rendering", "[lint][format]") {
+  // Fixes with and without edits, aliases or none, quotes, backslashes, tabs, control bytes and
+  // UTF-8 in messages and file names.
+  Linted l = lintOnly("FROM busybox:1.36 AS Build\nMAINTAINER \"J\\o\te\" <j\x01@\xc3\xa9.org>\n"
+                      "run apt-get install -y curl\nWORKDIR rel\n",
+                      {"StageNameCasing", "MaintainerDeprecated", "ConsistentInstructionCasing",
+                       "AptGetNoInstallRecommends", "WorkdirRelativePath", "AptGetYes"});
+  REQUIRE(l.findings.size() >= 4);
+  Finding bare = l.findings[0];
+  bare.fix = Fix{"nothing to edit", {}};
+  l.findings.push_back(bare);
+  std::vector<FileReport> files = {{"dir/Dockerfile \"\xe2\x82\xac\"", &l.tree.source, l.findings},
+                                   {"empty", &l.tree.source, {}},
+                                   {"b\\c", &l.tree.source, {l.findings[1]}}};
+  CHECK(formatReport(OutputFormat::Json, files) == referenceJson(files));
+  CHECK(formatReport(OutputFormat::Json, {}) == referenceJson({}));
+  CHECK(formatReport(OutputFormat::Json, {{"x", &l.tree.source, {}}}) == "[]\n");
+  // Invalid UTF-8 (which nlohmann refuses with an exception) is replaced, never passed on.
+  Finding bad = l.findings[0];
+  bad.message = "x\xff\xc3y";
+  std::string out = formatReport(OutputFormat::Json, {{"f", &l.tree.source, {bad}}});
+  CHECK(nlohmann::json::parse(out)[0]["message"] == "x\xef\xbf\xbd\xef\xbf\xbdy");
+}
+
 TEST_CASE("sarif report lists each fired rule once and points results at it", "[lint][format]") {
   Linted a = lintOnly(Bad, {"MaintainerDeprecated"});
   Linted b = lintOnly(Bad, {"MaintainerDeprecated", "StageNameCasing"});
