@@ -10,6 +10,11 @@ namespace {
 
 bool isOpChar(char c) { return c == ';' || c == '&' || c == '|' || c == '(' || c == ')' || c == '\n'; }
 bool isBlank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+// Characters word() copies as they are (everything it looks at twice is excluded).
+bool isOrdinary(char c) {
+  return !isBlank(c) && !isOpChar(c) && c != '>' && c != '<' && c != '\\' && c != '\'' && c != '"' &&
+         c != '$' && c != '`';
+}
 
 // Words that open or continue a compound command: skipped when they lead a command.
 bool isPrefixKeyword(llvm::StringRef w) {
@@ -98,7 +103,8 @@ private:
   unsigned Depth;
   ShellScript &Out;
   PositionFn PositionOf;
-  std::vector<std::pair<uint32_t, std::string>> Nested; // $(...) bodies met in the current command
+  // $(...) and `...` bodies met in the current command: slices of Text, which outlives them.
+  llvm::SmallVector<std::pair<uint32_t, llvm::StringRef>, 2> Nested;
 
   char peek(size_t k) const { return Pos + k < Text.size() ? Text[Pos + k] : 0; }
 
@@ -150,7 +156,7 @@ private:
     }
     raw += Text.slice(start, Pos).str();
     size_t bodyEnd = Pos > start + 1 && Text[Pos - 1] == ')' ? Pos - 1 : Pos;
-    Nested.push_back({static_cast<uint32_t>(start + 1), Text.slice(start + 1, bodyEnd).str()});
+    Nested.push_back({static_cast<uint32_t>(start + 1), Text.slice(start + 1, bodyEnd)});
   }
 
   ShellWord word() {
@@ -222,13 +228,17 @@ private:
       if (c == '`') {
         size_t e = Text.find('`', Pos + 1);
         if (e == llvm::StringRef::npos) e = Text.size();
-        Nested.push_back({static_cast<uint32_t>(Pos + 1), Text.slice(Pos + 1, e).str()});
+        Nested.push_back({static_cast<uint32_t>(Pos + 1), Text.slice(Pos + 1, e)});
         w.text += Text.slice(Pos, std::min(e + 1, Text.size())).str();
         Pos = std::min(e + 1, Text.size());
         continue;
       }
-      w.text.push_back(c);
-      ++Pos;
+      // A run of ordinary characters, appended at once.
+      size_t run = Pos + 1;
+      while (run < Text.size() && isOrdinary(Text[run]))
+        ++run;
+      w.text.append(Text.data() + Pos, run - Pos);
+      Pos = run;
     }
     w.end = static_cast<uint32_t>(Pos);
     w.raw = Text.slice(w.begin, w.end).str();
