@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Lint throughput, dfc (parse + IR + every rule, in-process, ShellCheck off) against dockerfile-utils
-# (npm, validate() in one node process), on the 2,103-line file and on BuildKit's corpus, in one
-# run, ratio printed. Then the whole commands, one process each, as the peers' README measures
+# Lint throughput, dfc against dockerfile-utils (npm, validate() in one node process), on the
+# 2,103-line file and on BuildKit's corpus, in one run, ratio printed. Both do the same job per
+# round, in process: read every file, parse, lint (dfc: IR + every rule, ShellCheck off), render
+# the findings as JSON and write them out. Throughput is MB of Dockerfile per CPU second (robust
+# when other work shares the machine); the wall-clock ratio is printed beside it. Then the whole commands, one process each, as the peers' README measures
 # them: `dfc lint --no-shellcheck -f json` and the peer's node lint on the 2,103-line file and on it
 # repeated 20 times (42,040 lines), start-up included, median wall time and peak RSS, ratio printed.
 # usage: bench/lint.sh [ITERATIONS] [RUNS]
@@ -38,7 +40,8 @@ else
 fi
 
 field() { grep -oE "(^| )$1=[^ ]+" <<<"$2" | cut -d= -f2; }
-printf '%-28s %7s %12s %10s %12s %10s %8s\n' "input" "files" "dfc us/file" "dfc MB/s" "peer us/file" "peer MB/s" "ratio"
+printf '%-28s %6s %12s %9s %12s %9s %8s %8s\n' "input" "files" "dfc us/file" "dfc MB/s" "peer us/file" "peer MB/s" \
+  "ratio" "wall"
 row() {
   local label="$1" n="$2"
   shift 2
@@ -48,12 +51,16 @@ row() {
   local oursMb peerMb
   oursMb="$(field mb_per_s "$ours")"
   peerMb="$(field mb_per_s "$peer")"
-  printf '%-28s %7s %12s %10s %12s %10s %7.1fx\n' "$label" "$(field files "$ours")" "$(field us_per_file "$ours")" \
-    "$oursMb" "$(field us_per_file "$peer")" "$peerMb" "$(awk -v a="$oursMb" -v b="$peerMb" 'BEGIN { print (b > 0 ? a / b : 0) }')"
+  printf '%-28s %6s %12s %9s %12s %9s %7.1fx %7.1fx\n' "$label" "$(field files "$ours")" \
+    "$(field us_per_file "$ours")" "$oursMb" "$(field us_per_file "$peer")" "$peerMb" \
+    "$(awk -v a="$oursMb" -v b="$peerMb" 'BEGIN { print (b > 0 ? a / b : 0) }')" \
+    "$(awk -v a="$(field wall_mb_per_s "$ours")" -v b="$(field wall_mb_per_s "$peer")" 'BEGIN { print (b > 0 ? a / b : 0) }')"
 }
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 row "big ($(wc -l <"$BIG") lines)" "$ITERATIONS" "$BIG"
 row "corpus" "$ITERATIONS" "${CORPUS[@]}"
-echo "ratio = dfc MB/s / peer MB/s (median of $ITERATIONS rounds each, start-up excluded, ShellCheck off)"
+echo "ratio = dfc MB/s / peer MB/s in CPU time; wall = the same in wall time (median of $ITERATIONS"
+echo "rounds each; a round reads, lints and writes JSON for every file; start-up excluded; ShellCheck off)"
 
 # The whole commands as users run them, one process each: start-up, reading and JSON output
 # included. Median wall milliseconds of RUNS runs, peak RSS of the median run's peers.
@@ -92,3 +99,4 @@ start=$(date +%s%N)
 end=$(date +%s%N)
 echo "ratio = peer ms / dfc ms (median of $RUNS runs, start-up included, ShellCheck off; MB = peak RSS)"
 echo "dfc lint --no-shellcheck over the ${#CORPUS[@]} corpus files: $(((end - start) / 1000000)) ms wall"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
