@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up, then runs dfc's main job on examples/: for now parse each example Dockerfile and show
 # BuildKit's dump of its syntax, the typed IR and its diagnostics; then builds examples/hello and runs it,
-# and builds examples/web and serves its page on a published port (curl prints it).
+# builds examples/web and serves its page on a published port (curl prints it), and runs
+# examples/compose with dfc compose.
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -56,6 +57,21 @@ if [[ $(id -u) -eq 0 && -x /bin/busybox ]]; then
   grep -q "hello from a dfc container" <<<"$page" || problems=$((problems + 1))
   echo "--- \$ dfc stop demo-web && dfc rm demo-web"
   "$DFC" stop -t 1 demo-web && "$DFC" rm demo-web || problems=$((problems + 1))
+  # Compose: a built service fills a named volume, web serves it and reaches api by its service name.
+  compose=(compose -f examples/compose/compose.yaml)
+  echo "--- \$ WEB_PORT=$port dfc ${compose[*]} up --build -d"
+  WEB_PORT=$port "$DFC" "${compose[@]}" up --build -d || problems=$((problems + 1))
+  for path in index.html api.json; do
+    echo "--- \$ curl http://127.0.0.1:$port/$path"
+    page=""
+    for _ in $(seq 50); do page="$(curl -sf "http://127.0.0.1:$port/$path")" && break; sleep 0.1; done
+    echo "$page"
+    [[ -n "$page" ]] || problems=$((problems + 1))
+  done
+  echo "--- \$ dfc ${compose[*]} ps"
+  "$DFC" "${compose[@]}" ps
+  echo "--- \$ dfc ${compose[*]} down -v"
+  "$DFC" "${compose[@]}" down -v -t 1 || problems=$((problems + 1))
   "$DFC" images
 else
   echo "(skipping dfc build/run: needs root and /bin/busybox)"

@@ -19,7 +19,7 @@ cleanup() {
   for p in "$WORK"/p*/; do
     [[ -f "$p/compose.yaml" ]] && (cd "$p" && "$DFC" compose down -v -t 0 >/dev/null 2>&1)
   done
-  grep -o " $WORK[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m"; done
+  grep -o " ${WORK}[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m"; done
   rm -rf "$WORK"
 }
 trap cleanup EXIT
