@@ -22,6 +22,7 @@
 #include <atomic>
 #include <set>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <future>
@@ -181,6 +182,8 @@ private:
     }
   }
   std::string tmpDir() { return Store.root() + "/snapshots/" + store::tempName(".tmp-"); }
+  // A step's upper, work and mount point: on the build's scratch tmpfs when there is one.
+  std::string stepTmpDir() { return Scratch.empty() ? tmpDir() : Scratch + "/" + store::tempName("step-"); }
 
   store::ImageStore &Store;
   const BuildRequest &Req;
@@ -203,12 +206,27 @@ private:
   std::mutex ReportMutex;
   std::vector<StepReport> Reports;
   std::string EmptyDir;
+  // A tmpfs (in the build's private mount namespace) for step uppers: creating files on a busy
+  // disk filesystem costs milliseconds an inode, in RAM microseconds. A layer made there is kept
+  // as a blob only; its snapshot is unpacked on disk when a later build needs it as a lower.
+  // Empty: steps work on disk and their uppers become snapshots (DFC_BUILD_TMPFS=0).
+  std::string Scratch;
   std::optional<int64_t> ExplicitEpoch;
   bool PlanOnly = false;
   opt::Plan Opt;
   std::vector<StepPrediction> Predictions;
   std::map<std::pair<size_t, size_t>, size_t> PredictionOf; // (stage, instruction) -> Predictions index
   std::string LocatorBase;
+  // What steps made but the store does not list yet: one sync and one transaction at the end of
+  // the build (flushPending) instead of three syncs a step.
+  struct PendingWrites {
+    std::vector<store::StagedBlob> blobs;
+    std::vector<store::SnapshotRow> snapshots;
+    std::map<std::string, std::string> snapshotOf; // diffId -> the kept upperdir, under a temp name
+    std::vector<store::CacheEntry> cache;
+  } Pending;
+  std::mutex PendingMutex;
+  llvm::Error flushPending();
 };
 
 std::string Build::location(const InstructionBase &b) const {
@@ -580,6 +598,14 @@ void Build::recordInputs(size_t s, const opt::Unit &u) {
 llvm::Expected<std::vector<std::string>> Build::lowersOf(const store::ImageSpec &spec) {
   std::vector<std::string> dirs;
   for (auto it = spec.diffIds.rbegin(); it != spec.diffIds.rend(); ++it) {
+    {
+      std::lock_guard<std::mutex> l(PendingMutex);
+      auto p = Pending.snapshotOf.find(it->str());
+      if (p != Pending.snapshotOf.end()) {
+        dirs.push_back(p->second);
+        continue;
+      }
+    }
     auto d = Store.snapshotDir(*it);
     if (!d)
       return d.takeError();
@@ -1152,7 +1178,7 @@ bool Build::runUnit(size_t s, size_t unitIndex, StageResult &r, std::vector<std:
       return failHere(l.takeError());
     lowers = *l;
   }
-  std::string stepDir = tmpDir();
+  std::string stepDir = stepTmpDir();
   auto cleanup = llvm::make_scope_exit([&] { llvm::consumeError(store::removeTree(stepDir)); });
   if (llvm::Error e = execute(s, unit, r, lowers, stepDir, stepDir + "/merged", n))
     return failHere(std::move(e));
@@ -1171,34 +1197,40 @@ bool Build::runUnit(size_t s, size_t unitIndex, StageResult &r, std::vector<std:
   if (!emptyLayer) {
     store::LayerWriteOptions lo;
     lo.sourceDateEpoch = r.epoch;
-    auto info = Store.addLayer(layerDir, lo);
-    if (!info)
-      return failHere(info.takeError());
-    store::trace::mark("  layer blob written");
-    entry.layer = entry.diffId = info->diffId;
-    // The upperdir is this layer's snapshot already: keep it instead of unpacking the tar again.
-    std::string snap = Store.root() + "/snapshots/" + info->diffId.hex().str();
+    // Staged, not synced: flushPending() syncs once for the whole build.
+    auto staged = Store.stageLayer(layerDir, lo);
+    if (!staged)
+      return failHere(staged.takeError());
+    store::trace::mark("  layer blob staged");
+    const store::Digest diffId = staged->first.diffId;
+    entry.layer = entry.diffId = diffId;
+    std::string lower = Store.root() + "/snapshots/" + diffId.hex().str();
     struct stat sb;
-    if (::stat(snap.c_str(), &sb) != 0) {
-      store::SnapshotRow row{info->diffId, store::countTreeEntries(layerDir), int64_t(std::time(nullptr))};
-      int fd = ::open(layerDir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (fd >= 0) {
-        ::syncfs(fd);
-        ::close(fd);
-      }
-      if (llvm::Error e = Store.db().putSnapshot(row))
-        return failHere(std::move(e));
-      if (::rename(layerDir.c_str(), snap.c_str()) != 0 && errno != EEXIST && errno != ENOTEMPTY)
-        return failHere(store::systemError("rename", snap));
+    std::lock_guard<std::mutex> l(PendingMutex);
+    Pending.blobs.push_back(std::move(staged->second));
+    auto known = Pending.snapshotOf.find(diffId.str());
+    if (known != Pending.snapshotOf.end()) {
+      lower = known->second;
+    } else if (::stat(lower.c_str(), &sb) != 0) {
+      // The upperdir is this layer's snapshot already: keep it (under a temp name until the
+      // build's sync; on the scratch tmpfs, for this build only) instead of unpacking the tar again.
+      std::string kept = Scratch.empty() ? tmpDir() : Scratch + "/" + store::tempName("layer-");
+      if (::rename(layerDir.c_str(), kept.c_str()) != 0)
+        return failHere(store::systemError("rename", kept));
+      lower = kept;
+      if (Scratch.empty())
+        Pending.snapshots.push_back({diffId, store::countTreeEntries(kept), int64_t(std::time(nullptr))});
+      Pending.snapshotOf[diffId.str()] = kept;
     }
-    store::trace::mark("  snapshot kept");
-    r.spec.diffIds.push_back(info->diffId);
-    lowers.insert(lowers.begin(), snap);
+    r.spec.diffIds.push_back(diffId);
+    lowers.insert(lowers.begin(), lower);
     rep.layer = true;
   }
   pushHistory(emptyLayer);
-  if (llvm::Error e = Store.db().putCache(entry))
-    return failHere(std::move(e));
+  {
+    std::lock_guard<std::mutex> l(PendingMutex);
+    Pending.cache.push_back(entry);
+  }
   recordInputs(s, unit);
   rep.seconds = since(t0);
   P.done(n, rep.seconds);
@@ -1207,6 +1239,43 @@ bool Build::runUnit(size_t s, size_t unitIndex, StageResult &r, std::vector<std:
   std::lock_guard<std::mutex> l(ReportMutex);
   Reports.push_back(rep);
   return true;
+}
+
+// Makes the build's staged layers durable and visible, in an order where a crash at any point
+// leaves only leftovers prune removes: one syncfs for every blob and upperdir, then the blobs
+// under their names, then the snapshot and cache rows in one transaction, then the snapshot
+// directories (a row without its directory is unpacked again on use).
+llvm::Error Build::flushPending() {
+  std::lock_guard<std::mutex> l(PendingMutex);
+  if (Pending.blobs.empty() && Pending.cache.empty())
+    return llvm::Error::success();
+  if (!Pending.blobs.empty() || !Pending.snapshots.empty())
+    if (llvm::Error e = store::syncFilesystem(Store.root()))
+      return e;
+  if (llvm::Error e = Store.blobs().installStaged(Pending.blobs))
+    return e;
+  Pending.blobs.clear();
+  if (llvm::Error e = Store.db().transaction([&]() -> llvm::Error {
+        for (const store::SnapshotRow &row : Pending.snapshots)
+          if (llvm::Error e = Store.db().putSnapshot(row))
+            return e;
+        for (const store::CacheEntry &c : Pending.cache)
+          if (llvm::Error e = Store.db().putCache(c))
+            return e;
+        return llvm::Error::success();
+      }))
+    return e;
+  for (const store::SnapshotRow &row : Pending.snapshots) {
+    const std::string &kept = Pending.snapshotOf[row.diffId.str()];
+    std::string final = Store.root() + "/snapshots/" + row.diffId.hex().str();
+    if (::rename(kept.c_str(), final.c_str()) != 0) {
+      if (errno != EEXIST && errno != ENOTEMPTY)
+        return store::systemError("rename", final);
+      llvm::consumeError(store::removeTree(kept)); // another build kept the same layer first
+    }
+  }
+  Pending = PendingWrites();
+  return llvm::Error::success();
 }
 
 void Build::runStage(size_t s) {
@@ -1361,6 +1430,22 @@ llvm::Expected<BuildResult> Build::run() {
   if (llvm::Error e = store::makeDirs(EmptyDir))
     return e;
   auto cleanup = llvm::make_scope_exit([&] { llvm::consumeError(store::removeTree(EmptyDir)); });
+  const char *tmpfsSetting = std::getenv("DFC_BUILD_TMPFS");
+  if (!(tmpfsSetting && llvm::StringRef(tmpfsSetting) == "0")) {
+    Scratch = tmpDir();
+    if (llvm::Error e = store::makeDirs(Scratch, 0700))
+      return e;
+    if (::mount("tmpfs", Scratch.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") != 0) {
+      llvm::consumeError(store::removeTree(Scratch));
+      Scratch.clear();
+    }
+  }
+  auto dropScratch = llvm::make_scope_exit([&] {
+    if (Scratch.empty())
+      return;
+    ::umount2(Scratch.c_str(), MNT_DETACH);
+    llvm::consumeError(store::removeTree(Scratch));
+  });
 
   Done.clear();
   Done.resize(Prog.stages.size());
@@ -1385,6 +1470,10 @@ llvm::Expected<BuildResult> Build::run() {
   for (std::thread &t : threads)
     t.join();
   store::trace::mark("stages done");
+  // What succeeded is cached even when another step failed.
+  if (llvm::Error e = flushPending())
+    return e;
+  store::trace::mark("layers synced and recorded");
   if (Failed)
     return llvm::make_error<BuildError>(FirstFailure.location, FirstFailure.message, FirstFailure.exitCode);
 

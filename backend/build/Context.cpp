@@ -214,7 +214,9 @@ llvm::Error StatCache::save() {
   std::string dir = llvm::StringRef(File).rsplit('/').first.str();
   if (llvm::Error e = store::makeDirs(dir))
     return e;
-  if (llvm::Error e = store::writeFileAtomic(File, out, dir))
+  // A cache: a lost update costs re-hashing, never a wrong digest (rows are checked by inode,
+  // size and both times), so no fsync.
+  if (llvm::Error e = store::writeFileAtomic(File, out, dir, /*sync=*/false))
     return e;
   Dirty = false;
   return llvm::Error::success();

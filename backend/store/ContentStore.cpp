@@ -113,6 +113,42 @@ llvm::Expected<Digest> BlobWriter::commit(std::optional<Digest> expected) {
   return d;
 }
 
+llvm::Expected<StagedBlob> BlobWriter::stage() {
+  if (Fd < 0)
+    return storeError("blob writer is closed");
+  StagedBlob b;
+  b.size = Hasher.bytes();
+  b.digest = Hasher.finish();
+  if (::close(Fd) != 0) {
+    Fd = -1;
+    llvm::Error e = systemError("close", TmpPath);
+    abort();
+    return e;
+  }
+  Fd = -1;
+  b.tmpPath = std::move(TmpPath);
+  TmpPath.clear();
+  return b;
+}
+
+llvm::Error ContentStore::installStaged(const std::vector<StagedBlob> &blobs) const {
+  bool moved = false;
+  for (const StagedBlob &b : blobs) {
+    if (has(b.digest)) {
+      ::unlink(b.tmpPath.c_str());
+      continue;
+    }
+    ::chmod(b.tmpPath.c_str(), 0444);
+    if (::rename(b.tmpPath.c_str(), blobPath(b.digest).c_str()) != 0) {
+      llvm::Error e = systemError("rename blob", blobPath(b.digest));
+      ::unlink(b.tmpPath.c_str());
+      return e;
+    }
+    moved = true;
+  }
+  return moved ? fsyncDir(Root + "/blobs/sha256") : llvm::Error::success();
+}
+
 llvm::Expected<BlobWriter> ContentStore::writer() const {
   std::string tmp = tmpDir() + "/" + tempName("blob-");
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);

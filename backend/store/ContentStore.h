@@ -19,6 +19,14 @@ std::string defaultStoreRoot();
 
 class ContentStore;
 
+// A complete blob still under its temp name and not yet synced (BlobWriter::stage). It becomes a
+// blob with ContentStore::installStaged once the caller has synced the filesystem.
+struct StagedBlob {
+  Digest digest;
+  std::string tmpPath;
+  uint64_t size = 0;
+};
+
 // Streams one blob into a temp file; commit() hashes, fsyncs and renames it into place.
 // Destroying an uncommitted writer deletes its temp file.
 class BlobWriter {
@@ -32,6 +40,9 @@ public:
   uint64_t size() const { return Hasher.bytes(); }
   // Fails (and removes the temp file) when `expected` is given and differs.
   llvm::Expected<Digest> commit(std::optional<Digest> expected = std::nullopt);
+  // Closes the temp file without fsync and hands it over (the caller removes or installs it), for
+  // writers of many blobs that sync the filesystem once (a build).
+  llvm::Expected<StagedBlob> stage();
   void abort();
 
 private:
@@ -61,6 +72,9 @@ public:
   // after hashing it; the source is consumed.
   llvm::Expected<Digest> adoptFile(llvm::StringRef path, std::optional<Digest> expected = std::nullopt) const;
   llvm::Expected<BlobWriter> writer() const;
+  // Moves staged blobs into place (one already present just drops its temp file) and fsyncs the
+  // blob directory once. The caller must have synced their bytes first (syncFilesystem(root())).
+  llvm::Error installStaged(const std::vector<StagedBlob> &blobs) const;
 
   llvm::Expected<std::string> readBytes(const Digest &d) const;
   // Re-hashes the blob; false means its bytes no longer match its name.

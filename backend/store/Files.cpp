@@ -181,7 +181,18 @@ uint64_t diskUsage(llvm::StringRef path) {
   return usageAt(AT_FDCWD, path.str().c_str(), seen);
 }
 
-llvm::Error writeFileAtomic(llvm::StringRef path, llvm::StringRef data, llvm::StringRef tmpDir) {
+llvm::Error syncFilesystem(llvm::StringRef path) {
+  int fd = ::open(path.str().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return systemError("open", path);
+  int rc = ::syncfs(fd);
+  ::close(fd);
+  if (rc != 0)
+    return systemError("syncfs", path);
+  return llvm::Error::success();
+}
+
+llvm::Error writeFileAtomic(llvm::StringRef path, llvm::StringRef data, llvm::StringRef tmpDir, bool sync) {
   std::string tmp = (tmpDir + "/" + tempName()).str();
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0)
@@ -191,7 +202,7 @@ llvm::Error writeFileAtomic(llvm::StringRef path, llvm::StringRef data, llvm::St
     ::unlink(tmp.c_str());
     return e;
   }
-  if (::fsync(fd) != 0) {
+  if (sync && ::fsync(fd) != 0) {
     llvm::Error e = systemError("fsync", tmp);
     ::close(fd);
     ::unlink(tmp.c_str());
@@ -203,6 +214,8 @@ llvm::Error writeFileAtomic(llvm::StringRef path, llvm::StringRef data, llvm::St
     ::unlink(tmp.c_str());
     return e;
   }
+  if (!sync)
+    return llvm::Error::success();
   auto slash = path.rfind('/');
   return fsyncDir(slash == llvm::StringRef::npos ? "." : path.substr(0, slash));
 }

@@ -22,7 +22,11 @@ llvm::Error fsyncDir(llvm::StringRef path);
 llvm::Error removeTree(llvm::StringRef path);
 llvm::Expected<std::string> readFile(llvm::StringRef path);
 // Writes data to a temp file in tmpDir, fsyncs it, renames it to path and fsyncs path's directory.
-llvm::Error writeFileAtomic(llvm::StringRef path, llvm::StringRef data, llvm::StringRef tmpDir);
+// Without `sync` only temp + rename: readers and a killed writer still see old or new whole, and
+// a power loss may lose the update (for caches that are checked before use, such as the stat cache).
+llvm::Error writeFileAtomic(llvm::StringRef path, llvm::StringRef data, llvm::StringRef tmpDir, bool sync = true);
+// syncfs(2) on the filesystem holding path: everything written there so far reaches the disk.
+llvm::Error syncFilesystem(llvm::StringRef path);
 // "<pid>.<random>" names for temp files, so prune can tell a dead writer's leftovers apart.
 std::string tempName(llvm::StringRef prefix = "");
 // The pid a tempName() embeds, or 0 when the name is not one of ours.

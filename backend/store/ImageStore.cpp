@@ -163,6 +163,25 @@ llvm::Expected<LayerInfo> ImageStore::addLayer(llvm::StringRef dir, const LayerW
   return info;
 }
 
+llvm::Expected<std::pair<LayerInfo, StagedBlob>> ImageStore::stageLayer(llvm::StringRef dir,
+                                                                        const LayerWriteOptions &opts) {
+  auto w = Blobs.writer();
+  if (!w)
+    return w.takeError();
+  ByteSink sink = [&](const void *data, size_t size) { return w->write(data, size); };
+  auto info = writeLayer(dir, sink, opts);
+  if (!info)
+    return info.takeError();
+  auto b = w->stage();
+  if (!b)
+    return b.takeError();
+  if (b->digest != info->diffId) {
+    ::unlink(b->tmpPath.c_str());
+    return storeError("layer digest mismatch: " + info->diffId.str() + " vs " + b->digest.str());
+  }
+  return std::make_pair(*info, std::move(*b));
+}
+
 static llvm::Error validateTar(const std::string &path) {
   struct archive *a = archive_read_new();
   auto freeArchive = llvm::make_scope_exit([&] { archive_read_free(a); });

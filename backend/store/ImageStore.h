@@ -123,6 +123,9 @@ public:
   // --- building blocks for the builder ---
   // Tars a directory (an overlay upperdir) straight into a layer blob, hashed in the same pass.
   llvm::Expected<LayerInfo> addLayer(llvm::StringRef dir, const LayerWriteOptions &opts = {});
+  // Same, left staged (not synced, not yet a blob): a build stages its layers and installs them
+  // after one sync (ContentStore::installStaged).
+  llvm::Expected<std::pair<LayerInfo, StagedBlob>> stageLayer(llvm::StringRef dir, const LayerWriteOptions &opts = {});
   // Stores a (possibly compressed) tar as an uncompressed layer blob.
   llvm::Expected<LayerInfo> addLayerTar(int fd);
   // Writes the config and manifest blobs, records the image and optionally tags it.
