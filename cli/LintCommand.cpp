@@ -347,6 +347,25 @@ bool suppressedInline(const SyntaxTree &tree, const lint::Finding &f) {
   return false;
 }
 
+// Moves the `extra` findings that configuration and suppressions keep into `findings`, with
+// severity overrides applied, and sorts the result by position.
+void keepConfigured(const SyntaxTree &tree, const lint::Config &config, std::vector<lint::Finding> &extra,
+                    std::vector<lint::Finding> &findings) {
+  for (lint::Finding &f : extra) {
+    if (ignoredByConfig(config, f) || (!config.disableIgnorePragma && suppressedInline(tree, f)))
+      continue;
+    for (auto &[id, sev] : config.overrides) {
+      llvm::StringRef i(id);
+      if (i.equals_insensitive(f.rule->id) || (llvm::StringRef(f.message).startswith(id + ":")))
+        f.severity = sev;
+    }
+    findings.push_back(std::move(f));
+  }
+  std::stable_sort(findings.begin(), findings.end(), [](const lint::Finding &a, const lint::Finding &b) {
+    return a.range.begin.offset < b.range.begin.offset;
+  });
+}
+
 // Findings the rules cannot make themselves: parse/IR errors and ShellCheck's. Inline suppressions
 // apply to them as to any rule (lint() handles those), configuration here.
 void addToolFindings(const SyntaxTree &tree, const Program &program, const LintSettings &s, bool shellcheck,
@@ -371,19 +390,7 @@ void addToolFindings(const SyntaxTree &tree, const Program &program, const LintS
         lint::shellCheckFindings(body, json, tree.source, extra, error);
     }
   }
-  for (lint::Finding &f : extra) {
-    if (ignoredByConfig(s.config, f) || (!s.config.disableIgnorePragma && suppressedInline(tree, f)))
-      continue;
-    for (auto &[id, sev] : s.config.overrides) {
-      llvm::StringRef i(id);
-      if (i.equals_insensitive(f.rule->id) || (llvm::StringRef(f.message).startswith(id + ":")))
-        f.severity = sev;
-    }
-    findings.push_back(std::move(f));
-  }
-  std::stable_sort(findings.begin(), findings.end(), [](const lint::Finding &a, const lint::Finding &b) {
-    return a.range.begin.offset < b.range.begin.offset;
-  });
+  keepConfigured(tree, s.config, extra, findings);
 }
 
 std::vector<lint::Finding> lintText(std::unique_ptr<SyntaxTree> &tree, std::string text, const LintSettings &s,
@@ -599,6 +606,33 @@ void registerLintCommand(CLI::App &app, int &status) {
   cmd->add_option("--explain", flags->explain, "Print the documentation of a rule and exit");
   cmd->add_flag("--list", flags->list, "List every rule and exit");
   cmd->callback([flags, &status] { status = runLint(*flags); });
+}
+
+std::vector<lint::Finding> editorShellCheck(const SyntaxTree &tree, const Program &program,
+                                            const lint::Config &config, ShellCheckOutputs &outputs,
+                                            const std::function<bool()> &stop) {
+  static const bool available = onPath("shellcheck");
+  std::vector<lint::Finding> found, kept;
+  if (!available || !config.shellcheck)
+    return kept;
+  for (const lint::ShellBody &body : lint::shellBodies(tree, program)) {
+    if (stop && stop())
+      return kept;
+    std::string key = body.dialect + '\0' + body.script;
+    auto it = outputs.find(key);
+    if (it == outputs.end()) {
+      std::string json;
+      if (!runShellCheck(body.script, body.dialect, json))
+        continue;
+      if (outputs.size() >= 4096)
+        outputs.clear(); // bounded: old bodies are rarely typed again
+      it = outputs.emplace(std::move(key), std::move(json)).first;
+    }
+    std::string error;
+    lint::shellCheckFindings(body, it->second, tree.source, found, error);
+  }
+  keepConfigured(tree, config, found, kept);
+  return kept;
 }
 
 } // namespace dfc::cli

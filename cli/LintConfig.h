@@ -4,6 +4,8 @@
 
 #include "ir/passes/lint/Lint.h"
 
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +31,16 @@ std::optional<std::string> loadLintConfig(const std::string &path, LintSettings 
 // exists (BuildKit prefers it), else `.dockerignore` in `dir` (the Dockerfile's folder, taken as
 // the context). Comments and blank lines are dropped; an absent file leaves the list empty.
 std::vector<std::string> readDockerignore(const std::string &dockerfile, const std::string &dir);
+
+// ShellCheck's output per RUN body (dialect and script), so an editor re-runs it only for the
+// bodies that changed.
+using ShellCheckOutputs = std::map<std::string, std::string>;
+// ShellCheck's findings for the RUN bodies of a program, as `dfc lint` makes them (configuration,
+// suppressions and overrides applied); empty when ShellCheck is off or not installed. Checks
+// `stop` between bodies and returns early once it is true.
+std::vector<lint::Finding> editorShellCheck(const SyntaxTree &tree, const Program &program,
+                                            const lint::Config &config, ShellCheckOutputs &outputs,
+                                            const std::function<bool()> &stop);
 
 // "error", "warning", "info", "style", "none" (hadolint's "ignore" too) -> threshold.
 bool parseFailureThreshold(const std::string &name, std::optional<Severity> &out);

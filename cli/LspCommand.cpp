@@ -64,6 +64,12 @@ int runLsp(const std::string &ruleDocsUrl) {
       settings.config.dockerignore = readDockerignore(path, dir.empty() ? "/" : dir);
     return settings.config;
   };
+  // ShellCheck on the server's worker thread, with its outputs kept per RUN body.
+  auto outputs = std::make_shared<ShellCheckOutputs>();
+  opts.shellCheck = [outputs](const SyntaxTree &tree, const Program &program, const lint::Config &config,
+                              const std::function<bool()> &stop) {
+    return editorShellCheck(tree, program, config, *outputs, stop);
+  };
   // Read-only and lazy: the store is first read when a FROM line asks for it.
   auto images = std::make_shared<LspImageStore>(store::defaultStoreRoot());
   opts.localImages = [images] { return images->images(); };

@@ -44,7 +44,30 @@ void addTags(llvm::StringRef rule, std::vector<DiagnosticTag> &tags) {
       tags.push_back(t.tag);
 }
 
+Diagnostic fromFinding(const Document &doc, const lint::Finding &f, const std::string &ruleDocsUrl) {
+  Diagnostic x;
+  x.range = doc.toLsp(f.range);
+  x.severity = toLsp(f.severity);
+  if (f.rule) {
+    x.code = f.rule->id;
+    if (!ruleDocsUrl.empty())
+      x.codeHref = ruleDocsUrl + f.rule->id + ".md";
+    addTags(f.rule->id, x.tags);
+  }
+  x.message = f.message;
+  return x;
+}
+
 } // namespace
+
+std::vector<Diagnostic> toDiagnostics(const Document &doc, const std::vector<lint::Finding> &findings,
+                                      const std::string &ruleDocsUrl) {
+  std::vector<Diagnostic> out;
+  out.reserve(findings.size());
+  for (const lint::Finding &f : findings)
+    out.push_back(fromFinding(doc, f, ruleDocsUrl));
+  return out;
+}
 
 std::vector<Diagnostic> diagnostics(const Document &doc, const std::string &ruleDocsUrl) {
   std::vector<Diagnostic> out;
@@ -64,18 +87,8 @@ std::vector<Diagnostic> diagnostics(const Document &doc, const std::string &rule
     x.message = d.message;
     out.push_back(std::move(x));
   }
-  for (const lint::Finding &f : doc.findings()) {
-    Diagnostic x;
-    x.range = doc.toLsp(f.range);
-    x.severity = toLsp(f.severity);
-    if (f.rule) {
-      x.code = f.rule->id;
-      x.codeHref = link(f.rule->id);
-      addTags(f.rule->id, x.tags);
-    }
-    x.message = f.message;
-    out.push_back(std::move(x));
-  }
+  for (const lint::Finding &f : doc.findings())
+    out.push_back(fromFinding(doc, f, ruleDocsUrl));
   // Findings come sorted from lint(); only IR errors interleaved with them need a sort.
   auto byStart = [](const Diagnostic &a, const Diagnostic &b) { return a.range.start < b.range.start; };
   if (!std::is_sorted(out.begin(), out.end(), byStart))

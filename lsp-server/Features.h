@@ -31,6 +31,9 @@ using ImageLookup = std::function<std::optional<LocalImage>(const std::string &n
 // Diagnostics.cpp: parse + IR diagnostics and lint findings. `ruleDocsUrl` is a prefix the rule
 // id and ".md" are appended to for codeDescription (empty: no links).
 std::vector<Diagnostic> diagnostics(const Document &doc, const std::string &ruleDocsUrl);
+// Findings of `doc`'s text made elsewhere (ShellCheck's, by the CLI) as diagnostics of `doc`.
+std::vector<Diagnostic> toDiagnostics(const Document &doc, const std::vector<lint::Finding> &findings,
+                                      const std::string &ruleDocsUrl);
 
 // Hover.cpp. With `findImage`, a FROM image also shows what the local store knows of it.
 std::optional<Hover> hover(const Document &doc, uint32_t offset, const RuleDocLookup &ruleDoc,

@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <deque>
 #include <thread>
+#include <utility>
 
 namespace dfc::lsp {
 
@@ -63,7 +64,102 @@ Server::Server(ServerOptions opts, Send send) : Opts(std::move(opts)), Out(std::
   };
 }
 
-Server::~Server() = default;
+// Shared with the ShellCheck worker thread: jobs in (the latest text per document), results out.
+struct Server::ShellCheckWork {
+  struct Job {
+    int version = 0;
+    std::string text;
+    lint::Config config;
+  };
+  struct Result {
+    std::string uri;
+    int version = 0;
+    std::vector<Diagnostic> diagnostics;
+  };
+  std::mutex lock;
+  std::condition_variable ready;
+  std::map<std::string, Job> jobs; // by uri
+  std::vector<Result> results;
+  bool stop = false;
+};
+
+Server::~Server() { stopShellCheck(); }
+
+void Server::stopShellCheck() {
+  if (!Work)
+    return;
+  {
+    std::lock_guard<std::mutex> l(Work->lock);
+    Work->stop = true;
+  }
+  Work->ready.notify_all();
+  if (Worker.joinable())
+    Worker.join(); // the tool callback stops between RUN bodies
+  Work.reset();
+}
+
+void Server::requestShellCheck(const Document &doc) {
+  if (!Opts.shellCheck || !Settings.shellcheck || !Wake)
+    return;
+  if (!Work) {
+    Work = std::make_shared<ShellCheckWork>();
+    Worker = std::thread([w = Work, check = Opts.shellCheck, url = Opts.ruleDocsUrl, wake = Wake] {
+      auto stopped = [&] {
+        std::lock_guard<std::mutex> l(w->lock);
+        return w->stop;
+      };
+      for (;;) {
+        std::string uri;
+        ShellCheckWork::Job job;
+        {
+          std::unique_lock<std::mutex> l(w->lock);
+          w->ready.wait(l, [&] { return w->stop || !w->jobs.empty(); });
+          if (w->stop)
+            return;
+          auto it = w->jobs.begin();
+          uri = it->first;
+          job = std::move(it->second);
+          w->jobs.erase(it);
+        }
+        // Its own analysis of that version's text, so finding ranges convert as in the editor.
+        Document d(uri, job.version, std::move(job.text));
+        d.analyze(job.config);
+        std::vector<Diagnostic> diags =
+            toDiagnostics(d, check(d.tree(), d.program(), job.config, stopped), url);
+        {
+          std::lock_guard<std::mutex> l(w->lock);
+          if (w->stop)
+            return;
+          w->results.push_back({uri, job.version, std::move(diags)});
+        }
+        wake();
+      }
+    });
+  }
+  {
+    std::lock_guard<std::mutex> l(Work->lock);
+    Work->jobs[doc.uri()] = {doc.version(), doc.text(), Configs[doc.uri()]};
+  }
+  Work->ready.notify_one();
+}
+
+void Server::takeShellCheckResults() {
+  if (!Work)
+    return;
+  std::vector<ShellCheckWork::Result> results;
+  {
+    std::lock_guard<std::mutex> l(Work->lock);
+    results.swap(Work->results);
+  }
+  for (ShellCheckWork::Result &r : results) {
+    auto it = Docs.find(r.uri);
+    // A result for an older text is dropped: its ranges no longer fit, a newer job is queued.
+    if (it == Docs.end() || it->second->version() != r.version || Stale.count(r.uri) || !Settings.shellcheck)
+      continue;
+    ShellCheckResults[r.uri] = {r.version, std::move(r.diagnostics)};
+    publishDiagnostics(*it->second);
+  }
+}
 
 void Server::reply(const json &id, json result) {
   Out(json{{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}}.dump(
@@ -171,8 +267,16 @@ int Server::run(Transport &transport) {
     std::condition_variable ready;
     std::deque<std::optional<std::string>> messages; // nullopt = a bad header
     bool done = false;
+    bool shellCheckDone = false; // the ShellCheck worker has results
   };
   auto q = std::make_shared<Queue>();
+  Wake = [q] {
+    {
+      std::lock_guard<std::mutex> l(q->lock);
+      q->shellCheckDone = true;
+    }
+    q->ready.notify_one();
+  };
   ChangePending = [q](const std::string &uri) {
     std::lock_guard<std::mutex> l(q->lock);
     for (const auto &m : q->messages)
@@ -219,13 +323,21 @@ int Server::run(Transport &transport) {
   });
   for (;;) {
     std::optional<std::string> next;
+    bool results = false;
     {
       std::unique_lock<std::mutex> l(q->lock);
-      q->ready.wait(l, [&] { return !q->messages.empty() || q->done; });
-      if (q->messages.empty())
-        break;
-      next = std::move(q->messages.front());
-      q->messages.pop_front();
+      q->ready.wait(l, [&] { return !q->messages.empty() || q->done || q->shellCheckDone; });
+      results = std::exchange(q->shellCheckDone, false);
+      if (!results) {
+        if (q->messages.empty())
+          break;
+        next = std::move(q->messages.front());
+        q->messages.pop_front();
+      }
+    }
+    if (results) {
+      takeShellCheckResults();
+      continue;
     }
     if (!next) {
       badHeader();
@@ -235,6 +347,8 @@ int Server::run(Transport &transport) {
       break;
   }
   ChangePending = nullptr;
+  stopShellCheck();
+  Wake = nullptr;
   // After `exit` the reader stops by itself right after queueing it; wait for that briefly, and
   // detach only a reader that still sits in read() (an `exit` it did not recognise).
   {
@@ -272,7 +386,9 @@ lint::Config Server::configFor(const std::string &uri) {
     if (std::optional<Severity> s = lint::parseSeverity(sev))
       c.overrides[rule] = *s;
   }
-  c.shellcheck = false; // a child process per keystroke would stall the editor
+  // Both the config file and the editor may turn ShellCheck off; it runs on a worker thread
+  // (requestShellCheck), never in the analysis that answers requests.
+  c.shellcheck = c.shellcheck && Settings.shellcheck;
   return c;
 }
 
@@ -319,6 +435,13 @@ void Server::publishDiagnostics(const Document &doc) {
   p.uri = doc.uri();
   p.version = doc.version();
   p.diagnostics = diagnostics(doc, Opts.ruleDocsUrl);
+  auto sc = ShellCheckResults.find(doc.uri());
+  if (sc != ShellCheckResults.end() && sc->second.version == doc.version() &&
+      !sc->second.diagnostics.empty()) {
+    p.diagnostics.insert(p.diagnostics.end(), sc->second.diagnostics.begin(), sc->second.diagnostics.end());
+    std::stable_sort(p.diagnostics.begin(), p.diagnostics.end(),
+                     [](const Diagnostic &a, const Diagnostic &b) { return a.range.start < b.range.start; });
+  }
   Out(publishDiagnosticsMessage(p));
 }
 
@@ -388,12 +511,14 @@ void Server::onDidChangeConfiguration(const json &params, const json *) {
   if (!params.is_object() || !params.contains("settings") || !readSettings(params["settings"]))
     return; // e.g. `settings: null` from clients that expect a workspace/configuration pull
   ReportedConfigErrors.clear();
+  ShellCheckResults.clear(); // made with the old configuration
   for (auto &[uri, doc] : Docs) {
     Configs[uri] = configFor(uri);
     Stale.erase(uri);
     doc->analyze(Configs[uri]);
     publishDiagnostics(*doc);
     doc->dropPrevious();
+    requestShellCheck(*doc);
   }
 }
 
@@ -405,6 +530,7 @@ void Server::onDidOpen(const json &params, const json *) {
   Configs[item.uri] = configFor(item.uri);
   doc->analyze(Configs[item.uri]);
   publishDiagnostics(*doc);
+  requestShellCheck(*doc);
   Docs[item.uri] = std::move(doc);
 }
 
@@ -428,6 +554,7 @@ void Server::onDidChange(const json &params, const json *) {
   doc.analyze(Configs[p.uri]);
   publishDiagnostics(doc);
   doc.dropPrevious();
+  requestShellCheck(doc);
 }
 
 void Server::onDidClose(const json &params, const json *) {
@@ -436,6 +563,11 @@ void Server::onDidClose(const json &params, const json *) {
     return;
   Docs.erase(uri);
   Configs.erase(uri);
+  ShellCheckResults.erase(uri);
+  if (Work) {
+    std::lock_guard<std::mutex> l(Work->lock);
+    Work->jobs.erase(uri);
+  }
   notify("textDocument/publishDiagnostics", {{"uri", uri}, {"diagnostics", json::array()}});
 }
 

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 
 namespace dfc::lsp {
 
@@ -29,6 +30,11 @@ struct ServerOptions {
   // and the image a FROM name means for hover. Expected to be cheap (cached by the caller).
   std::function<std::vector<LocalImage>()> localImages;
   ImageLookup findImage;
+  // ShellCheck's findings for an analysed text (the CLI runs the tool; null = none). Called on a
+  // worker thread, never while a request waits; it should return early once `stop()` is true.
+  std::function<std::vector<lint::Finding>(const SyntaxTree &, const Program &, const lint::Config &,
+                                           const std::function<bool()> &stop)>
+      shellCheck;
 };
 
 class Server {
@@ -91,12 +97,32 @@ private:
   void onCancel(const nlohmann::json &params, const nlohmann::json *id);
   void onDidChangeConfiguration(const nlohmann::json &params, const nlohmann::json *id);
 
+  // ShellCheck, when the editor's settings turn it on: the latest version of each document goes
+  // to a worker thread; its findings join that version's diagnostics when they arrive (run()
+  // wakes the main thread for them), and are dropped once the text changes.
+  struct ShellCheckWork;
+  struct ShellChecked {
+    int version = 0;
+    std::vector<Diagnostic> diagnostics;
+  };
+  void requestShellCheck(const Document &doc);
+  void takeShellCheckResults();
+  void stopShellCheck();
+  std::shared_ptr<ShellCheckWork> Work;
+  std::thread Worker;
+  std::map<std::string, ShellChecked> ShellCheckResults; // by uri
+  std::function<void()> Wake;                            // set while run() runs
+
   ServerOptions Opts;
   Send Out;
   std::map<std::string, Handler> Requests, Notifications;
   std::map<std::string, std::unique_ptr<Document>> Docs;
   std::map<std::string, lint::Config> Configs; // by uri, read on open and on settings changes
-  EditorSettings Settings;
+  EditorSettings Settings = [] {
+    EditorSettings s;
+    s.shellcheck = false; // until the editor's settings ask for it
+    return s;
+  }();
   std::set<std::string> ReportedConfigErrors;  // logged once each, not on every re-read
   std::set<std::string> Stale;                 // changed but not yet re-analysed
   bool Initialized = false, ShutdownRequested = false, Exited = false;

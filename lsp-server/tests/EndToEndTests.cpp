@@ -275,8 +275,9 @@ TEST_CASE("editor settings: initializationOptions, didChangeConfiguration, confi
   CHECK(warned["message"].get<std::string>().find("DL3025") != std::string::npos);
 
   // A config file that cannot be read: said in the log, the defaults apply.
-  c.notify("workspace/didChangeConfiguration",
-           {{"settings", {{"dfc", {{"lint", {{"configFile", dir + "/missing.yaml"}}}}}}}});
+  c.notify(
+      "workspace/didChangeConfiguration",
+      {{"settings", {{"dfc", {{"lint", {{"configFile", dir + "/missing.yaml"}, {"shellcheck", false}}}}}}}});
   json log = c.waitNotification("window/logMessage");
   CHECK(log["message"].get<std::string>().find("missing.yaml") != std::string::npos);
   auto defaults = bySeverity(c.waitNotification("textDocument/publishDiagnostics"));
@@ -387,4 +388,68 @@ TEST_CASE("FROM completion and hover from the local image store") {
   else
     unsetenv("DFC_ROOT");
   CHECK(std::system(("rm -rf '" + root + "'").c_str()) == 0);
+}
+
+TEST_CASE("ShellCheck on a worker thread when the editor's settings turn it on") {
+  if (access(DFC_BINARY, X_OK) != 0) {
+    WARN("SKIP: " DFC_BINARY " is not built");
+    return;
+  }
+  if (std::system("command -v shellcheck >/dev/null 2>&1") != 0) {
+    WARN("SKIP: shellcheck is not installed (scripts/setup.sh installs it)");
+    return;
+  }
+  alarm(120); // a result that never comes fails the test instead of hanging it
+  const char *scUri = "file:///tmp/dfc-e2e-shellcheck/Dockerfile";
+  Client c;
+  REQUIRE(c.request("initialize", {{"processId", nullptr},
+                                   {"rootUri", nullptr},
+                                   {"capabilities", json::object()},
+                                   {"initializationOptions", {{"lint", {{"shellcheck", true}}}}}})
+              .contains("result"));
+  c.notify("initialized", json::object());
+  std::string text = "FROM alpine:3.19\nRUN echo $1\nRUN true\n";
+  c.notify(
+      "textDocument/didOpen",
+      {{"textDocument", {{"uri", scUri}, {"languageId", "dockerfile"}, {"version", 1}, {"text", text}}}});
+  auto shellCheckLines = [](const json &p) {
+    std::vector<int> lines;
+    for (const json &d : p["diagnostics"])
+      if (d.value("code", "") == "ShellCheck" && d["message"].get<std::string>().rfind("SC2086", 0) == 0)
+        lines.push_back(d["range"]["start"]["line"].get<int>());
+    return lines;
+  };
+  // The rules' diagnostics come at once; ShellCheck's follow for the same version.
+  json first = c.waitNotification("textDocument/publishDiagnostics");
+  CHECK(first["version"] == 1);
+  json withShellCheck = first;
+  while (shellCheckLines(withShellCheck).empty())
+    withShellCheck = c.waitNotification("textDocument/publishDiagnostics");
+  CHECK(withShellCheck["version"] == 1);
+  CHECK(shellCheckLines(withShellCheck) == std::vector<int>{1});
+  CHECK(withShellCheck["diagnostics"].dump().find("ShellCheck.md") != std::string::npos);
+
+  // An edit moves the RUN down a line: the findings of the new version are placed in its text.
+  c.notify(
+      "textDocument/didChange",
+      {{"textDocument", {{"uri", scUri}, {"version", 2}}},
+       {"contentChanges",
+        {{{"range", {{"start", {{"line", 1}, {"character", 0}}}, {"end", {{"line", 1}, {"character", 0}}}}},
+          {"text", "ENV A=1\n"}}}}});
+  json moved;
+  do
+    moved = c.waitNotification("textDocument/publishDiagnostics");
+  while (moved["version"] != 2 || shellCheckLines(moved).empty());
+  CHECK(shellCheckLines(moved) == std::vector<int>{2});
+
+  // Turned off in the settings: the next diagnostics have none.
+  c.notify("workspace/didChangeConfiguration",
+           {{"settings", {{"dfc", {{"lint", {{"shellcheck", false}}}}}}}});
+  json off = c.waitNotification("textDocument/publishDiagnostics");
+  CHECK(shellCheckLines(off).empty());
+
+  c.request("shutdown", nullptr);
+  c.notify("exit", nullptr);
+  CHECK(c.exitStatus() == 0);
+  alarm(0);
 }
