@@ -131,8 +131,8 @@ containers::RunSpec containerSpec(const Project &p, const Service &s, const Netw
 
 class Runner {
 public:
-  Runner(store::ImageStore &store, Project project, Printer print)
-      : Store(store), P(std::move(project)), Print(std::move(print)) {}
+  // `print` is called from several threads (log followers, parallel stops), one line at a time.
+  Runner(store::ImageStore &store, Project project, Printer print);
 
   llvm::Error build(bool onlyMissing = false);
   // Creates the network, volumes and containers, and starts them in dependency order.

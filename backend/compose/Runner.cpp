@@ -150,6 +150,15 @@ containers::RunSpec containerSpec(const Project &P, const Service &service, cons
   return spec;
 }
 
+Runner::Runner(store::ImageStore &store, Project project, Printer print)
+    : Store(store), P(std::move(project)) {
+  auto lock = std::make_shared<std::mutex>();
+  Print = [lock, print = std::move(print)](llvm::StringRef line) {
+    std::lock_guard<std::mutex> held(*lock);
+    print(line);
+  };
+}
+
 // The builder makes its mounts private by unsharing the mount namespace of the process it runs in; a child
 // process builds, so `ip netns` mounts and supervisors made by this one stay in the host's namespace.
 llvm::Error Runner::buildInChild(const Service &s, const std::string &image) {
@@ -317,14 +326,33 @@ llvm::Error Runner::stop(int timeoutSeconds) {
   auto list = containers(false);
   if (!list)
     return list.takeError();
-  containers::Containers cs(Store);
-  // Dependents first: the reverse of creation.
+  // All at once, as docker compose does: a server that ignores SIGTERM costs the timeout once, not once per
+  // container. Each thread has its own store handle (one SQLite connection per thread).
+  std::vector<std::string> errors(list->size());
+  std::vector<std::thread> threads;
+  std::string root = Store.root();
   for (auto it = list->rbegin(); it != list->rend(); ++it) {
     Print("Container " + it->name + "  Stopping");
-    if (llvm::Error e = cs.stop(it->id, timeoutSeconds))
-      return e;
-    Print("Container " + it->name + "  Stopped");
+    size_t i = threads.size();
+    threads.emplace_back([&, i, c = *it] {
+      auto own = store::ImageStore::open(root);
+      if (!own) {
+        errors[i] = llvm::toString(own.takeError());
+        return;
+      }
+      containers::Containers cs(**own);
+      if (llvm::Error e = cs.stop(c.id, timeoutSeconds)) {
+        errors[i] = c.name + ": " + llvm::toString(std::move(e));
+        return;
+      }
+      Print("Container " + c.name + "  Stopped");
+    });
   }
+  for (std::thread &t : threads)
+    t.join();
+  for (const std::string &e : errors)
+    if (!e.empty())
+      return failure(e);
   return llvm::Error::success();
 }
 
@@ -387,7 +415,6 @@ llvm::Error followAll(store::ImageStore &store, const std::vector<containers::Co
   };
   for (const containers::ContainerInfo &c : list)
     width = std::max(width, prefixOf(c).size());
-  std::mutex printing;
   std::atomic<size_t> running{list.size()};
   std::vector<std::thread> threads;
   std::vector<std::string> errors(list.size());
@@ -401,10 +428,8 @@ llvm::Error followAll(store::ImageStore &store, const std::vector<containers::Co
         errors[i] = llvm::toString(own.takeError());
       } else {
         containers::Containers cs(**own);
-        llvm::Error e = cs.logs(list[i].id, follow, [&](bool, llvm::StringRef text) {
-          std::lock_guard<std::mutex> lock(printing);
-          print(prefix + text.rtrim("\n").str());
-        });
+        llvm::Error e = cs.logs(list[i].id, follow,
+                                [&](bool, llvm::StringRef text) { print(prefix + text.rtrim("\n").str()); });
         if (e)
           errors[i] = llvm::toString(std::move(e));
       }
