@@ -3,14 +3,11 @@
 // store without the file's help), and follow their logs with a "<service>-1  | " prefix.
 #include "backend/compose/Compose.h"
 
-#include "backend/build/Builder.h"
-
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <fcntl.h>
 #include <iostream>
 #include <mutex>
 #include <sys/wait.h>
@@ -159,62 +156,42 @@ Runner::Runner(store::ImageStore &store, Project project, Printer print)
   };
 }
 
-// The builder makes its mounts private by unsharing the mount namespace of the process it runs in; a child
-// process builds, so `ip netns` mounts and supervisors made by this one stay in the host's namespace.
+// Each build is `dfc build` started again (/proc/self/exe), not a call in this process and not a fork that
+// carries on: the builder unshares the mount namespace of the process it runs in (`ip netns` mounts made
+// after that would be invisible to the host), and a forked child would inherit SQLite's per-process lock
+// bookkeeping for the store this process has open.
 llvm::Error Runner::buildInChild(const Service &s, const std::string &image) {
-  int report[2];
-  if (::pipe2(report, O_CLOEXEC) != 0)
-    return failure(llvm::Twine("pipe: ") + std::strerror(errno));
+  std::vector<std::string> args = {"dfc", "build", "--progress", "plain", "-t", image};
+  if (!s.build->dockerfile.empty())
+    args.insert(args.end(), {"-f", s.build->dockerfile});
+  if (!s.build->target.empty())
+    args.insert(args.end(), {"--target", s.build->target});
+  for (const auto &[k, v] : s.build->args)
+    args.insert(args.end(), {"--build-arg", k + "=" + v});
+  args.push_back(s.build->context);
   std::cout.flush();
   std::cerr.flush();
+  std::string root = Store.root();
   pid_t pid = ::fork();
-  if (pid < 0) {
-    ::close(report[0]);
-    ::close(report[1]);
+  if (pid < 0)
     return failure(llvm::Twine("fork: ") + std::strerror(errno));
-  }
   if (pid == 0) {
-    ::close(report[0]);
-    std::string message;
-    auto own = store::ImageStore::open(Store.root());
-    if (!own) {
-      message = llvm::toString(own.takeError());
-    } else {
-      build::BuildRequest req;
-      req.contextDir = s.build->context;
-      req.dockerfile = s.build->dockerfile;
-      req.target = s.build->target;
-      req.buildArgs = s.build->args;
-      req.tags = {image};
-      req.progress = build::ProgressMode::Plain;
-      auto res = build::buildImage(**own, req);
-      if (!res)
-        llvm::handleAllErrors(
-            res.takeError(),
-            [&](const build::BuildError &e) {
-              message = (e.location.empty() ? "" : e.location + ": ") + e.message;
-            },
-            [&](const llvm::ErrorInfoBase &e) { message = e.message(); });
-    }
-    (void)!::write(report[1], message.data(), message.size());
-    std::fflush(stderr);
-    ::_exit(message.empty() ? 0 : 1);
+    ::setenv("DFC_ROOT", root.c_str(), 1);
+    std::vector<char *> argv;
+    for (std::string &a : args)
+      argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv("/proc/self/exe", argv.data());
+    std::fprintf(stderr, "dfc compose: cannot start dfc build: %s\n", std::strerror(errno));
+    ::_exit(127);
   }
-  ::close(report[1]);
-  std::string message;
-  char buf[4096];
-  ssize_t got;
-  while ((got = ::read(report[0], buf, sizeof buf)) > 0 || (got < 0 && errno == EINTR))
-    if (got > 0)
-      message.append(buf, static_cast<size_t>(got));
-  ::close(report[0]);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
     return llvm::Error::success();
-  return failure("service " + s.name +
-                 ": build failed: " + (message.empty() ? "the builder ended abnormally" : message));
+  return failure("service " + s.name + ": build failed (dfc build exited with " +
+                 std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)) + ")");
 }
 
 llvm::Error Runner::build(bool onlyMissing) {
