@@ -1,6 +1,7 @@
 // `dfc run` and the container commands around it (ps, stop, kill, rm, logs, exec, wait), with Docker's
 // flags and exit codes: the container's own code, 125 when dfc fails, 126/127 when the command cannot run.
 #include "backend/containers/Containers.h"
+#include "backend/store/Trace.h"
 #include "cli/Commands.h"
 #include "cli/StoreAccess.h"
 
@@ -72,10 +73,12 @@ int runContainer(RunFlags &f, CLI::App *cmd) {
   spec.network = f.network == "host"   ? containers::Network::Host
                  : f.network == "none" ? containers::Network::None
                                        : containers::Network::Default;
+  store::trace::mark("run: store opened");
   containers::Containers all(*store);
   auto id = all.create(spec);
   if (!id)
     return reportRun(id.takeError());
+  store::trace::mark("run: container recorded");
   if (f.detach) {
     if (llvm::Error e = all.startDetached(*id))
       return reportRun(std::move(e));

@@ -6,6 +6,7 @@
 #include "backend/build/Filesystem.h"
 #include "backend/runtime/Runtime.h"
 #include "backend/store/Files.h"
+#include "backend/store/Trace.h"
 
 #include <nlohmann/json.hpp>
 
@@ -535,12 +536,15 @@ int Containers::runAttached(llvm::StringRef idRef) {
   privateMounts();
   Launch l;
   auto done = [&](int code, const std::string &error) {
+    store::trace::mark("run: container ended");
     finish(l);
+    store::trace::mark("run: network, relays and rootfs released");
     // --rm: the record goes at once, no need to write its end first.
     if (s.spec.autoRemove)
       removeContainer(Store, id, dir);
     else
       markExited(Store, id, s, code, error);
+    store::trace::mark("run: record updated");
     return code;
   };
   if (llvm::Error e = prepare(Store, id, dir, s, l)) {
@@ -548,9 +552,11 @@ int Containers::runAttached(llvm::StringRef idRef) {
     std::cerr << "dfc: " << f.message << "\n";
     return done(f.exitCode, f.message);
   }
+  store::trace::mark("run: rootfs, bundle and files prepared");
   if (!s.spec.interactive && !s.spec.tty)
     l.options.stdinTarget = runtime::Stdio::null();
   auto started = runtime::start(l.bundle, l.options);
+  store::trace::mark("run: process started (namespaces, tap0, exec)");
   if (!started) {
     Failure f;
     llvm::handleAllErrors(
