@@ -156,6 +156,41 @@ for _ in $(seq 200); do
 done
 check "ps shows (unhealthy)" outHas 'Up .* \(unhealthy\) .* hc$'
 
+# --- outbound: the host's own address answers through slirp4netns, its loopback does not ---
+hostip="$(ip -4 -o addr show scope global 2>/dev/null | awk '{ split($4, a, "/"); print a[1]; exit }')"
+if [[ -n "$hostip" ]]; then
+  python3 -c 'import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("0.0.0.0", 0)); s.listen(8)
+print(s.getsockname()[1], flush=True)
+for _ in range(2):
+    c, _ = s.accept(); c.sendall(b"from-host\n"); c.close()' >"$WORK/port" &
+  server=$!
+  for _ in $(seq 50); do [[ -s "$WORK/port" ]] && break; sleep 0.05; done
+  hport="$(cat "$WORK/port")"
+  run run --rm busybox sh -c "nc -w 5 $hostip $hport </dev/null; nc -w 2 10.0.2.2 $hport </dev/null && echo LOOPBACK-REACHED; true"
+  check "outbound reaches the host's address" outHas '^from-host$'
+  check "the host's loopback (10.0.2.2) is not reachable" outLacks 'LOOPBACK-REACHED'
+  kill "$server" 2>/dev/null
+  wait "$server" 2>/dev/null
+fi
+
+# --- -P: every EXPOSEd port on a free host port, on 0.0.0.0 ---
+mkdir -p "$WORK/ctx2"
+printf 'FROM busybox\nEXPOSE 8080\nCMD ["sh", "-c", "mkdir -p /w; echo exposed > /w/i; exec httpd -f -p 8080 -h /w"]\n' >"$WORK/ctx2/Dockerfile"
+"$DFC" build -t exposed "$WORK/ctx2" >"$WORK/build2.log" 2>&1
+run run -d -P --name pub exposed
+run ps
+check "-P publishes the EXPOSEd port on 0.0.0.0" outHas '0\.0\.0\.0:[0-9]+->8080/tcp +pub$'
+pport="$(grep -oE '0\.0\.0\.0:[0-9]+->8080' "$WORK/out" | head -n1 | cut -d: -f2 | cut -d- -f1)"
+body=""
+for _ in $(seq 100); do
+  body="$(busybox wget -qO- "http://127.0.0.1:$pport/i" 2>/dev/null)" && break
+  sleep 0.05
+done
+check "a 0.0.0.0 port answers on the loopback" is "$body" exposed
+run rm -f pub
+check "rm -f pub" outHas '^pub$'
+
 # --- rm ---
 run rm web
 check "rm a stopped container" outHas '^web$'
