@@ -133,7 +133,7 @@ void registerComposeCommand(CLI::App &app, int &status) {
       if (f->detach)
         return llvm::Error::success();
       InterruptScope scope;
-      return r.attach([] { return interrupts > 0; });
+      return r.attach([] { return interrupts.load(); });
     });
   });
 
@@ -158,7 +158,7 @@ void registerComposeCommand(CLI::App &app, int &status) {
   logs->add_flag("-f,--follow", f->follow, "Follow log output");
   logs->callback([f, &status] {
     // Ctrl-C simply ends `logs -f`: the containers keep running.
-    status = withProject(*f, [&](compose::Runner &r) { return r.logs(f->follow, nullptr); });
+    status = withProject(*f, [&](compose::Runner &r) { return r.logs(f->follow); });
   });
 
   CLI::App *build = cmd->add_subcommand("build", "Build the services' images");

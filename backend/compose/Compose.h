@@ -137,14 +137,15 @@ public:
   llvm::Error build(bool onlyMissing = false);
   // Creates the network, volumes and containers, and starts them in dependency order.
   llvm::Error up(const UpOptions &options);
-  // Follows every container's log, prefixed "<service>-1  | ", until all ended or `interrupted` says so.
-  llvm::Error attach(const std::function<bool()> &interrupted);
+  // Follows every container's log, prefixed "<service>-1  | ", until all ended. `interrupts` counts Ctrl-Cs:
+  // the first stops the containers (SIGTERM, SIGKILL after 10 s), the second kills them.
+  llvm::Error attach(const std::function<int()> &interrupts);
   // Stops and removes the project's containers and network namespaces; with removeVolumes its volumes too.
   llvm::Error down(bool removeVolumes, int timeoutSeconds);
   llvm::Error stop(int timeoutSeconds);
   // The project's containers (all when `all`, else running ones), oldest first.
   llvm::Expected<std::vector<containers::ContainerInfo>> containers(bool all);
-  llvm::Error logs(bool follow, const std::function<bool()> &interrupted);
+  llvm::Error logs(bool follow);
 
   const Project &project() const { return P; }
 

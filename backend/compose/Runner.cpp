@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -382,9 +383,9 @@ llvm::Error Runner::down(bool removeVolumes, int timeoutSeconds) {
 namespace {
 
 // Follows (or dumps) each container's log in a thread of its own, each with its own store handle.
+// `tick` runs on this thread every 50 ms while they follow.
 llvm::Error followAll(store::ImageStore &store, const std::vector<containers::ContainerInfo> &list,
-                      bool follow, const Printer &print, const std::function<bool()> &interrupted,
-                      const std::function<void()> &onInterrupt) {
+                      bool follow, const Printer &print, const std::function<void()> &tick) {
   size_t width = 0;
   auto prefixOf = [](const containers::ContainerInfo &c) {
     auto s = c.labels.find(ServiceLabel);
@@ -413,12 +414,9 @@ llvm::Error followAll(store::ImageStore &store, const std::vector<containers::Co
       --running;
     });
   }
-  bool stopping = false;
   while (running > 0) {
-    if (!stopping && interrupted && interrupted()) {
-      stopping = true;
-      onInterrupt();
-    }
+    if (tick)
+      tick();
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   for (std::thread &t : threads)
@@ -431,17 +429,34 @@ llvm::Error followAll(store::ImageStore &store, const std::vector<containers::Co
 
 } // namespace
 
-llvm::Error Runner::attach(const std::function<bool()> &interrupted) {
+llvm::Error Runner::attach(const std::function<int()> &interrupts) {
   auto list = containers(true);
   if (!list)
     return list.takeError();
-  // Stopping happens on this thread while the log threads (each with its own store) print the last lines.
+  // The first interrupt stops the containers gracefully on a thread of its own (stop() opens a store per
+  // container) while the followers print the last lines; a second one kills them.
   std::string stopError;
-  llvm::Error e = followAll(Store, *list, true, Print, interrupted, [&] {
-    Print("Gracefully stopping...");
-    if (llvm::Error s = stop(10))
-      stopError = llvm::toString(std::move(s));
+  std::thread stopper;
+  bool killed = false;
+  llvm::Error e = followAll(Store, *list, true, Print, [&] {
+    int n = interrupts ? interrupts() : 0;
+    if (n >= 1 && !stopper.joinable()) {
+      Print("Gracefully stopping... (press Ctrl+C again to force)");
+      stopper = std::thread([&] {
+        if (llvm::Error s = stop(10))
+          stopError = llvm::toString(std::move(s));
+      });
+    }
+    if (n >= 2 && !killed) {
+      killed = true;
+      Print("Killing...");
+      for (const containers::ContainerInfo &c : *list)
+        if (c.status == containers::Status::Running && c.pid > 0)
+          ::kill(c.pid, SIGKILL);
+    }
   });
+  if (stopper.joinable())
+    stopper.join();
   if (!stopError.empty()) {
     llvm::consumeError(std::move(e));
     return failure(stopError);
@@ -449,17 +464,17 @@ llvm::Error Runner::attach(const std::function<bool()> &interrupted) {
   return e;
 }
 
-llvm::Error Runner::logs(bool follow, const std::function<bool()> &interrupted) {
+llvm::Error Runner::logs(bool follow) {
   auto list = containers(true);
   if (!list)
     return list.takeError();
   if (!follow) {
     for (const containers::ContainerInfo &c : *list)
-      if (llvm::Error e = followAll(Store, {c}, false, Print, nullptr, [] {}))
+      if (llvm::Error e = followAll(Store, {c}, false, Print, nullptr))
         return e;
     return llvm::Error::success();
   }
-  return followAll(Store, *list, true, Print, interrupted, [] {});
+  return followAll(Store, *list, true, Print, nullptr);
 }
 
 } // namespace dfc::compose

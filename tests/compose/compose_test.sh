@@ -196,6 +196,23 @@ check "Ctrl-C ends up with exit 0" test $? -eq 0
 check "Ctrl-C stopped the container (its trap ran)" grep -q '^ticker-1 *| bye' "$WORK/up3.txt"
 check "the stopped container is listed as exited" bash -c "\"$DFC\" compose ps -a | grep -q 'p3-ticker-1 .*Exited'"
 "$DFC" compose down >/dev/null 2>&1
+# A container that ignores SIGTERM: the second Ctrl-C kills it instead of waiting out the stop timeout.
+cat >"$P3/compose.yaml" <<'YAML'
+services:
+  stubborn:
+    image: busybox
+    command: ["sh", "-c", "trap '' INT TERM; echo ready; while :; do sleep 0.1; done"]
+YAML
+"$DFC" compose up >"$WORK/up3b.txt" 2>&1 &
+uppid=$!
+check "the stubborn service is up" retry 100 grep -q '^stubborn-1 *| ready' "$WORK/up3b.txt"
+kill -INT $uppid
+check "the first Ctrl-C stops gracefully" retry 50 grep -q 'Gracefully stopping' "$WORK/up3b.txt"
+kill -INT $uppid
+wait $uppid
+check "the second Ctrl-C kills, and up ends" grep -q 'Killing' "$WORK/up3b.txt"
+check "the killed container is exited (137)" bash -c "\"$DFC\" compose ps -a | grep -q 'p3-stubborn-1 .*Exited (137)'"
+"$DFC" compose down >/dev/null 2>&1
 check "scenario 3 down leaves no network namespaces" noneOfOurs
 
 # --- 4. errors ---
