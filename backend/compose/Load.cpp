@@ -54,7 +54,7 @@ llvm::Expected<Project> loadProject(const LoadOptions &options) {
   }
   auto text = store::readFile(file);
   if (!text)
-    return failure(file + ": " + llvm::toString(text.takeError()));
+    return text.takeError(); // names the file
 
   ParseInput in;
   in.file = file;
@@ -64,7 +64,7 @@ llvm::Expected<Project> loadProject(const LoadOptions &options) {
   if (::access(dotEnv.c_str(), F_OK) == 0) {
     auto envText = store::readFile(dotEnv);
     if (!envText)
-      return failure(dotEnv + ": " + llvm::toString(envText.takeError()));
+      return envText.takeError();
     auto vars = parseDotEnv(*envText, dotEnv);
     if (!vars)
       return vars.takeError();
