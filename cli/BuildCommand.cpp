@@ -1,6 +1,7 @@
 // `dfc build -t NAME[:TAG] [-f FILE] [--build-arg K=V] [--target S] [--no-cache] [--progress M] [--secret
-// id=ID,src=FILE] [--output type=oci|docker|local,dest=PATH] [--runtime dfc|runc] CONTEXT`: builds an image
-// into the local store (backend/build), then optionally exports it.
+// id=ID,src=FILE] [--output type=oci|docker|local,dest=PATH] [--runtime dfc|runc] [--insecure] [--no-pull]
+// CONTEXT`: builds an image into the local store (backend/build), pulling missing bases, then optionally
+// exports it.
 #include "backend/build/Builder.h"
 #include "cli/Commands.h"
 #include "cli/StoreAccess.h"
@@ -22,7 +23,7 @@ namespace {
 struct BuildFlags {
   std::vector<std::string> tags, buildArgs, secrets;
   std::string file, target, progress = "auto", context, output, runtime = "dfc";
-  bool noCache = false, quiet = false;
+  bool noCache = false, quiet = false, insecure = false, noPull = false;
   std::string optLevel = "1"; // -O0, -O1, -O2 (ir/passes/opt)
 };
 
@@ -79,6 +80,8 @@ int runBuild(const BuildFlags &f) {
   req.target = f.target;
   req.tags = f.tags;
   req.noCache = f.noCache;
+  req.insecure = f.insecure;
+  req.pullMissing = !f.noPull;
   if (auto level = opt::parseLevel(f.optLevel)) {
     req.optLevel = *level;
   } else {
@@ -169,6 +172,8 @@ void registerBuildCommand(CLI::App &app, int &status) {
       ->check(CLI::IsMember({"dfc", "runc"}));
   cmd->add_option("-O", f->optLevel, "Optimisation level: 0 (none), 1 (default), 2 (merge RUN/COPY steps)");
   cmd->add_flag("-q,--quiet", f->quiet, "Print only the image id");
+  cmd->add_flag("--insecure", f->insecure, "Allow http and unverified https for registries FROM images are pulled from");
+  cmd->add_flag("--no-pull", f->noPull, "Fail instead of pulling FROM images missing from the local store");
   cmd->add_option("context", f->context, "Build context directory")->required();
   cmd->callback([f, &status] { status = runBuild(*f); });
 }

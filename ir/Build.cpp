@@ -163,6 +163,11 @@ bool isAtoi(llvm::StringRef s, long long &out) {
   return true;
 }
 
+std::string triggerWhere(const OnbuildTrigger &t) {
+  return "ONBUILD trigger " + std::to_string(t.number) + " of " + t.origin + " (" +
+         llvm::StringRef(t.text).split('\n').first.str() + ")";
+}
+
 struct PendingStage {
   FromSpec from;
   uint32_t syntaxIndex;
@@ -180,15 +185,19 @@ struct ForwardRef {
 
 class ProgramBuilder {
 public:
-  ProgramBuilder(const SyntaxTree &tree, const BuildOptions &opts) : Tree(tree), Opts(opts) {
+  ProgramBuilder(const SyntaxTree &tree, const BuildOptions &opts, const ImageTriggers *imageTriggers = nullptr)
+      : Tree(tree), Opts(opts), ImageTriggersFn(imageTriggers) {
     Lex.escape = tree.escape;
   }
 
   Program build();
+  std::vector<std::vector<OnbuildTrigger>> takeTriggers() { return std::move(Triggers); }
 
 private:
   const SyntaxTree &Tree;
   const BuildOptions &Opts;
+  const ImageTriggers *ImageTriggersFn; // set: dispatch ONBUILD triggers (buildProgramWithTriggers)
+  std::vector<std::vector<OnbuildTrigger>> Triggers;
   Program P;
   shell::LexOptions Lex;
   EnvTable Global;
@@ -201,6 +210,8 @@ private:
   }
 
   void collect();
+  void addTriggers(Stage &st);
+  void relocate(const Stage &stage, const OnbuildTrigger &trigger, size_t firstDiagnostic, size_t firstForward);
   void resolveGlobalArgs();
   void buildStages();
   void dispatch(size_t stageIndex, EnvTable &env, std::vector<std::string> &declared);
@@ -270,6 +281,81 @@ void ProgramBuilder::collect() {
       continue;
     }
     Pending.back().instructions.push_back(std::move(*parsed.instruction));
+  }
+}
+
+// Triggers are parsed one by one (default escape, one instruction each) and go before the stage's
+// own instructions; refusals are reported at the FROM (BuildKit's WithLocation(stage.Location)).
+void ProgramBuilder::addTriggers(Stage &st) {
+  std::vector<std::string> texts;
+  std::string origin;
+  if (const auto *ref = std::get_if<StageRef>(&st.base)) {
+    origin = "stage " + P.stages[ref->index].displayName();
+    for (const AnyInstruction &in : P.stages[ref->index].instructions)
+      if (const auto *ob = in.as<OnbuildInstruction>(); ob && ob->valid)
+        texts.push_back(ob->expression);
+  } else if (const auto *img = std::get_if<ImageRef>(&st.base)) {
+    origin = "image " + img->expanded;
+    texts = (*ImageTriggersFn)(img->expanded);
+  }
+  Triggers.resize(st.index + 1);
+  std::vector<OnbuildTrigger> &mine = Triggers[st.index];
+  std::vector<AnyInstruction> parsed;
+  for (size_t k = 0; k < texts.size(); ++k) {
+    OnbuildTrigger trig{unsigned(k + 1), texts[k], origin, std::make_shared<SyntaxTree>(parseDockerfile(texts[k]))};
+    const SyntaxTree &tree = *trig.tree;
+    auto refuse = [&](const std::string &msg) { semantic(st.range, triggerWhere(trig) + ": " + msg); };
+    std::vector<Diagnostic> diags;
+    for (const Diagnostic &d : tree.diagnostics)
+      if (d.severity == Severity::Error)
+        diags.push_back(d);
+    if (!diags.empty()) {
+      refuse(diags.front().message);
+      continue;
+    }
+    if (tree.instructions.size() != 1) {
+      refuse("onbuild trigger should be a single expression");
+      continue;
+    }
+    const Instruction &node = tree.instructions.front();
+    std::string upper = llvm::StringRef(node.keyword).upper();
+    if (upper == "ONBUILD") {
+      refuse("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
+      continue;
+    }
+    if (upper == "FROM" || upper == "MAINTAINER") {
+      refuse(upper + " isn't allowed as an ONBUILD trigger");
+      continue;
+    }
+    ParsedInstruction pi = parseInstruction(tree, node, uint32_t(k), diags);
+    if (!diags.empty()) {
+      refuse(diags.front().message);
+      continue;
+    }
+    if (!pi.instruction)
+      continue;
+    parsed.push_back(std::move(*pi.instruction));
+    mine.push_back(std::move(trig));
+  }
+  st.instructions.insert(st.instructions.begin(), std::make_move_iterator(parsed.begin()),
+                         std::make_move_iterator(parsed.end()));
+}
+
+// A trigger's ranges are in its own text: its dispatch errors go to the FROM, naming the trigger
+// and the position inside it.
+void ProgramBuilder::relocate(const Stage &stage, const OnbuildTrigger &trig, size_t firstDiagnostic,
+                              size_t firstForward) {
+  auto where = [&](const Range &r) {
+    return triggerWhere(trig) + " at " + std::to_string(r.begin.line + 1) + ":" + std::to_string(r.begin.column + 1) +
+           ": ";
+  };
+  for (size_t d = firstDiagnostic; d < P.diagnostics.size(); ++d) {
+    P.diagnostics[d].message = where(P.diagnostics[d].range) + P.diagnostics[d].message;
+    P.diagnostics[d].range = stage.range;
+  }
+  for (size_t f = firstForward; f < Forward.size(); ++f) {
+    Forward[f].message = where(Forward[f].range) + Forward[f].message;
+    Forward[f].range = stage.range;
   }
 }
 
@@ -386,6 +472,8 @@ void ProgramBuilder::buildStages() {
       earlier[st.name] = i;
 
     st.instructions = std::move(ps.instructions);
+    if (ImageTriggersFn)
+      addTriggers(st);
     P.stages.push_back(std::move(st));
     dispatch(i, env, declared[i]);
   }
@@ -396,7 +484,10 @@ void ProgramBuilder::dispatch(size_t stageIndex, EnvTable &env, std::vector<std:
   stage.Envs.clear();
   for (size_t i = 0; i < stage.instructions.size(); ++i) {
     stage.Envs.push_back(env.sharedSnapshot());
+    size_t diags = P.diagnostics.size(), forward = Forward.size();
     dispatchOne(stage, i, stage.instructions[i], env, declared);
+    if (ImageTriggersFn && i < Triggers[stageIndex].size())
+      relocate(stage, Triggers[stageIndex][i], diags, forward);
   }
   stage.Envs.push_back(env.sharedSnapshot());
   stage.declaredArgs = declared;
@@ -623,7 +714,9 @@ void ProgramBuilder::checkCycles() {
   for (size_t s = 0; s < n; ++s) {
     if (auto c = visit(s, std::nullopt)) {
       const Stage &from = P.stages[c->first];
-      Range r = c->second < from.instructions.size() ? from.instructions[c->second].base().range : from.range;
+      bool trigger = ImageTriggersFn && c->first < Triggers.size() && c->second < Triggers[c->first].size();
+      Range r = c->second < from.instructions.size() && !trigger ? from.instructions[c->second].base().range
+                                                                 : from.range;
       semantic(r, "circular dependency detected on stage: " + P.stages[s].displayName());
       return;
     }
@@ -676,6 +769,16 @@ Program ProgramBuilder::build() {
 
 Program buildProgram(const SyntaxTree &tree, const BuildOptions &opts) {
   return ProgramBuilder(tree, opts).build();
+}
+
+TriggeredProgram buildProgramWithTriggers(const SyntaxTree &tree, const BuildOptions &opts,
+                                          const ImageTriggers &imageTriggers) {
+  ProgramBuilder b(tree, opts, &imageTriggers);
+  TriggeredProgram out;
+  out.program = b.build();
+  out.triggers = b.takeTriggers();
+  out.triggers.resize(out.program.stages.size());
+  return out;
 }
 
 } // namespace dfc

@@ -3,9 +3,12 @@
 #include "backend/build/Builder.h"
 
 #include "backend/build/Context.h"
+#include "backend/build/Download.h"
 #include "backend/build/Filesystem.h"
+#include "backend/registry/Pull.h"
 #include "backend/runtime/Runc.h"
 #include "backend/runtime/Runtime.h"
+#include "backend/runtime/Slirp.h"
 #include "backend/store/Files.h"
 #include "backend/store/Trace.h"
 #include "ir/Build.h"
@@ -153,6 +156,8 @@ public:
 
 private:
   llvm::Error plan();
+  llvm::Error pullMissingBases();
+  llvm::Error programErrors() const;
   void runStage(size_t s);
   void predict();
   std::string explain(size_t s, size_t i);
@@ -168,7 +173,9 @@ private:
   llvm::Error runCopy(size_t s, const CopyCommon &c, bool isAdd, const cachekey::StepState &st,
                       const std::string &merged, const std::string &writeRoot, int64_t epoch);
   void applyConfig(const AnyInstruction &inst, const cachekey::StepState &before, StageResult &r, bool &cmdSet);
-  std::string location(const InstructionBase &b) const;
+  std::string location(size_t s, size_t i) const;
+  std::string instructionText(size_t s, size_t i) const;
+  bool isTrigger(size_t s, size_t i) const { return s < Triggers.size() && i < Triggers[s].size(); }
   std::string digestSources(const Stage &stage, const AnyInstruction &inst);
   llvm::Expected<std::vector<std::string>> lowersOf(const store::ImageSpec &spec);
   // A read-only view of another stage's or an image's filesystem (COPY --from, bind mounts).
@@ -184,6 +191,7 @@ private:
   std::string tmpDir() { return Store.root() + "/snapshots/" + store::tempName(".tmp-"); }
   // A step's upper, work and mount point: on the build's scratch tmpfs when there is one.
   std::string stepTmpDir() { return Scratch.empty() ? tmpDir() : Scratch + "/" + store::tempName("step-"); }
+  llvm::Expected<RemoteFile> download(const std::string &url, const std::string &checksum);
 
   store::ImageStore &Store;
   const BuildRequest &Req;
@@ -212,6 +220,8 @@ private:
   // Empty: steps work on disk and their uppers become snapshots (DFC_BUILD_TMPFS=0).
   std::string Scratch;
   std::optional<int64_t> ExplicitEpoch;
+  std::optional<Program> AsWritten; // the program without ONBUILD triggers, when it has some (lint)
+  std::vector<std::vector<OnbuildTrigger>> Triggers; // per stage: the first instructions it runs
   bool PlanOnly = false;
   opt::Plan Opt;
   std::vector<StepPrediction> Predictions;
@@ -227,10 +237,22 @@ private:
   } Pending;
   std::mutex PendingMutex;
   llvm::Error flushPending();
+  std::mutex DownloadMutex;
+  std::map<std::string, RemoteFile> Downloads; // ADD <url> fetched while keying, used when it runs
 };
 
-std::string Build::location(const InstructionBase &b) const {
-  return DockerfileName + ":" + std::to_string(b.range.begin.line + 1) + ":" + std::to_string(b.range.begin.column + 1);
+// An ONBUILD trigger's own range is in its text: its errors point at the FROM that ran it.
+std::string Build::location(size_t s, size_t i) const {
+  const Stage &st = Prog.stages[s];
+  const Range &r = isTrigger(s, i) ? st.range : st.instructions[i].base().range;
+  return DockerfileName + ":" + std::to_string(r.begin.line + 1) + ":" + std::to_string(r.begin.column + 1);
+}
+
+// The instruction as the progress and errors show it; a trigger is marked as one.
+std::string Build::instructionText(size_t s, size_t i) const {
+  const AnyInstruction &inst = Prog.stages[s].instructions[i];
+  std::string line = inst.base().syntax ? inst.base().syntax->line : std::string(instructionName(inst.kind()));
+  return isTrigger(s, i) ? "ONBUILD " + line : line;
 }
 
 std::string Build::digestSources(const Stage &stage, const AnyInstruction &inst) {
@@ -284,11 +306,36 @@ std::string Build::digestSources(const Stage &stage, const AnyInstruction &inst)
     else
       fromContext(srcs, c->exclude);
   } else if (const auto *a = inst.as<AddInstruction>()) {
+    std::string checksum = a->checksum ? a->checksum->expanded : "";
+    if (!checksum.empty() && (a->sources.size() != 1 || !isRemoteUrl(a->sources[0].expanded))) {
+      note(a->sources.size() != 1 ? "checksum can't be specified for multiple sources"
+                                  : "checksum can't be specified for non-HTTP(S) sources");
+      return out;
+    }
     std::vector<std::string> srcs;
     for (const Operand &o : a->sources) {
       llvm::StringRef s(o.expanded);
-      if (s.startswith("http://") || s.startswith("https://") || s.startswith("git@")) {
-        note("ADD from a URL is not supported by dfc yet: " + o.expanded);
+      if (isRemoteUrl(o.expanded)) {
+        // With --checksum the key is the checksum: a warm build needs no request. Without it the
+        // key is the content, revalidated with a conditional request (ETag / Last-Modified), as
+        // BuildKit's http source does; dfc plan stays off the network and keys the last download.
+        std::string digest = checksum;
+        if (digest.empty() && PlanOnly) {
+          auto c = cachedDownload(Store.root(), o.expanded);
+          digest = c ? c->digest : "(not downloaded yet)";
+        } else if (digest.empty()) {
+          auto f = download(o.expanded, "");
+          if (!f) {
+            note(llvm::toString(f.takeError()));
+            return out;
+          }
+          digest = f->digest;
+        }
+        out += o.expanded + "=" + digest + "\n";
+        continue;
+      }
+      if (s.startswith("git@") || s.endswith(".git")) {
+        note("ADD from a git repository is not supported by dfc: " + o.expanded);
         return out;
       }
       srcs.push_back(o.expanded);
@@ -337,9 +384,9 @@ llvm::Error Build::plan() {
         auto resolved = Store.resolve(img->expanded);
         if (!resolved)
           return llvm::make_error<BuildError>(
-              location(InstructionBase{}) == "" ? "" : DockerfileName + ":" + std::to_string(st.range.begin.line + 1) + ":" + std::to_string(st.range.begin.column + 1),
-              "image " + img->expanded + " not found in the local store (dfc does not pull; try `dfc bootstrap busybox` or `dfc load`): " +
-                  llvm::toString(resolved.takeError()));
+              DockerfileName + ":" + std::to_string(st.range.begin.line + 1) + ":" + std::to_string(st.range.begin.column + 1),
+              "image " + img->expanded + " not found in the local store" +
+                  (PlanOnly ? " (dfc build pulls it; dfc plan does not)" : "") + ": " + llvm::toString(resolved.takeError()));
         spec = resolved->spec;
         pl.baseIdentity = "image:" + resolved->id.str();
         pl.epoch = store::parseTime(spec.created);
@@ -376,8 +423,8 @@ llvm::Error Build::plan() {
   }
   if (!PlanErrors.empty()) {
     auto [where, msg] = *PlanErrors.begin();
-    const InstructionBase &b = Prog.stages[where.first].instructions[where.second].base();
-    return llvm::make_error<BuildError>(location(b), msg);
+    auto [s, i] = where;
+    return llvm::make_error<BuildError>(location(s, i), isTrigger(s, i) ? instructionText(s, i) + ": " + msg : msg);
   }
   Opt = opt::optimise(Prog, Req.optLevel, [this](size_t s, size_t i) { return Plans[s].keys.before[i].shell; });
   return llvm::Error::success();
@@ -568,8 +615,8 @@ void Build::predict() {
         StepPrediction p;
         p.stage = s;
         p.index = i;
-        p.line = inst.base().range.begin.line + 1;
-        p.text = inst.base().syntax ? inst.base().syntax->line : std::string(instructionName(inst.kind()));
+        p.line = (isTrigger(s, i) ? st.range : inst.base().range).begin.line + 1;
+        p.text = instructionText(s, i);
         p.key = Plans[s].keys.steps[i].key;
         p.unitKey = key;
         p.unit = u;
@@ -703,6 +750,19 @@ void Build::applyConfig(const AnyInstruction &inst, const cachekey::StepState &b
       static_cast<const InstructionVariant &>(inst));
 }
 
+// One fetch per URL and build: keying fetched it already unless a checksum made that unnecessary.
+llvm::Expected<RemoteFile> Build::download(const std::string &url, const std::string &checksum) {
+  std::lock_guard<std::mutex> l(DownloadMutex);
+  auto it = Downloads.find(url);
+  if (it != Downloads.end() && (checksum.empty() || it->second.digest == checksum))
+    return it->second;
+  auto f = fetchUrl(Store.root(), url, checksum);
+  if (!f)
+    return f.takeError();
+  Downloads[url] = *f;
+  return f;
+}
+
 llvm::Error Build::runCopy(size_t s, const CopyCommon &c, bool isAdd, const cachekey::StepState &st,
                            const std::string &merged, const std::string &writeRoot, int64_t epoch) {
   const auto *copy = isAdd ? nullptr : static_cast<const CopyInstruction *>(&c);
@@ -751,6 +811,26 @@ llvm::Error Build::runCopy(size_t s, const CopyCommon &c, bool isAdd, const cach
       return e;
   }
   for (const Operand &o : c.sources) {
+    if (isAdd && isRemoteUrl(o.expanded)) {
+      // Docker's remote ADD: named after the URL's last path segment when the destination is a
+      // directory, mode 0600 (unless --chmod), mtime from Last-Modified, never unpacked.
+      if (count > 1 && !destIsDir)
+        return store::storeError("When using ADD with more than one source file, the destination must be a directory and end with a /");
+      const auto *add = static_cast<const AddInstruction *>(&c);
+      auto f = download(o.expanded, add->checksum ? add->checksum->expanded : "");
+      if (!f)
+        return f.takeError();
+      SourceEntry e;
+      e.hostPath = f->path;
+      if (::stat(f->path.c_str(), &e.st) != 0)
+        return store::systemError("stat", f->path);
+      e.st.st_mode = S_IFREG | 0600;
+      e.st.st_mtim = {f->mtime ? f->mtime : epoch, 0};
+      std::string target = (destIsDir || count > 1 || existsAsDir(destAbs)) ? destAbs + "/" + urlFilename(o.expanded) : destAbs;
+      if (llvm::Error err = copyEntries(writeRoot, {e}, target, opts))
+        return err;
+      continue;
+    }
     auto paths = src->expand(o.expanded);
     if (!paths)
       return paths.takeError();
@@ -858,6 +938,23 @@ llvm::Error Build::runRun(size_t s, const RunInstruction &run, const cachekey::S
       llvm::consumeError(p.takeError());
     return ok;
   };
+  // Networks as BuildKit gives them: `none` only lo; `host` the host's; the default its own
+  // namespace with outbound access through slirp4netns (DNS at slirp's forwarder). Without
+  // slirp4netns, or under runc (which has no hook to attach it before the process starts), the
+  // default falls back to the host's network, as dfc did before.
+  bool ownNetwork = run.network == "default" && Req.runtime != "runc" && !runtime::slirpBinary().empty();
+  std::string resolvFile = "/etc/resolv.conf";
+  if (ownNetwork) {
+    resolvFile = stepDir + "/resolv.conf";
+    std::string text = std::string("nameserver ") + runtime::Slirp::Nameserver + "\n";
+    int fd = ::open(resolvFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+      return store::systemError("create", resolvFile);
+    llvm::Error e = store::writeAll(fd, text.data(), text.size(), resolvFile);
+    ::close(fd);
+    if (e)
+      return e;
+  }
   std::string hostsFile = stepDir + "/hosts";
   {
     int fd = ::open(hostsFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -869,8 +966,8 @@ llvm::Error Build::runRun(size_t s, const RunInstruction &run, const cachekey::S
   }
   if (rootHas("/etc")) {
     b.mounts.push_back({"/etc/hosts", "bind", hostsFile, {"rbind", "ro"}});
-    if (run.network != "none" && ::access("/etc/resolv.conf", R_OK) == 0)
-      b.mounts.push_back({"/etc/resolv.conf", "bind", "/etc/resolv.conf", {"rbind", "ro"}});
+    if (run.network != "none" && ::access(resolvFile.c_str(), R_OK) == 0)
+      b.mounts.push_back({"/etc/resolv.conf", "bind", resolvFile, {"rbind", "ro"}});
   }
   std::vector<OverlayMount> views;
   int viewNo = 0;
@@ -953,7 +1050,18 @@ llvm::Error Build::runRun(size_t s, const RunInstruction &run, const cachekey::S
   ro.stdinTarget = runtime::Stdio::null();
   ro.stdoutTarget = runtime::Stdio::toFd(fds[1]);
   ro.stderrTarget = runtime::Stdio::toFd(fds[1]);
-  ro.network = run.network == "none" ? runtime::NetworkMode::None : runtime::NetworkMode::Host;
+  ro.network = run.network == "none" ? runtime::NetworkMode::None
+               : ownNetwork          ? runtime::NetworkMode::Default
+                                     : runtime::NetworkMode::Host;
+  runtime::Slirp slirp;
+  if (ownNetwork)
+    ro.prestart = [&slirp](pid_t pid) -> llvm::Error {
+      auto attached = runtime::Slirp::attach(std::to_string(pid));
+      if (!attached)
+        return attached.takeError();
+      slirp = std::move(*attached);
+      return llvm::Error::success();
+    };
   auto start = Clock::now();
   std::string tail;
   std::thread reader([&] {
@@ -984,6 +1092,7 @@ llvm::Error Build::runRun(size_t s, const RunInstruction &run, const cachekey::S
   store::trace::mark("  container prepared");
   runtime::RunResult res = Req.runtime == "runc" ? runtime::runWithRunc(b, ro) : runtime::run(b, ro);
   store::trace::mark("  container exited");
+  slirp.end();
   ::close(fds[1]);
   reader.join();
   ::close(fds[0]);
@@ -1098,7 +1207,7 @@ bool Build::runUnit(size_t s, size_t unitIndex, StageResult &r, std::vector<std:
   for (size_t i : unit.steps) {
     const AnyInstruction &inst = st.instructions[i];
     std::string line = inst.base().syntax ? inst.base().syntax->line : std::string(instructionName(inst.kind()));
-    text += (text.empty() ? "" : " + ") + line;
+    text += (text.empty() ? "" : " + ") + instructionText(s, i);
     store::HistoryEntry h;
     h.created = store::formatTime(r.epoch);
     h.comment = "buildkit.dockerfile.v0";
@@ -1163,7 +1272,7 @@ bool Build::runUnit(size_t s, size_t unitIndex, StageResult &r, std::vector<std:
   P.miss(n, rep.reason);
   const AnyInstruction &inst = st.instructions[unit.steps.front()];
   auto failHere = [&](llvm::Error e) {
-    Failure f{location(inst.base()), "", 0};
+    Failure f{location(s, unit.steps.front()), "", 0};
     llvm::handleAllErrors(
         std::move(e), [&](const BuildError &be) { f.message = be.message, f.exitCode = be.exitCode; },
         [&](const llvm::ErrorInfoBase &eb) { f.message = eb.message(); });
@@ -1290,12 +1399,10 @@ void Build::runStage(size_t s) {
   }
   const Stage &st = Prog.stages[s];
   StageResult r;
-  if (pl.baseStage) {
-    r.spec = Results[*pl.baseStage].spec;
-  } else {
-    r.spec = pl.baseSpec;
-    r.spec.config.OnBuild.clear();
-  }
+  r.spec = pl.baseStage ? Results[*pl.baseStage].spec : pl.baseSpec;
+  // The base's triggers run at the start of this stage (ir: buildProgramWithTriggers) and are
+  // not inherited further.
+  r.spec.config.OnBuild.clear();
   r.epoch = pl.epoch;
   if (r.spec.config.Env.empty() || !r.spec.config.env("PATH"))
     r.spec.config.setEnv("PATH", DefaultPath);
@@ -1341,19 +1448,38 @@ llvm::Error Build::prepare() {
   bo.target = Req.target;
   Prog = buildProgram(Tree, bo);
   store::trace::mark("parse + IR");
-  if (Prog.hasErrors()) {
-    std::string all;
-    for (const Diagnostic &d : Prog.diagnostics)
-      if (d.severity == Severity::Error)
-        all += formatDiagnostic(DockerfileName, d) + "\n";
-    const Diagnostic *first = nullptr;
-    for (const Diagnostic &d : Prog.diagnostics)
-      if (d.severity == Severity::Error && !first)
-        first = &d;
-    std::string loc = first ? DockerfileName + ":" + std::to_string(first->range.begin.line + 1) + ":" +
-                                  std::to_string(first->range.begin.column + 1)
-                            : DockerfileName;
-    return llvm::make_error<BuildError>(loc, first ? first->message : "invalid Dockerfile");
+  if (llvm::Error e = programErrors())
+    return e;
+  if (llvm::Error e = pullMissingBases())
+    return e;
+  // ONBUILD triggers of the bases run first in their stages: the program is built again with
+  // them when there are any (the as-written one is kept for lint).
+  std::map<std::string, std::vector<std::string>> triggers;
+  bool anyTriggers = false;
+  for (const Stage &st : Prog.stages) {
+    if (const auto *img = std::get_if<ImageRef>(&st.base)) {
+      if (triggers.count(img->expanded))
+        continue;
+      auto resolved = Store.resolve(img->expanded);
+      if (!resolved) {
+        llvm::consumeError(resolved.takeError()); // plan() reports the missing base at its FROM
+        continue;
+      }
+      anyTriggers |= !resolved->spec.config.OnBuild.empty();
+      triggers[img->expanded] = resolved->spec.config.OnBuild;
+    } else if (const auto *ref = std::get_if<StageRef>(&st.base)) {
+      for (const AnyInstruction &in : Prog.stages[ref->index].instructions)
+        anyTriggers |= in.kind() == InstructionKind::Onbuild;
+    }
+  }
+  if (anyTriggers) {
+    TriggeredProgram tp =
+        buildProgramWithTriggers(Tree, bo, [&triggers](const std::string &image) { return triggers[image]; });
+    AsWritten = std::move(Prog);
+    Prog = std::move(tp.program);
+    Triggers = std::move(tp.triggers);
+    if (llvm::Error e = programErrors())
+      return e;
   }
   if (!Prog.targetStage)
     return llvm::make_error<BuildError>(DockerfileName, Req.target.empty() ? "the Dockerfile has no stage"
@@ -1387,6 +1513,60 @@ llvm::Error Build::prepare() {
   store::trace::mark("plan: base images, context digests, keys");
   predict();
   store::trace::mark("predict");
+  return llvm::Error::success();
+}
+
+llvm::Error Build::programErrors() const {
+  if (!Prog.hasErrors())
+    return llvm::Error::success();
+  const Diagnostic *first = nullptr;
+  for (const Diagnostic &d : Prog.diagnostics)
+    if (d.severity == Severity::Error && !first)
+      first = &d;
+  std::string loc = first ? DockerfileName + ":" + std::to_string(first->range.begin.line + 1) + ":" +
+                                std::to_string(first->range.begin.column + 1)
+                          : DockerfileName;
+  return llvm::make_error<BuildError>(loc, first ? first->message : "invalid Dockerfile");
+}
+
+// docker build's "FROM pulls what is missing": every base image a stage that will run needs and
+// the store lacks is pulled from its registry before anything is keyed (its id is in the keys).
+llvm::Error Build::pullMissingBases() {
+  if (PlanOnly || !Req.pullMissing)
+    return llvm::Error::success();
+  std::vector<size_t> stages;
+  if (Req.optLevel == opt::Level::O0)
+    for (size_t s = 0; s < Prog.stages.size(); ++s)
+      stages.push_back(s);
+  else
+    stages = Prog.reachableStages();
+  std::set<std::string> done;
+  for (size_t s : stages) {
+    const Stage &st = Prog.stages[s];
+    const auto *img = std::get_if<ImageRef>(&st.base);
+    if (!img || !done.insert(img->expanded).second)
+      continue;
+    auto have = Store.resolve(img->expanded);
+    if (have)
+      continue;
+    llvm::consumeError(have.takeError());
+    registry::PullOptions po;
+    po.registry.insecure = Req.insecure;
+    po.architecture = archOf(st.effectivePlatform, &po.variant);
+    int n = P.begin("[internal] pull " + img->expanded);
+    auto t0 = Clock::now();
+    po.progress = [&](llvm::StringRef line) { P.line(n, since(t0), line); };
+    auto pulled = registry::pullImage(Store, img->expanded, po);
+    if (!pulled) {
+      std::string msg = llvm::toString(pulled.takeError());
+      P.error(n, msg);
+      return llvm::make_error<BuildError>(DockerfileName + ":" + std::to_string(st.range.begin.line + 1) + ":" +
+                                              std::to_string(st.range.begin.column + 1),
+                                          "image " + img->expanded +
+                                              " is not in the local store and pulling it failed: " + msg);
+    }
+    P.done(n, since(t0));
+  }
   return llvm::Error::success();
 }
 
@@ -1502,7 +1682,8 @@ llvm::Expected<BuildResult> Build::run() {
     lint::Config lc;
     lc.dockerignore = IgnoreLines;
     lc.shellcheck = false;
-    lint::Result lr = lint::lint(Tree, Prog, lc);
+    // Lint sees the file as written: without the triggers its stages inherited.
+    lint::Result lr = lint::lint(Tree, AsWritten ? *AsWritten : Prog, lc);
     size_t warnings = 0;
     std::string w;
     for (const lint::Finding &f : lr.findings) {

@@ -34,6 +34,11 @@ struct BuildRequest {
   // What runs RUN steps' bundles: "" or "dfc" (dfc's own runtime), "runc" (Debian's runc).
   std::string runtime;
   opt::Level optLevel = opt::Level::O1; // -O0 / -O1 / -O2 (ir/passes/opt)
+  // A FROM image the store lacks is pulled from its registry first (docker build's behaviour);
+  // false: it is an error. `insecure` allows http and unverified TLS for those registries
+  // (loopback and the configured insecure-registries are allowed anyway).
+  bool pullMissing = true;
+  bool insecure = false;
 };
 
 struct StepReport {
