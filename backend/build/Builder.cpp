@@ -5,6 +5,7 @@
 #include "backend/build/Context.h"
 #include "backend/build/Download.h"
 #include "backend/build/Filesystem.h"
+#include "backend/build/Progress.h"
 #include "backend/registry/Pull.h"
 #include "backend/runtime/Runc.h"
 #include "backend/runtime/Runtime.h"
@@ -51,58 +52,15 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-// BuildKit's plain progress: "#N [stage k/n] TEXT", output lines, "#N CACHED" / "#N DONE 0.1s".
-class Progress {
-public:
-  Progress(FILE *out, bool quiet) : Out(out), Quiet(quiet), Start(Clock::now()) {}
-  int begin(const std::string &title) {
-    std::lock_guard<std::mutex> l(M);
-    int n = Next++;
-    print("#" + std::to_string(n) + " " + title + "\n");
-    return n;
-  }
-  void line(int n, double t, llvm::StringRef text) {
-    std::lock_guard<std::mutex> l(M);
-    char buf[32];
-    std::snprintf(buf, sizeof buf, " %.3f ", t);
-    print("#" + std::to_string(n) + buf + text.str() + "\n");
-  }
-  void cached(int n) {
-    std::lock_guard<std::mutex> l(M);
-    print("#" + std::to_string(n) + " CACHED\n\n");
-  }
-  void done(int n, double secs) {
-    std::lock_guard<std::mutex> l(M);
-    char buf[32];
-    std::snprintf(buf, sizeof buf, " DONE %.1fs\n\n", secs);
-    print("#" + std::to_string(n) + buf);
-  }
-  void miss(int n, const std::string &reason) {
-    std::lock_guard<std::mutex> l(M);
-    print("#" + std::to_string(n) + " CACHE MISS: " + reason + "\n");
-  }
-  void error(int n, const std::string &msg) {
-    std::lock_guard<std::mutex> l(M);
-    print("#" + std::to_string(n) + " ERROR: " + msg + "\n\n");
-  }
-  void text(const std::string &s) {
-    std::lock_guard<std::mutex> l(M);
-    print(s);
-  }
-
-private:
-  void print(const std::string &s) {
-    if (!Quiet && Out) {
-      std::fwrite(s.data(), 1, s.size(), Out);
-      std::fflush(Out);
-    }
-  }
-  FILE *Out;
-  bool Quiet;
-  std::mutex M;
-  int Next = 1;
-  Clock::time_point Start;
-};
+// --progress: auto is the tty view on a terminal, else the plain log; plan shows nothing.
+Progress::Style progressStyle(const BuildRequest &req, bool planOnly) {
+  if (planOnly || req.progress == ProgressMode::Quiet || !req.out)
+    return Progress::Style::Quiet;
+  if (req.progress == ProgressMode::Tty ||
+      (req.progress == ProgressMode::Auto && ::isatty(::fileno(req.out))))
+    return Progress::Style::Tty;
+  return Progress::Style::Plain;
+}
 
 struct Failure {
   std::string location, message;
@@ -148,7 +106,7 @@ const char *const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/b
 class Build {
 public:
   Build(store::ImageStore &store, const BuildRequest &req, bool planOnly = false)
-      : Store(store), Req(req), P(req.out, planOnly || req.progress == ProgressMode::Quiet), PlanOnly(planOnly) {}
+      : Store(store), Req(req), P(req.out, progressStyle(req, planOnly)), PlanOnly(planOnly) {}
   llvm::Expected<BuildResult> run();
   // Parses, reads the context and computes keys, the optimised plan and the predictions.
   llvm::Error prepare();
