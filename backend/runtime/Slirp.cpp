@@ -61,8 +61,11 @@ llvm::Expected<Slirp> Slirp::attach(const std::string &target, bool byPath) {
   pid_t pid = ::fork();
   if (pid == 0) {
     ::setsid(); // keeps a terminal's Ctrl-C for the container, not for its network
-    ::dup2(ready[1], 3);
-    ::dup2(exitPipe[0], 4);
+    // Out of the way first: a pipe end that already is fd 3 or 4 would be overwritten (or keep
+    // its close-on-exec flag) by the dup2 below.
+    int readyFd = ::fcntl(ready[1], F_DUPFD, 10), exitFd = ::fcntl(exitPipe[0], F_DUPFD, 10);
+    ::dup2(readyFd, 3);
+    ::dup2(exitFd, 4);
     int null = ::open("/dev/null", O_RDWR);
     ::dup2(null, 0);
     ::dup2(null, 1);
