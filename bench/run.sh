@@ -25,7 +25,7 @@ source "$ROOT/tests/interop/lib.sh"
 cleanup() {
   if [[ -n "${PEER_STORAGE:-}" ]]; then
     podman "${PODMAN_ARGS[@]}" rm -af >/dev/null 2>&1 || true
-    grep -o " $WORK/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
+    { grep -o " $WORK/[^ ]*" /proc/self/mounts || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
   fi
   rm -rf "$WORK"
 }
