@@ -75,24 +75,30 @@ class JsonText {
 public:
   std::string out;
 
-  void newline(int depth) {
-    out.push_back('\n');
-    out.append(static_cast<size_t>(depth) * 2, ' ');
-  }
-  void key(int depth, llvm::StringRef k) {
-    newline(depth);
-    string(k);
-    out += ": ";
-  }
   void number(uint32_t v) {
-    char buf[16];
-    int n = std::snprintf(buf, sizeof buf, "%u", v);
-    out.append(buf, static_cast<size_t>(n));
+    char buf[10];
+    char *end = buf + sizeof buf, *p = end;
+    do {
+      *--p = static_cast<char>('0' + v % 10);
+      v /= 10;
+    } while (v);
+    out.append(p, static_cast<size_t>(end - p));
   }
+  // Text known to need no escaping, such as `,\n    "column": `, appended at once.
+  template <size_t N> void raw(const char (&s)[N]) { out.append(s, N - 1); }
+  void raw(llvm::StringRef s) { out.append(s.data(), s.size()); }
   void string(llvm::StringRef s) {
     out.push_back('"');
     size_t i = 0;
     while (i < s.size()) {
+      size_t plain = i;
+      for (unsigned char p; plain < s.size() && (p = static_cast<unsigned char>(s[plain])) >= 0x20 && p < 0x80 &&
+                            p != '"' && p != '\\';)
+        ++plain; // a run of printable ASCII, copied at once
+      out.append(s.data() + i, plain - i);
+      i = plain;
+      if (i >= s.size())
+        break;
       unsigned char c = static_cast<unsigned char>(s[i]);
       if (c >= 0x80) {
         size_t len = utf8Length(s, i);
@@ -161,97 +167,64 @@ std::string formatJson(const std::vector<FileReport> &files) {
   bool firstFinding = true;
   for (const FileReport &r : files)
     for (const Finding &f : r.findings) {
-      if (!firstFinding)
-        j.out.push_back(',');
+      j.raw(firstFinding ? "\n  {\n    \"aliases\": " : ",\n  {\n    \"aliases\": ");
       firstFinding = false;
-      j.newline(1);
-      j.out.push_back('{');
-      j.key(2, "aliases");
       if (!f.rule || f.rule->aliases.empty()) {
-        j.out += "[]";
+        j.raw("[]");
       } else {
-        j.out.push_back('[');
         for (size_t a = 0; a < f.rule->aliases.size(); ++a) {
-          if (a)
-            j.out.push_back(',');
-          j.newline(3);
+          j.raw(a ? ",\n      " : "[\n      ");
           j.string(f.rule->aliases[a]);
         }
-        j.newline(2);
-        j.out.push_back(']');
+        j.raw("\n    ]");
       }
-      j.out.push_back(',');
-      j.key(2, "column");
+      j.raw(",\n    \"column\": ");
       j.number(col1(f.range.begin));
-      j.out.push_back(',');
-      j.key(2, "endColumn");
+      j.raw(",\n    \"endColumn\": ");
       j.number(col1(f.range.end));
-      j.out.push_back(',');
-      j.key(2, "endLine");
+      j.raw(",\n    \"endLine\": ");
       j.number(line1(f.range.end));
-      j.out.push_back(',');
-      j.key(2, "file");
+      j.raw(",\n    \"file\": ");
       j.string(r.file);
-      j.out.push_back(',');
-      j.key(2, "fix");
+      j.raw(",\n    \"fix\": ");
       if (!f.fix) {
-        j.out += "null";
+        j.raw("null");
       } else {
-        j.out.push_back('{');
-        j.key(3, "edits");
+        j.raw("{\n      \"edits\": ");
         if (f.fix->edits.empty()) {
-          j.out += "[]";
+          j.raw("[]");
         } else {
-          j.out.push_back('[');
           for (size_t e = 0; e < f.fix->edits.size(); ++e) {
             const TextEdit &edit = f.fix->edits[e];
-            if (e)
-              j.out.push_back(',');
-            j.newline(4);
-            j.out.push_back('{');
-            j.key(5, "column");
+            j.raw(e ? ",\n        {\n          \"column\": " : "[\n        {\n          \"column\": ");
             j.number(col1(edit.range.begin));
-            j.out.push_back(',');
-            j.key(5, "endColumn");
+            j.raw(",\n          \"endColumn\": ");
             j.number(col1(edit.range.end));
-            j.out.push_back(',');
-            j.key(5, "endLine");
+            j.raw(",\n          \"endLine\": ");
             j.number(line1(edit.range.end));
-            j.out.push_back(',');
-            j.key(5, "line");
+            j.raw(",\n          \"line\": ");
             j.number(line1(edit.range.begin));
-            j.out.push_back(',');
-            j.key(5, "text");
+            j.raw(",\n          \"text\": ");
             j.string(edit.newText);
-            j.newline(4);
-            j.out.push_back('}');
+            j.raw("\n        }");
           }
-          j.newline(3);
-          j.out.push_back(']');
+          j.raw("\n      ]");
         }
-        j.out.push_back(',');
-        j.key(3, "title");
+        j.raw(",\n      \"title\": ");
         j.string(f.fix->title);
-        j.newline(2);
-        j.out.push_back('}');
+        j.raw("\n    }");
       }
-      j.out.push_back(',');
-      j.key(2, "line");
+      j.raw(",\n    \"line\": ");
       j.number(line1(f.range.begin));
-      j.out.push_back(',');
-      j.key(2, "message");
+      j.raw(",\n    \"message\": ");
       j.string(f.message);
-      j.out.push_back(',');
-      j.key(2, "rule");
+      j.raw(",\n    \"rule\": ");
       j.string(f.rule ? llvm::StringRef(f.rule->id) : llvm::StringRef("unknown"));
-      j.out.push_back(',');
-      j.key(2, "severity");
+      j.raw(",\n    \"severity\": ");
       j.string(severityName(f.severity));
-      j.newline(1);
-      j.out.push_back('}');
+      j.raw("\n  }");
     }
-  j.newline(0);
-  j.out += "]\n";
+  j.raw("\n]\n");
   return std::move(j.out);
 }
 
