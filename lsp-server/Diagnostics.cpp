@@ -23,25 +23,13 @@ DiagnosticSeverity toLsp(Severity s) {
 }
 
 // Which findings mark code the editor should fade (unnecessary: it has no effect) or strike
-// through (deprecated syntax). One table until rule metadata carries tags.
-struct RuleTag {
-  const char *rule;
-  DiagnosticTag tag;
-};
-constexpr RuleTag RuleTags[] = {
-    {"RedundantTargetPlatform", DiagnosticTag::Unnecessary}, // --platform=$TARGETPLATFORM is the default
-    {"NoEmptyContinuation", DiagnosticTag::Unnecessary},
-    {"UnusedArg", DiagnosticTag::Unnecessary},
-    {"UnusedStage", DiagnosticTag::Unnecessary},
-    {"UselessSuppression", DiagnosticTag::Unnecessary},
-    {"MaintainerDeprecated", DiagnosticTag::Deprecated},
-    {"LegacyKeyValueFormat", DiagnosticTag::Deprecated},
-};
-
-void addTags(llvm::StringRef rule, std::vector<DiagnosticTag> &tags) {
-  for (const RuleTag &t : RuleTags)
-    if (rule == t.rule)
-      tags.push_back(t.tag);
+// through (deprecated syntax): rule metadata (lint::ruleTag, from rules/Rules.def).
+void addTags(const lint::RuleInfo &rule, std::vector<DiagnosticTag> &tags) {
+  switch (lint::ruleTag(rule)) {
+  case lint::RuleTag::Unnecessary: tags.push_back(DiagnosticTag::Unnecessary); break;
+  case lint::RuleTag::Deprecated: tags.push_back(DiagnosticTag::Deprecated); break;
+  case lint::RuleTag::None: break;
+  }
 }
 
 Diagnostic fromFinding(const Document &doc, const lint::Finding &f, const std::string &ruleDocsUrl) {
@@ -52,7 +40,7 @@ Diagnostic fromFinding(const Document &doc, const lint::Finding &f, const std::s
     x.code = f.rule->id;
     if (!ruleDocsUrl.empty())
       x.codeHref = ruleDocsUrl + f.rule->id + ".md";
-    addTags(f.rule->id, x.tags);
+    addTags(*f.rule, x.tags);
   }
   x.message = f.message;
   return x;

@@ -65,6 +65,11 @@ struct Rule {
   CheckFn check;
 };
 
+// How an editor may mark a rule's findings (LSP's DiagnosticTag): Unnecessary code is faded,
+// a Deprecated form struck through. Data in rules/Rules.def, beside each rule's name.
+enum class RuleTag : uint8_t { None, Unnecessary, Deprecated };
+RuleTag ruleTag(const RuleInfo &r);
+
 // Every rule, in a stable order (ids unique). Defined in Registry.cpp from rules/*.cpp.
 const std::vector<const Rule *> &allRules();
 // Finds a rule by id or alias (case-insensitive); nullptr if none.

@@ -3,6 +3,10 @@
 #include "LintTestSupport.h"
 
 using namespace dfc::lint::test;
+using dfc::Severity;
+using dfc::lint::Finding;
+using dfc::lint::Rule;
+using dfc::lint::RuleTag;
 
 static std::string message(const std::string &dockerfile, const std::string &rule,
                            const dfc::lint::Config &cfg = {}) {
@@ -143,6 +147,35 @@ TEST_CASE("InvalidStopSignal (dockerfile-utils)", "[lint][dockerfile-utils]") {
     INFO(df);
     CHECK(fired(df, "InvalidStopSignal").empty());
   }
+}
+
+TEST_CASE("InstructionCasing (dockerfile-utils)", "[lint][dockerfile-utils]") {
+  // Every keyword with a lower-case letter, in any file (BuildKit's rule only wants one case).
+  CHECK(fired("from a\nrun x\n", "InstructionCasing") == Lines{"1:1", "2:1"});
+  CHECK(fired("FROM a\nRun x\nRUN y\n", "InstructionCasing") == Lines{"2:1"});
+  CHECK(fired("FROM a\nONBUILD copy . /x\nonbuild RUN y\n", "InstructionCasing") == Lines{"2:9", "3:1"});
+  CHECK(fired("FROM a\nRUN x\nSTOPSIGNAL 9\n", "InstructionCasing").empty());
+  CHECK(fired("FROM a\nfrobnicate x\n", "InstructionCasing").empty()); // SyntaxError's job
+  std::vector<Finding> f = findings("FROM a\nworkdir /x\n", "InstructionCasing");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].message == "Instruction 'workdir' should be written in uppercase ('WORKDIR')");
+  CHECK(f[0].severity == Severity::Style);
+  REQUIRE(f[0].fix);
+  CHECK(f[0].fix->edits[0].newText == "WORKDIR");
+}
+
+TEST_CASE("rule tags for editors are data beside each rule", "[lint]") {
+  using dfc::lint::findRule;
+  using dfc::lint::ruleTag;
+  CHECK(ruleTag(findRule("MaintainerDeprecated")->info) == RuleTag::Deprecated);
+  CHECK(ruleTag(findRule("LegacyKeyValueFormat")->info) == RuleTag::Deprecated);
+  for (const char *id : {"UnusedArg", "UnusedStage", "UselessSuppression", "RedundantTargetPlatform", "NoEmptyContinuation"})
+    CHECK(ruleTag(findRule(id)->info) == RuleTag::Unnecessary);
+  CHECK(ruleTag(findRule("StageNameCasing")->info) == RuleTag::None);
+  size_t tagged = 0;
+  for (const Rule *r : dfc::lint::allRules())
+    tagged += ruleTag(r->info) != RuleTag::None;
+  CHECK(tagged == 7);
 }
 
 TEST_CASE("JsonInSingleQuotes (dockerfile-utils)", "[lint][dockerfile-utils]") {
