@@ -11,7 +11,7 @@ const du = require('dockerfile-utils');
 // flag and syntax checks are BuildKit parse or build errors, which dfc reports as SyntaxError.
 // CASING_DIRECTIVE maps to "-": dfc has no such rule (BuildKit reads directives in any case).
 const RULE_OF = {
-  CASING_INSTRUCTION: 'ConsistentInstructionCasing',
+  CASING_INSTRUCTION: 'InstructionCasing',
   CASING_DIRECTIVE: '-',
   DUPLICATE_BUILD_STAGE_NAME: 'DuplicateStageName',
   EMPTY_CONTINUATION_LINE: 'NoEmptyContinuation',
