@@ -249,21 +249,34 @@ llvm::Error copyEntries(llvm::StringRef root, const std::vector<SourceEntry> &en
   SourceTree t(root.str(), SourceTree::Kind::Rootfs);
   // Directory mtimes are set last: writing their children would change them again.
   std::vector<std::pair<std::string, struct timespec>> dirTimes;
+  // Entries come sorted, so a directory's files follow each other: their parent is resolved once
+  // (a confined walk is an lstat per path component). Any directory entry may replace a path
+  // component, so it forgets the last resolution.
+  std::string lastParentRel, lastParentHost;
+  bool haveParent = false;
   for (const SourceEntry &e : entries) {
     std::string rel = joinRel(dest, e.relPath);
-    auto par = t.resolve(parentOf(rel));
-    if (!par)
-      return par.takeError();
-    struct stat pst;
-    if (::stat(par->c_str(), &pst) != 0) {
-      // The parent was left out of the selection (an ignored directory with a re-included child).
-      par = makeDirsIn(root, parentOf(rel), owner);
-      if (!par)
-        return par.takeError();
+    std::string parentRel = parentOf(rel);
+    if (!haveParent || parentRel != lastParentRel) {
+      auto resolved = t.resolve(parentRel);
+      if (!resolved)
+        return resolved.takeError();
+      struct stat pst;
+      if (::stat(resolved->c_str(), &pst) != 0) {
+        // The parent was left out of the selection (an ignored directory with a re-included child).
+        resolved = makeDirsIn(root, parentRel, owner);
+        if (!resolved)
+          return resolved.takeError();
+      }
+      lastParentRel = parentRel;
+      lastParentHost = *resolved;
+      haveParent = true;
     }
+    const std::string *par = &lastParentHost;
     std::string host = rel.empty() ? root.str() : *par + "/" + baseOf(rel);
     mode_t perm = opts.mode ? *opts.mode : (e.st.st_mode & 07777);
     if (S_ISDIR(e.st.st_mode)) {
+      haveParent = false;
       struct stat cur;
       bool existed = ::lstat(host.c_str(), &cur) == 0;
       if (existed && S_ISLNK(cur.st_mode)) {
@@ -287,9 +300,11 @@ llvm::Error copyEntries(llvm::StringRef root, const std::vector<SourceEntry> &en
       }
     } else if (S_ISREG(e.st.st_mode)) {
       struct stat cur;
-      if (::lstat(host.c_str(), &cur) == 0 && S_ISDIR(cur.st_mode))
-        return fsError("cannot copy to /" + rel + ": it is a directory");
-      removeNonDir(host);
+      if (::lstat(host.c_str(), &cur) == 0) {
+        if (S_ISDIR(cur.st_mode))
+          return fsError("cannot copy to /" + rel + ": it is a directory");
+        ::unlink(host.c_str());
+      }
       int in = ::open(e.hostPath.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
       if (in < 0)
         return store::systemError("open", e.hostPath);
