@@ -54,7 +54,8 @@ std::string aptMirror() {
 }
 
 bool hostReaches(const std::string &url) {
-  return std::system(("timeout 20 wget -q -O /dev/null " + url + " >/dev/null 2>&1").c_str()) == 0;
+  // busybox (which every build test needs) rather than a wget the host may not have.
+  return std::system(("timeout 20 /bin/busybox wget -q -O /dev/null " + url + " >/dev/null 2>&1").c_str()) == 0;
 }
 
 } // namespace
