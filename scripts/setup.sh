@@ -13,7 +13,7 @@ DFC_PACKAGES="
   libseccomp-dev libcap-dev libcli11-dev libboost-dev libboost-filesystem-dev
   ccache ninja-build cmake clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14
   shellcheck libzstd-dev zlib1g-dev pkg-config nodejs npm busybox-static runc python3
-  skopeo umoci debootstrap docker-registry
+  skopeo umoci debootstrap docker-registry python3-cryptography
   pre-commit
   neovim
   buildah podman

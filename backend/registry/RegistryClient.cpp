@@ -171,11 +171,30 @@ llvm::Expected<std::unique_ptr<RegistryClient>> RegistryClient::connect(llvm::St
 
 llvm::Error RegistryClient::statusError(llvm::StringRef what, const HttpResponse &r) {
   std::string detail = errorDetail(r);
-  if (r.status == 401)
+  if (r.status == 401) {
+    // A Bearer 401 right after a fresh token: error="insufficient_scope" means the token server
+    // knew the user and granted less than the scope; logging in again as the same user cannot help.
+    std::string error, scope;
+    for (const Challenge &c : parseChallenges(r.header("www-authenticate"))) {
+      if (c.scheme != "bearer")
+        continue;
+      if (auto e = c.params.find("error"); e != c.params.end())
+        error = e->second;
+      if (auto s = c.params.find("scope"); s != c.params.end())
+        scope = s->second;
+      break;
+    }
+    if (Creds && error == "insufficient_scope")
+      return registryError(
+          what + ": denied: requested access to the resource is denied (the token server did not grant " +
+          Creds->username + " " + (scope.empty() ? "the access asked for" : scope) + ")");
+    if (detail == "unauthorized: authentication required")
+      detail.clear(); // the registry's body says what the status already says
     return registryError(what + ": unauthorized: authentication required" +
                          (detail.empty() ? "" : " (" + detail + ")") +
                          (Creds ? "; the stored credentials were rejected, run `dfc login " + Domain + "`"
                                 : "; run `dfc login " + Domain + "` first"));
+  }
   return registryError(what + ": " + Base + " answered HTTP " + llvm::Twine(r.status) +
                        (detail.empty() ? "" : ": " + detail));
 }

@@ -9,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <chrono>
 #include <crypt.h>
@@ -22,6 +23,7 @@
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
+#include <vector>
 
 namespace dfc::registry::test {
 
@@ -85,88 +87,122 @@ inline std::string htpasswdLine(const std::string &user, const std::string &pass
   return user + ":" + hash + "\n";
 }
 
+// Starts argv[0] with stdout+stderr to `log`; the kernel kills it if this test process dies first.
+inline pid_t spawnLogged(const std::vector<std::string> &argv, const std::string &log) {
+  std::vector<char *> args;
+  for (const std::string &a : argv)
+    args.push_back(const_cast<char *>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent)
+      ::_exit(127);
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+    }
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+// TERM, then KILL after 5 s.
+inline void stopChild(pid_t pid) {
+  if (pid <= 0)
+    return;
+  ::kill(pid, SIGTERM);
+  for (int i = 0; i < 100; ++i) {
+    int status;
+    if (::waitpid(pid, &status, WNOHANG) == pid)
+      return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ::kill(pid, SIGKILL);
+  int status;
+  ::waitpid(pid, &status, 0);
+}
+
+// Polls `url` until it answers with one of `statuses` (true), the child exits or 20 s pass (false).
+inline bool waitForHttp(const std::string &url, std::initializer_list<long> statuses, pid_t &child) {
+  HttpClient http;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    HttpRequest req;
+    req.url = url;
+    req.timeoutSeconds = 2;
+    auto r = http.send(req);
+    if (r && std::find(statuses.begin(), statuses.end(), r->status) != statuses.end())
+      return true;
+    if (!r)
+      llvm::consumeError(r.takeError());
+    int status;
+    if (::waitpid(child, &status, WNOHANG) == child) {
+      child = -1;
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+// What docker-registry's `auth: token:` section names: a token server and the certificate that
+// signs its tokens.
+struct TokenAuth {
+  std::string realm;
+  std::string service;
+  std::string issuer;
+  std::string rootCertBundle;
+};
+
 // docker-registry on 127.0.0.1:<free port> with its storage in a temp dir; stopped (TERM, then KILL
 // after 5 s) when the object goes away, and killed by the kernel if this test process dies first.
 class RegistryServer {
 public:
   explicit RegistryServer(bool basicAuth = false) {
+    std::string auth;
+    if (basicAuth) {
+      writeText(Dir / "htpasswd", htpasswdLine("alice", "wonderland"));
+      auth = "auth:\n  htpasswd:\n    realm: dfc-test\n    path: " + Dir / "htpasswd" + "\n";
+    }
+    start(auth);
+  }
+  explicit RegistryServer(const TokenAuth &t) {
+    start("auth:\n  token:\n    realm: " + t.realm + "\n    service: " + t.service +
+          "\n    issuer: " + t.issuer + "\n    rootcertbundle: " + t.rootCertBundle + "\n");
+  }
+  ~RegistryServer() { stopChild(Pid); }
+  std::string host() const { return "127.0.0.1:" + std::to_string(Port); }
+  // Where the filesystem driver keeps a blob's bytes (tests tamper with them).
+  std::string blobFile(const store::Digest &d) const {
+    return Dir / ("data/docker/registry/v2/blobs/sha256/" + d.hex().substr(0, 2).str() + "/" + d.hex().str() +
+                  "/data");
+  }
+
+private:
+  void start(const std::string &auth) {
     Port = freePort();
     std::string config = "version: 0.1\n"
                          "log:\n  level: error\n  accesslog:\n    disabled: true\n"
                          "storage:\n  filesystem:\n    rootdirectory: " +
                          Dir / "data" + "\n  delete:\n    enabled: true\n" +
-                         "http:\n  addr: 127.0.0.1:" + std::to_string(Port) + "\n";
-    if (basicAuth) {
-      writeText(Dir / "htpasswd", htpasswdLine("alice", "wonderland"));
-      config += "auth:\n  htpasswd:\n    realm: dfc-test\n    path: " + Dir / "htpasswd" + "\n";
-    }
+                         "http:\n  addr: 127.0.0.1:" + std::to_string(Port) + "\n" + auth;
     writeText(Dir / "config.yml", config);
     std::string log = Dir / "registry.log";
-    std::string cfg = Dir / "config.yml";
-    pid_t parent = ::getpid();
-    Pid = ::fork();
-    REQUIRE(Pid >= 0);
-    if (Pid == 0) {
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (::getppid() != parent)
-        ::_exit(127);
-      int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (fd >= 0) {
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-      }
-      ::execl(RegistryBinary, RegistryBinary, "serve", cfg.c_str(), static_cast<char *>(nullptr));
-      ::_exit(127);
-    }
-    // Ready when /v2/ answers (200, or 401 with auth); give up after 20 s.
-    HttpClient http;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (std::chrono::steady_clock::now() < deadline) {
-      HttpRequest req;
-      req.url = "http://" + host() + "/v2/";
-      req.timeoutSeconds = 2;
-      auto r = http.send(req);
-      if (r && (r->status == 200 || r->status == 401)) {
-        Ready = true;
-        break;
-      }
-      if (!r)
-        llvm::consumeError(r.takeError());
-      int status;
-      if (::waitpid(Pid, &status, WNOHANG) == Pid) {
-        Pid = -1;
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    Pid = spawnLogged({RegistryBinary, "serve", Dir / "config.yml"}, log);
+    // Ready when /v2/ answers (200, or 401 with auth).
+    bool ready = waitForHttp("http://" + host() + "/v2/", {200, 401}, Pid);
     INFO("registry log: " << must(store::readFile(log), "read " + log));
-    REQUIRE(Ready);
-  }
-  ~RegistryServer() {
-    if (Pid <= 0)
-      return;
-    ::kill(Pid, SIGTERM);
-    for (int i = 0; i < 100; ++i) {
-      int status;
-      if (::waitpid(Pid, &status, WNOHANG) == Pid)
-        return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ::kill(Pid, SIGKILL);
-    int status;
-    ::waitpid(Pid, &status, 0);
-  }
-  std::string host() const { return "127.0.0.1:" + std::to_string(Port); }
-  // Where the filesystem driver keeps a blob's bytes (tests tamper with them).
-  std::string blobFile(const store::Digest &d) const {
-    return Dir / ("data/docker/registry/v2/blobs/sha256/" + d.hex().substr(0, 2).str() + "/" + d.hex().str() + "/data");
+    REQUIRE(ready);
   }
 
-private:
   TempDir Dir;
   int Port = 0;
   pid_t Pid = -1;
-  bool Ready = false;
 };
 
 inline bool haveRegistry() {
