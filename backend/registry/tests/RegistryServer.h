@@ -90,6 +90,7 @@ inline std::string htpasswdLine(const std::string &user, const std::string &pass
 // Starts argv[0] with stdout+stderr to `log`; the kernel kills it if this test process dies first.
 inline pid_t spawnLogged(const std::vector<std::string> &argv, const std::string &log) {
   std::vector<char *> args;
+  args.reserve(argv.size() + 1);
   for (const std::string &a : argv)
     args.push_back(const_cast<char *>(a.c_str()));
   args.push_back(nullptr);
