@@ -1,97 +1,27 @@
 // The optimiser and `dfc plan` against real builds: -O0 and -O2 give the same filesystem and
 // config, and the plan's HIT/MISS prediction and miss reason equal what the next build does,
 // edit by edit. Needs root, overlayfs and /bin/busybox; skips visibly otherwise.
-#include "backend/build/Builder.h"
-#include "backend/build/Filesystem.h"
-#include "backend/store/Bootstrap.h"
-#include "backend/store/Files.h"
+#include "backend/build/tests/BuildFixture.h"
 
-#include <catch2/catch.hpp>
-#include <llvm/Support/SHA256.h>
 #include <llvm/ADT/StringExtras.h>
+#include <llvm/Support/SHA256.h>
 #include <nlohmann/json.hpp>
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <functional>
 #include <map>
-#include <sched.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <utime.h>
 
 using namespace dfc;
 using namespace dfc::build;
+using namespace dfc::build::testing;
 
 namespace {
 
-bool noError(llvm::Error e) {
-  if (!e)
-    return true;
-  WARN(llvm::toString(std::move(e)));
-  return false;
-}
-
-bool canBuild() {
-  static int ok = -1;
-  if (ok < 0) {
-    ok = ::geteuid() == 0 && ::access("/bin/busybox", X_OK) == 0;
-    if (ok && ::unshare(CLONE_NEWNS) == 0)
-      ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
-  }
-  return ok == 1;
-}
-
-#define REQUIRE_BUILDER()                                                                                         \
-  do {                                                                                                            \
-    if (!canBuild()) {                                                                                            \
-      WARN("SKIPPED: builds need root and /bin/busybox");                                                         \
-      return;                                                                                                     \
-    }                                                                                                             \
-  } while (0)
-
-std::string errorText(llvm::Error e, int *exitCode = nullptr) {
-  std::string out;
-  llvm::handleAllErrors(
-      std::move(e),
-      [&](const BuildError &b) {
-        out = b.location + ": " + b.message;
-        if (exitCode)
-          *exitCode = b.exitCode;
-      },
-      [&](const llvm::ErrorInfoBase &b) { out = b.message(); });
-  return out;
-}
-
-struct Store {
-  std::string dir;
-  std::unique_ptr<store::ImageStore> store;
-  Store() {
-    char t[] = "/tmp/dfc-opt-test-XXXXXX";
-    REQUIRE(::mkdtemp(t));
-    dir = t;
-    REQUIRE(noError(store::makeDirs(dir + "/ctx")));
-    auto s = store::ImageStore::open(dir + "/root");
-    REQUIRE(bool(s));
-    store = std::move(*s);
-    auto bb = store::bootstrapBusybox(*store, "busybox:latest");
-    if (!bb)
-      FAIL(llvm::toString(bb.takeError()));
-  }
-  ~Store() {
-    store.reset();
-    llvm::consumeError(store::removeTree(dir));
-  }
-  void write(const std::string &rel, const std::string &text) {
-    std::string p = dir + "/ctx/" + rel;
-    REQUIRE(noError(store::makeDirs(llvm::StringRef(p).rsplit('/').first)));
-    ::unlink(p.c_str());
-    int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    REQUIRE(fd >= 0);
-    REQUIRE(::write(fd, text.data(), text.size()) == ssize_t(text.size()));
-    ::close(fd);
-  }
+struct Store : BuildFixture {
   BuildRequest request(const std::string &context, opt::Level level) {
     BuildRequest req;
     req.contextDir = context;
