@@ -10,28 +10,8 @@ WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 cd "$WORK" || exit 1
 
-passed=0
-failed=0
-check() {
-  local name="$1"
-  shift
-  if "$@"; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $name"
-    echo "  exit=$rc"
-    sed 's/^/  stdout: /' "$WORK/out" | head -20
-    sed 's/^/  stderr: /' "$WORK/err" | head -20
-  fi
-}
-run() {
-  "$DFC" "$@" <"${STDIN:-/dev/null}" >"$WORK/out" 2>"$WORK/err"
-  rc=$?
-}
-outHas() { grep -qF -- "$1" "$WORK/out"; }
-outMatches() { grep -qE -- "$1" "$WORK/out"; }
-errHas() { grep -qE -- "$1" "$WORK/err"; }
+# shellcheck source=tests/cli/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 py() { python3 -c "$1" "$WORK/out"; }
 isXml() {
   if command -v xmllint >/dev/null; then
@@ -257,5 +237,4 @@ run lint --format gnu many
 check "40 files linted in parallel, each reported once, in order" eval '
   [[ $(grep -c "StageNameCasing" "$WORK/out") -eq 40 ]] && [[ "$(cut -d: -f1 "$WORK/out" | head -3 | tr "\n" " ")" == "many/1.Dockerfile many/10.Dockerfile many/11.Dockerfile " ]]'
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish

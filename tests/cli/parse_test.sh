@@ -10,30 +10,8 @@ WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 cd "$ROOT" || exit 1
 
-passed=0
-failed=0
-# check NAME COND...: records one named case; on failure prints what the command printed.
-check() {
-  local name="$1"
-  shift
-  if "$@"; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $name"
-    echo "  exit=$rc"
-    sed 's/^/  stdout: /' "$WORK/out" | head -20
-    sed 's/^/  stderr: /' "$WORK/err" | head -20
-  fi
-}
-# run ARGS...: runs dfc with stdin from $STDIN (or /dev/null), captures out/err/rc.
-run() {
-  "$DFC" "$@" <"${STDIN:-/dev/null}" >"$WORK/out" 2>"$WORK/err"
-  rc=$?
-}
-outHas() { grep -qF -- "$1" "$WORK/out"; }
-errHas() { grep -qE -- "$1" "$WORK/err"; }
-errEmpty() { [[ ! -s "$WORK/err" ]]; }
+# shellcheck source=tests/cli/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 isJson() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1])); sys.exit(0 if isinstance(v, dict) else 1)' "$WORK/out"; }
 
 # --- version and usage errors ---
@@ -90,5 +68,4 @@ check "missing file exits 2 with the reason" eval '[[ $rc -eq 2 ]] && errHas "^d
 run parse examples
 check "a directory is unreadable (2)" eval '[[ $rc -eq 2 ]] && errHas "^dfc: cannot read examples: "'
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish

@@ -24,19 +24,8 @@ git config --global user.name test
 git config --global init.defaultBranch main
 git config --global --add safe.directory '*'
 
-passed=0
-failed=0
-check() {
-  local name="$1"
-  shift
-  if "$@"; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $name (exit $rc)"
-    sed 's/^/  out: /' "$WORK/out" | head -30
-  fi
-}
+# shellcheck source=tests/cli/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 cd "$WORK" && git init -q repo && cd repo || exit 1
 printf 'FROM busybox:1.36 AS Build\nMAINTAINER Jane <j@x.org>\nUSER nobody\nHEALTHCHECK NONE\nCMD ["true"]\n' >Dockerfile
@@ -54,5 +43,4 @@ pre-commit try-repo "$ROOT" dfc-lint --files Dockerfile >"$WORK/out" 2>&1
 rc=$?
 check "after --fix the hook passes" eval '[[ $rc -eq 0 ]] && grep -q "dfc lint.*Passed" "$WORK/out"'
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish

@@ -20,26 +20,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-passed=0
-failed=0
-check() {
-  local name="$1"
-  shift
-  if "$@"; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $name (last exit $rc)"
-    sed 's/^/  stdout: /' "$WORK/out" | head -20
-    sed 's/^/  stderr: /' "$WORK/err" | head -20
-  fi
-}
-run() {
-  "$DFC" "$@" </dev/null >"$WORK/out" 2>"$WORK/err"
-  rc=$?
-}
-outHas() { grep -qE -- "$1" "$WORK/out"; }
-errHas() { grep -qE -- "$1" "$WORK/err"; }
+# shellcheck source=tests/cli/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+outHas() { grep -qE -- "$1" "$WORK/out"; } # a regex here
 outLacks() { ! grep -qE -- "$1" "$WORK/out"; }
 is() { [[ "$1" == "$2" ]]; }
 isId() { [[ "$1" =~ ^[0-9a-f]{64}$ ]]; }
@@ -207,5 +190,4 @@ left="$(ours)"
 check "no processes left" [ -z "$left" ]
 [[ -z "$left" ]] || ps -o pid,ppid,args -p "${left//$'\n'/,}"
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish
