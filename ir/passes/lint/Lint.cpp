@@ -116,10 +116,9 @@ Suppressions collect(const SyntaxTree &tree) {
         addIds(s.global, o);
     }
   }
-  // Instruction start lines in order, to attach a comment to the next instruction.
+  // Instruction start lines in order, to attach a comment to the next instruction; filled at
+  // the first ignore comment (most files have none).
   std::vector<uint32_t> starts;
-  for (const Instruction &ins : tree.instructions)
-    starts.push_back(ins.keywordRange.begin.line);
   for (const Range &c : tree.comments) {
     llvm::StringRef text = tree.source.text().slice(c.begin.offset, c.end.offset);
     text = text.drop_front().trim(); // '#'
@@ -154,6 +153,11 @@ Suppressions collect(const SyntaxTree &tree) {
       addIds(s.global, ids);
       s.comments.push_back(std::move(record));
       continue;
+    }
+    if (starts.empty()) {
+      starts.reserve(tree.instructions.size());
+      for (const Instruction &ins : tree.instructions)
+        starts.push_back(ins.keywordRange.begin.line);
     }
     auto next = std::upper_bound(starts.begin(), starts.end(), c.begin.line);
     if (next != starts.end()) {
@@ -196,7 +200,9 @@ void markUsed(std::vector<IgnoreComment> &comments, const RuleInfo &r, bool glob
 // that ran can be judged: unknown ids (another tool's codes) and rules disabled by the
 // configuration are left alone, since their findings were never computed.
 void reportUselessSuppressions(Suppressions &sup, const Config &config, std::vector<Finding> &out) {
-  const Rule *self = findRule("UselessSuppression");
+  if (sup.comments.empty())
+    return;
+  static const Rule *const self = findRule("UselessSuppression");
   if (!self || configured(config.ignored, self->info) || matches(sup.global, self->info))
     return;
   for (const IgnoreComment &c : sup.comments) {
@@ -281,9 +287,20 @@ Result lint(const SyntaxTree &tree, const Program &program, const Config &config
     result.findings.push_back(std::move(f));
   }
   reportUselessSuppressions(sup, config, result.findings);
-  std::stable_sort(result.findings.begin(), result.findings.end(), [](const Finding &a, const Finding &b) {
-    return a.range.begin.offset < b.range.begin.offset;
-  });
+  // In source order, rules' order kept among equal offsets. Sorting indices moves each Finding
+  // once instead of through stable_sort's buffer.
+  auto offset = [&](uint32_t i) { return result.findings[i].range.begin.offset; };
+  std::vector<uint32_t> order(result.findings.size());
+  for (uint32_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  if (!std::is_sorted(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return offset(a) < offset(b); })) {
+    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return offset(a) < offset(b); });
+    std::vector<Finding> sorted;
+    sorted.reserve(order.size());
+    for (uint32_t i : order)
+      sorted.push_back(std::move(result.findings[i]));
+    result.findings = std::move(sorted);
+  }
   return result;
 }
 
