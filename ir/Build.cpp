@@ -266,6 +266,11 @@ void ProgramBuilder::collect() {
       P.diagnostics.insert(P.diagnostics.end(), diags.begin(), diags.end());
     if (parsed.from) {
       Pending.push_back(PendingStage{std::move(*parsed.from), static_cast<uint32_t>(i), &node, {}});
+      // Room for the instructions up to the next FROM: no reallocation of the variants.
+      size_t next = i + 1;
+      while (next < Tree.instructions.size() && Tree.instructions[next].kind != InstructionKind::From)
+        ++next;
+      Pending.back().instructions.reserve(next - i - 1);
       continue;
     }
     if (!parsed.instruction)
