@@ -88,8 +88,10 @@ public:
         cmd.assignments.push_back(std::move(w));
         continue;
       }
-      if (cmd.argv.empty())
+      if (cmd.argv.empty()) {
         cmd.begin = w.begin;
+        cmd.argv.reserve(8); // one allocation for most commands' words, not 1, 2, 4, 8
+      }
       cmd.end = w.end;
       cmd.argv.push_back(std::move(w));
     }
@@ -154,7 +156,8 @@ private:
       if (c == ')' && --depth == 0) { ++Pos; break; }
       ++Pos;
     }
-    raw += Text.slice(start, Pos).str();
+    llvm::StringRef body = Text.slice(start, Pos);
+    raw.append(body.data(), body.size());
     size_t bodyEnd = Pos > start + 1 && Text[Pos - 1] == ')' ? Pos - 1 : Pos;
     Nested.push_back({static_cast<uint32_t>(start + 1), Text.slice(start + 1, bodyEnd)});
   }
@@ -180,7 +183,8 @@ private:
         w.quoted = true;
         size_t e = Text.find('\'', Pos + 1);
         if (e == llvm::StringRef::npos) e = Text.size();
-        w.text += Text.slice(Pos + 1, e).str();
+        llvm::StringRef quoted = Text.slice(Pos + 1, e);
+        w.text.append(quoted.data(), quoted.size());
         Pos = std::min(e + 1, Text.size());
         continue;
       }
@@ -221,7 +225,8 @@ private:
       if (c == '$' && peek(1) == '{') {
         size_t e = Text.find('}', Pos);
         if (e == llvm::StringRef::npos) e = Text.size() - 1;
-        w.text += Text.slice(Pos, e + 1).str();
+        llvm::StringRef param = Text.slice(Pos, e + 1);
+        w.text.append(param.data(), param.size());
         Pos = e + 1;
         continue;
       }
@@ -229,7 +234,8 @@ private:
         size_t e = Text.find('`', Pos + 1);
         if (e == llvm::StringRef::npos) e = Text.size();
         Nested.push_back({static_cast<uint32_t>(Pos + 1), Text.slice(Pos + 1, e)});
-        w.text += Text.slice(Pos, std::min(e + 1, Text.size())).str();
+        llvm::StringRef sub = Text.slice(Pos, std::min(e + 1, Text.size()));
+        w.text.append(sub.data(), sub.size());
         Pos = std::min(e + 1, Text.size());
         continue;
       }
@@ -241,7 +247,7 @@ private:
       Pos = run;
     }
     w.end = static_cast<uint32_t>(Pos);
-    w.raw = Text.slice(w.begin, w.end).str();
+    w.raw.assign(Text.data() + w.begin, w.end - w.begin);
     w.range = {PositionOf(Base + w.begin), PositionOf(Base + w.end)};
     w.begin += Base;
     w.end += Base;
