@@ -183,8 +183,10 @@ void StatCache::load() {
     llvm::consumeError(text.takeError());
     return;
   }
+  Text = std::move(*text);
   // One line a file: "ino size mtime ctime digest path" (path last: it may contain spaces).
-  llvm::StringRef rest(*text);
+  llvm::StringRef rest(Text);
+  Rows.reserve(size_t(rest.count('\n')) + 1);
   while (!rest.empty()) {
     llvm::StringRef line;
     std::tie(line, rest) = rest.split('\n');
@@ -195,21 +197,35 @@ void StatCache::load() {
     if (line.empty() || f[0].getAsInteger(10, r.ino) || f[1].getAsInteger(10, r.size) ||
         f[2].getAsInteger(10, r.mtime) || f[3].getAsInteger(10, r.ctime) || !f[4].startswith("sha256:"))
       continue;
-    r.digest = f[4].str();
-    Rows.emplace_hint(Rows.end(), line.str(), std::move(r));
+    r.path = line;
+    r.digest = f[4];
+    Rows.push_back(r);
   }
+  Index.reserve(unsigned(Rows.size()));
+  for (size_t i = 0; i < Rows.size(); ++i)
+    Index[Rows[i].path] = uint32_t(i); // a repeated path: the last row wins
 }
 
 llvm::Error StatCache::save() {
   std::lock_guard<std::mutex> lock(Mutex);
   if (!Dirty)
     return llvm::Error::success();
+  // One row a path (the one the index names), sorted by path.
+  std::vector<const Row *> rows;
+  rows.reserve(Index.size());
+  for (const auto &kv : Index)
+    rows.push_back(&Rows[kv.second]);
+  std::sort(rows.begin(), rows.end(), [](const Row *a, const Row *b) { return a->path < b->path; });
   std::string out;
-  for (const auto &[path, r] : Rows) {
-    if (path.find('\n') != std::string::npos)
+  for (const Row *r : rows) {
+    if (r->path.contains('\n'))
       continue;
-    out += std::to_string(r.ino) + " " + std::to_string(r.size) + " " + std::to_string(r.mtime) + " " +
-           std::to_string(r.ctime) + " " + r.digest + " " + path + "\n";
+    out += std::to_string(r->ino) + " " + std::to_string(r->size) + " " + std::to_string(r->mtime) + " " +
+           std::to_string(r->ctime) + " ";
+    out += r->digest;
+    out += ' ';
+    out += r->path;
+    out += '\n';
   }
   std::string dir = llvm::StringRef(File).rsplit('/').first.str();
   if (llvm::Error e = store::makeDirs(dir))
@@ -227,16 +243,29 @@ llvm::Expected<std::string> StatCache::digest(const std::string &path, const str
   int64_t ctime = int64_t(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
   {
     std::lock_guard<std::mutex> lock(Mutex);
-    auto it = Rows.find(path);
-    if (it != Rows.end() && it->second.ino == uint64_t(st.st_ino) && it->second.size == uint64_t(st.st_size) &&
-        it->second.mtime == mtime && it->second.ctime == ctime)
-      return it->second.digest;
+    auto it = Index.find(path);
+    if (it != Index.end()) {
+      const Row &r = Rows[it->second];
+      if (r.ino == uint64_t(st.st_ino) && r.size == uint64_t(st.st_size) && r.mtime == mtime &&
+          r.ctime == ctime)
+        return r.digest.str();
+    }
   }
   auto d = store::Digest::ofFile(path);
   if (!d)
     return d.takeError();
   std::lock_guard<std::mutex> lock(Mutex);
-  Rows[path] = Row{uint64_t(st.st_ino), uint64_t(st.st_size), mtime, ctime, d->str()};
+  Owned.push_back(d->str());
+  llvm::StringRef digestRef = Owned.back();
+  auto it = Index.find(path);
+  if (it != Index.end()) {
+    Row &r = Rows[it->second];
+    r = Row{uint64_t(st.st_ino), uint64_t(st.st_size), mtime, ctime, r.path, digestRef};
+  } else {
+    Owned.push_back(path);
+    Rows.push_back(Row{uint64_t(st.st_ino), uint64_t(st.st_size), mtime, ctime, Owned.back(), digestRef});
+    Index[Rows.back().path] = uint32_t(Rows.size() - 1);
+  }
   Dirty = true;
   ++Hashed;
   return d->str();
@@ -390,7 +419,7 @@ llvm::Expected<std::vector<SourceEntry>> SourceTree::select(llvm::StringRef rel,
   top.relPath = "";
   out.push_back(top);
   while (!stack.empty()) {
-    Item it = stack.back();
+    Item it = std::move(stack.back());
     stack.pop_back();
     DIR *d = ::opendir(it.host.c_str());
     if (!d)
@@ -417,9 +446,9 @@ llvm::Expected<std::vector<SourceEntry>> SourceTree::select(llvm::StringRef rel,
       // An ignored directory is still walked when a `!` pattern may re-include something in it.
       bool descend = isDir && (!skip || Ignore.hasExclusions() || excludes.hasExclusions());
       if (!skip)
-        out.push_back(e);
+        out.push_back(std::move(e));
       if (descend)
-        stack.push_back(child);
+        stack.push_back(std::move(child));
     }
   }
   std::sort(out.begin(), out.end(), [](const SourceEntry &a, const SourceEntry &b) { return a.relPath < b.relPath; });

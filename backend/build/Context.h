@@ -2,10 +2,12 @@
 // resolution (nothing outside the root is reachable), source selection and content digests.
 #pragma once
 
+#include <llvm/ADT/DenseMap.h>
 #include <llvm/ADT/StringRef.h>
 #include <llvm/Support/Error.h>
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -46,6 +48,8 @@ private:
 
 // Remembers (size, mtime, ctime, inode) -> content digest per file, so an unchanged context is not
 // re-read; a touched file is re-hashed and, its content being the same, keeps its digest.
+// Loading is one read of the file: rows point into that text (no allocation per row) and are
+// found through one hash table, since `dfc plan` on an unchanged context is mostly this lookup.
 class StatCache {
 public:
   explicit StatCache(std::string file) : File(std::move(file)) {}
@@ -59,10 +63,13 @@ private:
   struct Row {
     uint64_t ino, size;
     int64_t mtime, ctime;
-    std::string digest;
+    llvm::StringRef path, digest; // into Text, or into Owned for a row hashed in this process
   };
   std::string File;
-  std::map<std::string, Row> Rows;
+  std::string Text;
+  std::deque<std::string> Owned; // a deque: its strings never move, so the rows' refs stay valid
+  std::vector<Row> Rows;
+  llvm::DenseMap<llvm::StringRef, uint32_t> Index; // path -> Rows index
   std::mutex Mutex;
   bool Dirty = false;
   uint64_t Hashed = 0;

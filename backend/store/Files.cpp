@@ -94,7 +94,31 @@ llvm::Expected<std::string> readFile(llvm::StringRef path) {
   int fd = ::open(path.str().c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return systemError("open", path);
+  // Read straight into a string of the file's size: no growing copies of a large file (the
+  // stat cache, image configs); a file that grows meanwhile is still read to its end.
   std::string out;
+  struct stat st;
+  size_t want = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? size_t(st.st_size) : 0;
+  out.resize(want);
+  size_t have = 0;
+  while (have < want) {
+    ssize_t n = ::read(fd, out.data() + have, want - have);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      llvm::Error e = systemError("read", path);
+      ::close(fd);
+      return e;
+    }
+    if (n == 0)
+      break;
+    have += size_t(n);
+  }
+  out.resize(have);
+  if (have < want) {
+    ::close(fd);
+    return out;
+  }
   char buf[65536];
   for (;;) {
     ssize_t n = ::read(fd, buf, sizeof buf);

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -135,6 +136,30 @@ TEST_CASE("selection applies .dockerignore, --exclude and wildcards", "[context]
   auto none = t.expand("*.none");
   CHECK_FALSE(bool(none));
   llvm::consumeError(none.takeError());
+}
+
+// Many directories, and a file whose name sorts between a directory and its contents ("d3.c"
+// between "d3" and "d3/a.c"): the selection is complete and in byte order of the paths.
+TEST_CASE("a wide tree is selected completely and in order", "[context]") {
+  Dir d;
+  std::vector<std::string> expected{""};
+  for (int i = 0; i < 12; ++i) {
+    std::string dir = "d" + std::to_string(i);
+    d.write("src/" + dir + "/a.c", dir);
+    d.write("src/" + dir + "/deep/b.c", dir);
+    d.write("src/" + dir + "/skip.log", dir);
+    d.write("src/" + dir + "/tmp/x", dir);
+    expected.insert(expected.end(), {dir, dir + "/a.c", dir + "/deep", dir + "/deep/b.c"});
+  }
+  d.write("src/d3.c", "file beside the directories");
+  expected.push_back("d3.c");
+  std::sort(expected.begin(), expected.end());
+  SourceTree t(d.path, SourceTree::Kind::Context, PatternList::parseDockerignore("**/*.log\n"));
+  auto all = t.select("src", PatternList::fromPatterns({"*/tmp"}));
+  REQUIRE(bool(all));
+  CHECK(rels(*all) == expected);
+  for (const SourceEntry &e : *all)
+    CHECK(e.hostPath == d.path + "/src" + (e.relPath.empty() ? "" : "/" + e.relPath));
 }
 
 TEST_CASE("digests see content and names, not mtimes; the stat cache re-hashes only changes", "[context]") {
