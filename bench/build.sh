@@ -2,6 +2,7 @@
 # `dfc build` against buildah (bud --layers --isolation oci) and docker/BuildKit (Debian docker.io) on
 # ../shared/peers/build's benchmarks, run in place, in modes cold / warm / touch / edit; prints each
 # tool's median wall seconds and dfc's ratio against the best peer ("n/a" for a peer that is missing).
+# With dfc and a, it also prints `dfc plan` on a after the build (peers have no plan).
 # usage: bench/build.sh [-n RUNS] [--benches "a b b-merged"] [--tools "dfc dfc-O0 dfc-O2 buildah docker"] [--budget SECONDS]
 # dfc-O0 and dfc-O2 (dfc build -O0 / -O2) run on b only: the optimiser rows compare b at -O2 with
 # b-merged built by the peers and with b at -O0.
@@ -206,6 +207,21 @@ for bench in $BENCHES; do
   done
 done
 
+# dfc plan on a after its build (read-only, every step a hit): the median wall seconds of 10 runs;
+# peers have no plan.
+PLAN_ROW=""
+if [[ " $TOOLS " == *" dfc "* && " $BENCHES " == *" a "* && -n "${MEDIAN[a,warm,dfc]:-}" ]]; then
+  walls=()
+  for _ in $(seq 10); do
+    t0="$(now)"
+    "$DFC" plan "$BENCH_DIR/a" >>"$LOG" 2>&1 || { walls=(); break; }
+    walls+=("$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.4f", b - a }')")
+  done
+  if [[ ${#walls[@]} -gt 0 ]]; then
+    PLAN_ROW="$(printf '%s\n' "${walls[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')"
+  fi
+fi
+
 printf '\n%-9s %-6s %9s %9s %9s   %s\n' bench mode dfc buildah buildkit "dfc vs best peer"
 for bench in $BENCHES; do
   for mode in cold warm touch edit; do
@@ -239,4 +255,5 @@ if [[ " $TOOLS " == *" dfc-O2 "* && " $BENCHES " == *" b "* ]]; then
     done
   done
 fi
+[[ -n "$PLAN_ROW" ]] && printf '\n%-9s %-6s %9s %9s %9s   %s\n' a plan "$PLAN_ROW" n/a n/a "(dfc plan, median of 10; peers have no plan)"
 echo "(median wall seconds of $RUNS runs; whole run $((SECONDS - START)) s)"
