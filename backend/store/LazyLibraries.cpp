@@ -4,6 +4,7 @@
 // them. Each function dfc calls is defined here with the library's own prototype; the first
 // call resolves it with dlsym from a handle opened once. A new call site needs a line here
 // (the link fails with "undefined reference" until it has one; store tests use a few more).
+// Parameter names follow the headers' where they name them (clang-tidy compares them).
 #include <archive.h>
 #include <archive_entry.h>
 #include <openssl/evp.h>
@@ -63,9 +64,11 @@ using Arc = struct archive;
 DFC_LAZY(crypto, EVP_MD_CTX *, EVP_MD_CTX_new, (void), ())
 DFC_LAZY(crypto, void, EVP_MD_CTX_free, (EVP_MD_CTX * c), (c))
 DFC_LAZY(crypto, const EVP_MD *, EVP_sha256, (void), ())
-DFC_LAZY(crypto, int, EVP_DigestInit_ex, (EVP_MD_CTX * c, const EVP_MD *t, ENGINE *e), (c, t, e))
-DFC_LAZY(crypto, int, EVP_DigestUpdate, (EVP_MD_CTX * c, const void *d, size_t n), (c, d, n))
-DFC_LAZY(crypto, int, EVP_DigestFinal_ex, (EVP_MD_CTX * c, unsigned char *md, unsigned int *n), (c, md, n))
+DFC_LAZY(crypto, int, EVP_DigestInit_ex, (EVP_MD_CTX * ctx, const EVP_MD *type, ENGINE *impl),
+         (ctx, type, impl))
+DFC_LAZY(crypto, int, EVP_DigestUpdate, (EVP_MD_CTX * ctx, const void *d, size_t cnt), (ctx, d, cnt))
+DFC_LAZY(crypto, int, EVP_DigestFinal_ex, (EVP_MD_CTX * ctx, unsigned char *md, unsigned int *s),
+         (ctx, md, s))
 
 DFC_LAZY(archive, struct archive_entry *, archive_entry_new, (void), ())
 DFC_LAZY(archive, void, archive_entry_free, (Entry * e), (e))
@@ -103,13 +106,13 @@ DFC_LAZY(archive, int, archive_read_support_filter_all, (Arc * a), (a))
 DFC_LAZY(archive, int, archive_read_support_format_all, (Arc * a), (a))
 DFC_LAZY(archive, int, archive_read_support_format_raw, (Arc * a), (a))
 DFC_LAZY(archive, int, archive_read_support_format_tar, (Arc * a), (a))
-DFC_LAZY(archive, int, archive_read_open_fd, (Arc * a, int fd, size_t block), (a, fd, block))
-DFC_LAZY(archive, int, archive_read_open_filename, (Arc * a, const char *path, size_t block),
-         (a, path, block))
+DFC_LAZY(archive, int, archive_read_open_fd, (Arc * a, int _fd, size_t _block_size), (a, _fd, _block_size))
+DFC_LAZY(archive, int, archive_read_open_filename, (Arc * a, const char *_filename, size_t _block_size),
+         (a, _filename, _block_size))
 DFC_LAZY(archive, int, archive_read_next_header, (Arc * a, Entry **e), (a, e))
 DFC_LAZY(archive, la_ssize_t, archive_read_data, (Arc * a, void *buf, size_t n), (a, buf, n))
-DFC_LAZY(archive, int, archive_read_data_block, (Arc * a, const void **buf, size_t *n, la_int64_t *offset),
-         (a, buf, n, offset))
+DFC_LAZY(archive, int, archive_read_data_block,
+         (Arc * a, const void **buff, size_t *size, la_int64_t *offset), (a, buff, size, offset))
 DFC_LAZY(archive, int, archive_read_data_skip, (Arc * a), (a))
 DFC_LAZY(archive, struct archive *, archive_write_new, (void), ())
 DFC_LAZY(archive, int, archive_write_close, (Arc * a), (a))
@@ -120,9 +123,10 @@ DFC_LAZY(archive, int, archive_write_open,
          (Arc * a, void *user, archive_open_callback *o, archive_write_callback *w,
           archive_close_callback *c),
          (a, user, o, w, c))
-DFC_LAZY(archive, int, archive_write_open_filename, (Arc * a, const char *path), (a, path))
+DFC_LAZY(archive, int, archive_write_open_filename, (Arc * a, const char *_file), (a, _file))
 DFC_LAZY(archive, int, archive_write_open_fd, (Arc * a, int fd), (a, fd))
-DFC_LAZY(archive, int, archive_write_set_bytes_per_block, (Arc * a, int n), (a, n))
+DFC_LAZY(archive, int, archive_write_set_bytes_per_block, (Arc * a, int bytes_per_block),
+         (a, bytes_per_block))
 DFC_LAZY(archive, int, archive_write_set_format_option,
          (Arc * a, const char *m, const char *o, const char *v), (a, m, o, v))
 DFC_LAZY(archive, int, archive_write_set_format_pax_restricted, (Arc * a), (a))
