@@ -181,6 +181,17 @@ private:
   std::optional<Program> AsWritten; // the program without ONBUILD triggers, when it has some (lint)
   std::vector<std::vector<OnbuildTrigger>> Triggers; // per stage: the first instructions it runs
   bool PlanOnly = false;
+  // Each FROM image read once a build (its triggers, then its config), after any pull.
+  std::map<std::string, store::ResolvedImage> Bases;
+  llvm::Expected<const store::ResolvedImage &> resolveBase(const std::string &name) {
+    auto it = Bases.find(name);
+    if (it != Bases.end())
+      return it->second;
+    auto r = Store.resolve(name);
+    if (!r)
+      return r.takeError();
+    return Bases.emplace(name, std::move(*r)).first->second;
+  }
   opt::Plan Opt;
   std::vector<StepPrediction> Predictions;
   std::map<std::pair<size_t, size_t>, size_t> PredictionOf; // (stage, instruction) -> Predictions index
@@ -339,7 +350,7 @@ llvm::Error Build::plan() {
     } else {
       store::ImageSpec spec;
       if (const auto *img = std::get_if<ImageRef>(&st.base)) {
-        auto resolved = Store.resolve(img->expanded);
+        auto resolved = resolveBase(img->expanded);
         if (!resolved)
           return llvm::make_error<BuildError>(
               DockerfileName + ":" + std::to_string(st.range.begin.line + 1) + ":" + std::to_string(st.range.begin.column + 1),
@@ -1418,7 +1429,7 @@ llvm::Error Build::prepare() {
     if (const auto *img = std::get_if<ImageRef>(&st.base)) {
       if (triggers.count(img->expanded))
         continue;
-      auto resolved = Store.resolve(img->expanded);
+      auto resolved = resolveBase(img->expanded);
       if (!resolved) {
         llvm::consumeError(resolved.takeError()); // plan() reports the missing base at its FROM
         continue;
