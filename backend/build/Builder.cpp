@@ -9,7 +9,7 @@
 #include "backend/registry/Pull.h"
 #include "backend/runtime/Runc.h"
 #include "backend/runtime/Runtime.h"
-#include "backend/runtime/Slirp.h"
+#include "backend/runtime/Outbound.h"
 #include "backend/store/Files.h"
 #include "backend/store/Trace.h"
 #include "ir/Build.h"
@@ -908,14 +908,15 @@ llvm::Error Build::runRun(size_t s, const RunInstruction &run, const cachekey::S
     return ok;
   };
   // Networks as BuildKit gives them: `none` only lo; `host` the host's; the default its own
-  // namespace with outbound access through slirp4netns (DNS at slirp's forwarder). Without
-  // slirp4netns, or under runc (which has no hook to attach it before the process starts), the
-  // default falls back to the host's network, as dfc did before.
-  bool ownNetwork = run.network == "default" && Req.runtime != "runc" && !runtime::slirpBinary().empty();
+  // namespace with outbound access through runtime::Outbound (tap0 made before the process starts,
+  // slirp4netns started with its first frame; DNS at slirp's forwarder). Without slirp4netns, or
+  // under runc (which has no hook to make the tap before the process starts), the default falls back
+  // to the host's network, as dfc did before.
+  bool ownNetwork = run.network == "default" && Req.runtime != "runc" && runtime::Outbound::available();
   std::string resolvFile = "/etc/resolv.conf";
   if (ownNetwork) {
     resolvFile = stepDir + "/resolv.conf";
-    std::string text = std::string("nameserver ") + runtime::Slirp::Nameserver + "\n";
+    std::string text = std::string("nameserver ") + runtime::Outbound::Nameserver + "\n";
     int fd = ::open(resolvFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
       return store::systemError("create", resolvFile);
@@ -1022,13 +1023,14 @@ llvm::Error Build::runRun(size_t s, const RunInstruction &run, const cachekey::S
   ro.network = run.network == "none" ? runtime::NetworkMode::None
                : ownNetwork          ? runtime::NetworkMode::Default
                                      : runtime::NetworkMode::Host;
-  runtime::Slirp slirp;
+  // The builder hosts the step's relay thread (and slirp4netns, once used) until the step exits.
+  std::unique_ptr<runtime::Outbound> outbound;
   if (ownNetwork)
-    ro.prestart = [&slirp](pid_t pid) -> llvm::Error {
-      auto attached = runtime::Slirp::attach(std::to_string(pid));
+    ro.prestart = [&outbound, &stepDir](pid_t pid) -> llvm::Error {
+      auto attached = runtime::Outbound::attach("/proc/" + std::to_string(pid) + "/ns/net", stepDir);
       if (!attached)
         return attached.takeError();
-      slirp = std::move(*attached);
+      outbound = std::move(*attached);
       return llvm::Error::success();
     };
   auto start = Clock::now();
@@ -1061,7 +1063,8 @@ llvm::Error Build::runRun(size_t s, const RunInstruction &run, const cachekey::S
   store::trace::mark("  container prepared");
   runtime::RunResult res = Req.runtime == "runc" ? runtime::runWithRunc(b, ro) : runtime::run(b, ro);
   store::trace::mark("  container exited");
-  slirp.end();
+  if (outbound)
+    outbound->stop();
   ::close(fds[1]);
   reader.join();
   ::close(fds[0]);

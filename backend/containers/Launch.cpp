@@ -4,6 +4,7 @@
 #include "backend/containers/State.h"
 
 #include "backend/build/Filesystem.h"
+#include "backend/runtime/Outbound.h"
 #include "backend/runtime/Runtime.h"
 #include "backend/store/Files.h"
 #include "backend/store/Trace.h"
@@ -50,7 +51,8 @@ struct Launch {
   std::unique_ptr<PortRelay> relay;
   // Set by the prestart hook, which runs while the namespace exists and before the process starts
   // (or in prepare() for a joined namespace).
-  std::shared_ptr<std::unique_ptr<Outbound>> outbound = std::make_shared<std::unique_ptr<Outbound>>();
+  std::shared_ptr<std::unique_ptr<runtime::Outbound>> outbound =
+      std::make_shared<std::unique_ptr<runtime::Outbound>>();
   int netnsFd = -1;
 };
 
@@ -149,7 +151,7 @@ llvm::Error prepare(store::ImageStore &store, const std::string &id, const std::
 
   // /etc/hosts, /etc/hostname and /etc/resolv.conf as Docker writes them, one set per container.
   // A joined namespace (a compose project's) gets its own outbound access too, beside its project network.
-  bool slirp = spec.network == Network::Default && Outbound::available();
+  bool slirp = spec.network == Network::Default && runtime::Outbound::available();
   std::string hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
   std::string ownAddress = slirp && spec.networkNamespace.empty() ? "10.0.2.100" : "127.0.1.1";
   hosts += ownAddress + "\t" + hostname + "\n";
@@ -249,15 +251,15 @@ llvm::Error prepare(store::ImageStore &store, const std::string &id, const std::
         if (ns.type == "network")
           ns.path = *held;
       if (slirp) {
-        auto attached = Outbound::attach(*held, dir);
+        auto attached = runtime::Outbound::attach(*held, dir);
         if (!attached)
-          return attached.takeError();
+          return runError(125, llvm::toString(attached.takeError()));
         *l.outbound = std::move(*attached);
       }
     } else if (slirp) {
-      std::shared_ptr<std::unique_ptr<Outbound>> holder = l.outbound;
+      std::shared_ptr<std::unique_ptr<runtime::Outbound>> holder = l.outbound;
       o.prestart = [holder, dir](pid_t pid) -> llvm::Error {
-        auto attached = Outbound::attach("/proc/" + std::to_string(pid) + "/ns/net", dir);
+        auto attached = runtime::Outbound::attach("/proc/" + std::to_string(pid) + "/ns/net", dir);
         if (!attached)
           return attached.takeError();
         *holder = std::move(*attached);

@@ -99,29 +99,4 @@ private:
   std::thread Thread;
 };
 
-// Outbound access for a network namespace (Outbound.cpp): tap0 configured as slirp4netns would, before
-// the container's process starts; slirp4netns itself starts with the first frame the container sends.
-class Outbound {
-public:
-  // Whether slirp4netns is installed (without it a default network has only lo, as before).
-  static bool available();
-  // Makes tap0 in the namespace at netnsPath and starts relaying; socketDir holds slirp4netns's socket.
-  static llvm::Expected<std::unique_ptr<Outbound>> attach(const std::string &netnsPath,
-                                                          const std::string &socketDir);
-  ~Outbound();
-  // Ends the relay and slirp4netns; the namespace's tap goes with the namespace.
-  void stop();
-
-private:
-  Outbound() = default;
-  bool spawnSlirp();
-  bool connectSlirp();
-  void relayLoop();
-  int TapFd = -1, SockFd = -1, DirFd = -1, ExitWrite = -1;
-  int WakeFd[2] = {-1, -1};
-  pid_t SlirpPid = -1;
-  std::atomic<bool> Stopping{false};
-  std::thread Relay;
-};
-
 } // namespace dfc::containers

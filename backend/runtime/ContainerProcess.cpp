@@ -531,6 +531,11 @@ void runContainerProcess(const ChildPlan &plan) {
   for (size_t i = 0; i < plan.joinCount; ++i)
     if (setns(plan.joinFds[i], plan.joinTypes[i]) != 0)
       failCall("setns", "namespace path");
+  if (plan.joinedFd >= 0) {
+    char joined = 1;
+    (void)!write(plan.joinedFd, &joined, 1);
+    close(plan.joinedFd);
+  }
   if (plan.goFd >= 0) {
     char go = 0;
     ssize_t n;

@@ -53,6 +53,7 @@ struct ChildPlan {
   int stdio[3] = {-1, -1, -1}; // fds >= 3 to dup2 onto 0..2; -1 keeps the caller's
   int errorFd = -1;
   int goFd = -1; // read one byte before going on (cgroups, id maps, prestart: parent's work), -1: don't wait
+  int joinedFd = -1; // write one byte once joinFds are joined (prestart then sees our namespaces), -1: don't
   int consoleSocket = -1;       // terminal: the pty master is sent here
   const int *keepFds = nullptr; // sorted; every other fd >= 3 is closed first
   size_t keepCount = 0;

@@ -940,6 +940,20 @@ llvm::Expected<Container> start(const Bundle &bundle, const RunOptions &options)
     p.keep.push_back(goPipe[0]);
     p.plan.goFd = goPipe[0];
   }
+  // A namespace the child joins (a pooled network one) is its own only once it has called setns(2):
+  // prestart waits for that, or /proc/<pid>/ns/ would still show ours.
+  int joinedRead = -1;
+  CloseOnExit closeJoined{joinedRead};
+  if (options.prestart && !p.joinFds.empty()) {
+    int joinedPipe[2];
+    if (::pipe2(joinedPipe, O_CLOEXEC) != 0)
+      return fail(sysError("pipe"));
+    joinedRead = joinedPipe[0];
+    joinedPipe[1] = aboveStdio(joinedPipe[1]);
+    p.childFds.push_back(joinedPipe[1]);
+    p.keep.push_back(joinedPipe[1]);
+    p.plan.joinedFd = joinedPipe[1];
+  }
   int consoleParent = -1;
   CloseOnExit closeConsole{consoleParent};
   if (p.terminal) {
@@ -979,10 +993,20 @@ llvm::Expected<Container> start(const Bundle &bundle, const RunOptions &options)
   if (p.plan.userNamespace)
     if (llvm::Error e = writeIdMaps(c.initPid, bundle.linuxSpec))
       return fail(std::move(e));
-  if (options.prestart)
+  // The child failed to join when it closes the pipe unwritten: its error follows on the error pipe.
+  bool joinFailed = false;
+  if (joinedRead >= 0) {
+    char joined = 0;
+    ssize_t n;
+    while ((n = ::read(joinedRead, &joined, 1)) < 0 && errno == EINTR) {
+    }
+    closeFd(joinedRead);
+    joinFailed = n != 1;
+  }
+  if (options.prestart && !joinFailed)
     if (llvm::Error e = options.prestart(c.initPid))
       return fail(std::move(e));
-  if (goWrite >= 0) {
+  if (goWrite >= 0 && !joinFailed) {
     char go = 1;
     if (::write(goWrite, &go, 1) != 1)
       return fail(sysError("sync pipe"));

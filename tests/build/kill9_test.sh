@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Crash safety of `dfc build`: SIGKILL in the middle of a RUN step leaves no process of the step
 # running, a store `dfc system check` passes, and the next build of the same Dockerfile succeeds
-# (the RUN runs again: nothing half-made was cached) and gives a working image.
+# (the RUN runs again: nothing half-made was cached) and gives a working image. The RUN sends a frame
+# out of its default network first, so the builder has started slirp4netns for it: that must not
+# outlive the builder either.
 # usage: kill9_test.sh DFC_BINARY (exit 77 = skipped: not root or no busybox)
 set -uo pipefail
 # shellcheck source=tests/interop/lib.sh
@@ -15,13 +17,14 @@ cat >"$WORK/ctx/Dockerfile" <<'DOCKERFILE'
 FROM busybox
 COPY blob.bin /data/blob.bin
 ARG DELAY=0
-RUN cp /data/blob.bin /data/copy.bin && echo "step-is-running-$$" && sleep $DELAY && echo done > /data/finished
+RUN (ping -c 1 -W 1 10.0.2.2 >/dev/null 2>&1 || true) && cp /data/blob.bin /data/copy.bin && echo "step-is-running-$$" && sleep $DELAY && echo done > /data/finished
 CMD ["cat", "/data/finished"]
 DOCKERFILE
 
 # kill_mid_run ROUND: starts a build whose RUN sleeps, SIGKILLs dfc once the RUN printed its marker.
 kill_mid_run() {
-  local round="$1" log="$WORK/build-$1.log" pid step_pid=""
+  local round="$1" log="$WORK/build-$1.log" pid step_pid="" slirp
+  SLIRP_PIDS=""
   "$DFC" build --progress plain --build-arg DELAY=97 -t interop/kill9 "$WORK/ctx" >"$log" 2>&1 &
   pid=$!
   for _ in $(seq 300); do
@@ -37,6 +40,10 @@ kill_mid_run() {
   fi
   # The step's shell, to check it dies with dfc: the sleep whose parent prints the marker's pid.
   step_pid="$(grep -o 'step-is-running-[0-9]*' "$log" | head -1)"
+  # The step's slirp4netns: a child of this dfc (with a child of its own while it starts).
+  for slirp in $(pgrep -P "$pid" -x slirp4netns); do
+    SLIRP_PIDS="$SLIRP_PIDS $slirp $(pgrep -P "$slirp" | tr '\n' ' ')"
+  done
   kill -9 "$pid"
   wait "$pid" 2>/dev/null
   echo "killed dfc (pid $pid) during the RUN (round $round; marker $step_pid)"
@@ -53,9 +60,31 @@ no_orphan_step() {
   return 1
 }
 
+# The killed step's slirp4netns (and its children) end with the builder (their exit pipe closes).
+no_orphan_slirp() {
+  local p alive
+  for _ in $(seq 50); do
+    alive=""
+    for p in $SLIRP_PIDS; do
+      kill -0 "$p" 2>/dev/null && alive="$alive $p"
+    done
+    [ -z "$alive" ] && return 0
+    sleep 0.1
+  done
+  echo "still running:"
+  for p in $alive; do ps -o pid=,args= -p "$p"; done
+  return 1
+}
+
 for round in 1 2; do
   check "round $round: SIGKILL dfc mid-RUN" kill_mid_run "$round"
   check "round $round: the step's processes are gone" no_orphan_step
+  if command -v slirp4netns >/dev/null; then
+    check "round $round: the step's network had slirp4netns running" test -n "$SLIRP_PIDS"
+    check "round $round: its slirp4netns is gone" no_orphan_slirp
+  else
+    echo "SKIPPED: round $round: slirp4netns is not installed (the step had the host's network)"
+  fi
   check "round $round: dfc system check passes" "$DFC" system check
 done
 check "the next build succeeds" "$DFC" build --progress plain --build-arg DELAY=0 -t interop/kill9 "$WORK/ctx"

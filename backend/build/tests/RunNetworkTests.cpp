@@ -2,7 +2,7 @@
 // interfaces, and the default its own namespace (lo + slirp4netns' tap0) that still reaches the
 // Debian mirror the host's apt uses. Skips visibly without slirp4netns or without a reachable mirror.
 #include "backend/build/tests/BuildFixture.h"
-#include "backend/runtime/Slirp.h"
+#include "backend/runtime/Outbound.h"
 
 #include <llvm/ADT/STLExtras.h>
 

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <fcntl.h>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -428,6 +429,39 @@ TEST_CASE("prestart runs with the container's pid before the process starts", "[
   r = sh("true", busyboxBundle({}), o);
   CHECK(r.exitCode == 125);
   CHECK(r.error == "no network for you");
+}
+
+TEST_CASE("prestart sees the container's own network namespace, pooled or not", "[runtime]") {
+  DFC_REQUIRE_CONTAINERS();
+  auto nsOf = [](const std::string &proc) {
+    char buf[64] = {};
+    ssize_t n = ::readlink((proc + "/ns/net").c_str(), buf, sizeof buf - 1);
+    return n > 0 ? std::string(buf, size_t(n)) : std::string();
+  };
+  std::string ours = nsOf("/proc/self");
+  REQUIRE(!ours.empty());
+  // Many open fds make the child's first step (closing them) slow, as in a busy builder: a prestart
+  // that does not wait for the setns(2) after it would see our namespace.
+  std::vector<int> spare;
+  for (int i = 0; i < 4000; ++i)
+    if (int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC); fd >= 0)
+      spare.push_back(fd);
+  // Several runs: the first may clone its namespace, the later ones join pooled ones after clone.
+  for (int i = 0; i < 4; ++i) {
+    RunOptions o = captured();
+    o.network = NetworkMode::Default;
+    std::string seen;
+    o.prestart = [&](pid_t pid) {
+      seen = nsOf("/proc/" + std::to_string(pid));
+      return llvm::Error::success();
+    };
+    RunResult r = sh("readlink /proc/self/ns/net", busyboxBundle({}), o);
+    INFO("run " << i << ": " << r.error << r.stderrText);
+    CHECK(seen != ours);
+    CHECK(r.stdoutText == seen + "\n");
+  }
+  for (int fd : spare)
+    ::close(fd);
 }
 
 TEST_CASE("cgroup limits apply where the host allows them", "[runtime]") {

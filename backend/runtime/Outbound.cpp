@@ -1,9 +1,11 @@
-// Outbound access for a container's network namespace without paying for slirp4netns at start-up: dfc
+// Outbound access for a network namespace (a RUN step's, a container's) without paying for slirp4netns at start-up: dfc
 // makes and configures tap0 itself before the process runs (so the network is ready at exec), holds the
 // tap's descriptor, and starts slirp4netns only when the container sends its first frame. Frames are
 // relayed over the SOCK_SEQPACKET socket of `slirp4netns --target-type=bess` (one frame a message);
 // while slirp4netns starts, the container's frames wait in the tap's queue, none is lost.
-#include "backend/containers/State.h"
+#include "backend/runtime/Outbound.h"
+
+#include <llvm/ADT/Twine.h>
 
 #include <arpa/inet.h>
 #include <cerrno>
@@ -19,13 +21,15 @@
 #include <spawn.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <vector>
 
 extern char **environ;
 
-namespace dfc::containers {
+namespace dfc::runtime {
 
 namespace {
 
@@ -33,14 +37,7 @@ constexpr int Mtu = 65520;
 constexpr const char *TapName = "tap0";
 
 llvm::Error netError(const llvm::Twine &what, int err) {
-  return runError(125, "network: " + what + ": " + std::strerror(err));
-}
-
-std::string slirpBinary() {
-  for (const char *p : {"/usr/bin/slirp4netns", "/usr/local/bin/slirp4netns"})
-    if (::access(p, X_OK) == 0)
-      return p;
-  return "";
+  return llvm::createStringError(std::errc::io_error, "%s", ("network: " + what + ": " + std::strerror(err)).str().c_str());
 }
 
 // In the namespace (the calling thread has joined it): tap0 up with slirp's guest address, MTU and a
@@ -99,6 +96,13 @@ int configureTap(int &tapFd) {
 
 } // namespace
 
+std::string slirpBinary() {
+  for (const char *p : {"/usr/bin/slirp4netns", "/usr/local/bin/slirp4netns"})
+    if (::access(p, X_OK) == 0)
+      return p;
+  return "";
+}
+
 bool Outbound::available() { return !slirpBinary().empty(); }
 
 llvm::Expected<std::unique_ptr<Outbound>> Outbound::attach(const std::string &netnsPath,
@@ -107,6 +111,14 @@ llvm::Expected<std::unique_ptr<Outbound>> Outbound::attach(const std::string &ne
   int ns = ::open(netnsPath.c_str(), O_RDONLY | O_CLOEXEC);
   if (ns < 0)
     return netError("open " + netnsPath, errno);
+  // Never our own namespace (the host's, for a caller that got the wrong one): tap0 and a default
+  // route there would take over the host's traffic.
+  struct stat target {}, self {};
+  if (::fstat(ns, &target) != 0 || ::stat("/proc/thread-self/ns/net", &self) != 0 ||
+      (target.st_dev == self.st_dev && target.st_ino == self.st_ino)) {
+    ::close(ns);
+    return netError(netnsPath + " is this process's own namespace", EINVAL);
+  }
   int err = 0;
   // setns(2) changes only the calling thread: a short-lived one joins the namespace and makes the tap.
   std::thread t([&] {
@@ -262,4 +274,4 @@ void Outbound::stop() {
 
 Outbound::~Outbound() { stop(); }
 
-} // namespace dfc::containers
+} // namespace dfc::runtime
