@@ -6,6 +6,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <llvm/ADT/StringSet.h>
 #include <llvm/ADT/SmallVector.h>
 
 #include <cerrno>
@@ -133,9 +134,15 @@ llvm::Error OverlayMount::unmount() {
 llvm::Expected<OverlayMount> OverlayMount::mount(const std::vector<std::string> &lowers, llvm::StringRef upper,
                                                  llvm::StringRef work, llvm::StringRef target,
                                                  llvm::StringRef emptyDir, bool volatileUpper) {
+  // The same layer can stand twice in an image (two RUNs that change nothing make the same empty
+  // layer), and overlayfs refuses a lower directory given twice (ELOOP). Only its topmost
+  // occurrence matters: it covers every path the lower one has, whiteouts and opaque dirs included.
   std::string opts = "lowerdir=";
   bool first = true;
+  llvm::StringSet<> seen;
   for (const std::string &l : lowers) {
+    if (!seen.insert(l).second)
+      continue;
     opts += (first ? "" : ":") + l;
     first = false;
   }

@@ -216,3 +216,15 @@ RUN cat /a /from-b > /both
   CHECK(onlyB.builtStages == std::vector<size_t>{2});
   CHECK(f.readFromImage(onlyB.image, "/b") == "b\n");
 }
+
+TEST_CASE("steps that change nothing make the same empty layer twice; later steps still mount it",
+          "[build][integration]") {
+  REQUIRE_BUILDER();
+  Fixture f;
+  BuildRequest req;
+  req.noCache = true;
+  BuildResult r = f.mustBuild("FROM busybox\nRUN echo x\nRUN echo x\nRUN echo x\nRUN echo y > /y\n", req);
+  REQUIRE(r.steps.size() == 4);
+  CHECK(r.steps[0].key != r.steps[1].key); // distinct steps, one empty layer digest between them
+  CHECK(f.readFromImage(r.image, "/y") == "y\n");
+}
