@@ -7,7 +7,7 @@ set(before "${src}")
 string(REGEX REPLACE "\n([A-Za-z]+)::Initializer [A-Za-z]+::_init;" "\n// (Initializer runs on first construction, see the constructor.)" src "${src}")
 string(REGEX REPLACE "(\n[A-Za-z]+::[A-Za-z]+\\((CharStream|TokenStream) \\*input\\) : (Lexer|Parser)\\(input\\) {\n)"
        "\\1  static const Initializer once; // thread-safe, first use only\n" src "${src}")
-string(REGEX MATCHALL "static const Initializer once;" hits "${src}")
+string(REGEX MATCHALL "static const Initializer once" hits "${src}")
 string(FIND "${src}" "Initializer::_init;" left)
 list(LENGTH hits n)
 if(NOT n EQUAL 1 OR NOT left EQUAL -1)
