@@ -241,38 +241,7 @@ llvm::Expected<int> Containers::exec(llvm::StringRef idOrName, const ExecSpec &s
   if (slave >= 0)
     ::close(slave);
   if (master >= 0) {
-    struct termios saved;
-    bool raw = spec.interactive && ::isatty(0) && ::tcgetattr(0, &saved) == 0;
-    if (raw) {
-      struct termios t = saved;
-      ::cfmakeraw(&t);
-      ::tcsetattr(0, TCSANOW, &t);
-    }
-    bool inOpen = spec.interactive;
-    char buf[65536];
-    for (;;) {
-      struct pollfd fds[2] = {{master, POLLIN, 0}, {inOpen ? 0 : -1, POLLIN, 0}};
-      if (::poll(fds, 2, -1) < 0) {
-        if (errno == EINTR)
-          continue;
-        break;
-      }
-      if (fds[0].revents) {
-        ssize_t got = ::read(master, buf, sizeof buf);
-        if (got <= 0)
-          break;
-        (void)!::write(1, buf, static_cast<size_t>(got));
-      }
-      if (fds[1].revents) {
-        ssize_t got = ::read(0, buf, sizeof buf);
-        if (got <= 0)
-          inOpen = false;
-        else
-          (void)!::write(master, buf, static_cast<size_t>(got));
-      }
-    }
-    if (raw)
-      ::tcsetattr(0, TCSANOW, &saved);
+    relayTerminal(master, spec.interactive);
     ::close(master);
   }
   int status = 0;

@@ -312,66 +312,6 @@ void forwardSignal(int sig) {
     ::kill(p, sig);
 }
 
-std::atomic<int> terminalMaster{-1};
-void resizeTerminal(int) {
-  struct winsize ws;
-  int m = terminalMaster.load();
-  if (m >= 0 && ::ioctl(0, TIOCGWINSZ, &ws) == 0)
-    ::ioctl(m, TIOCSWINSZ, &ws);
-}
-
-// Relays our terminal to the container's pty in raw mode, so Ctrl-C and friends reach the container.
-void relayTerminal(int master, bool interactive) {
-  struct termios saved;
-  bool raw = interactive && ::isatty(0) && ::tcgetattr(0, &saved) == 0;
-  if (raw) {
-    struct termios t = saved;
-    ::cfmakeraw(&t);
-    ::tcsetattr(0, TCSANOW, &t);
-  }
-  terminalMaster = master;
-  struct sigaction sa {};
-  sa.sa_handler = resizeTerminal;
-  ::sigaction(SIGWINCH, &sa, nullptr);
-  resizeTerminal(SIGWINCH);
-  bool inOpen = interactive;
-  char buf[65536];
-  for (;;) {
-    struct pollfd fds[2] = {{master, POLLIN, 0}, {inOpen ? 0 : -1, POLLIN, 0}};
-    if (::poll(fds, 2, -1) < 0) {
-      if (errno == EINTR)
-        continue;
-      break;
-    }
-    if (fds[0].revents) {
-      ssize_t got = ::read(master, buf, sizeof buf);
-      if (got <= 0)
-        break;
-      for (ssize_t off = 0; off < got;) {
-        ssize_t put = ::write(1, buf + off, static_cast<size_t>(got - off));
-        if (put <= 0)
-          break;
-        off += put;
-      }
-    }
-    if (fds[1].revents) {
-      ssize_t got = ::read(0, buf, sizeof buf);
-      if (got <= 0) {
-        inOpen = false;
-        if (!raw) {
-          char eof = 4;
-          (void)!::write(master, &eof, 1);
-        }
-      } else {
-        (void)!::write(master, buf, static_cast<size_t>(got));
-      }
-    }
-  }
-  terminalMaster = -1;
-  if (raw)
-    ::tcsetattr(0, TCSANOW, &saved);
-}
-
 void removeContainer(store::ImageStore &store, const std::string &id, const std::string &dir) {
   llvm::consumeError(store.db().removeContainer(id).takeError());
   llvm::consumeError(store::removeTree(dir));
@@ -516,6 +456,69 @@ void pumpLogs(int logFd, int out, int err, int terminal) {
 }
 
 } // namespace
+
+namespace {
+std::atomic<int> terminalMaster{-1};
+void resizeTerminal(int) {
+  struct winsize ws;
+  int m = terminalMaster.load();
+  if (m >= 0 && ::ioctl(0, TIOCGWINSZ, &ws) == 0)
+    ::ioctl(m, TIOCSWINSZ, &ws);
+}
+} // namespace
+
+// Relays our terminal to the container's pty in raw mode, so Ctrl-C and friends reach the container.
+void relayTerminal(int master, bool interactive) {
+  struct termios saved;
+  bool raw = interactive && ::isatty(0) && ::tcgetattr(0, &saved) == 0;
+  if (raw) {
+    struct termios t = saved;
+    ::cfmakeraw(&t);
+    ::tcsetattr(0, TCSANOW, &t);
+  }
+  terminalMaster = master;
+  struct sigaction sa {};
+  sa.sa_handler = resizeTerminal;
+  ::sigaction(SIGWINCH, &sa, nullptr);
+  resizeTerminal(SIGWINCH);
+  bool inOpen = interactive;
+  char buf[65536];
+  for (;;) {
+    struct pollfd fds[2] = {{master, POLLIN, 0}, {inOpen ? 0 : -1, POLLIN, 0}};
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR)
+        continue;
+      break;
+    }
+    if (fds[0].revents) {
+      ssize_t got = ::read(master, buf, sizeof buf);
+      if (got <= 0)
+        break;
+      for (ssize_t off = 0; off < got;) {
+        ssize_t put = ::write(1, buf + off, static_cast<size_t>(got - off));
+        if (put <= 0)
+          break;
+        off += put;
+      }
+    }
+    if (fds[1].revents) {
+      ssize_t got = ::read(0, buf, sizeof buf);
+      if (got <= 0) {
+        inOpen = false;
+        if (!raw) {
+          char eof = 4;
+          (void)!::write(master, &eof, 1);
+        }
+      } else {
+        (void)!::write(master, buf, static_cast<size_t>(got));
+      }
+    }
+  }
+  terminalMaster = -1;
+  if (raw)
+    ::tcsetattr(0, TCSANOW, &saved);
+}
+
 
 bool runSupervisorIfRequested() {
   const char *request = std::getenv(SupervisorVariable);

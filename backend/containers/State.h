@@ -45,6 +45,9 @@ bool supervisorAlive(const State &s);
 llvm::Expected<State> loadState(store::ImageStore &store, llvm::StringRef id);
 llvm::Error saveState(store::ImageStore &store, llvm::StringRef id, const State &s);
 int parseSignal(llvm::StringRef name); // "SIGTERM", "TERM", "15"; 0 when unknown
+// Relays this process's terminal to a container pty (raw mode when interactive on a tty, window size
+// kept in step, EOF passed on) until the pty closes: `dfc run -it` and `dfc exec -it`.
+void relayTerminal(int master, bool interactive);
 
 // Host ports relayed into a network namespace: each accepted connection gets a socket opened inside the
 // namespace (by a thread that setns'd there) and connected to the container port on 127.0.0.1.

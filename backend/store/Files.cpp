@@ -94,15 +94,17 @@ llvm::Expected<std::string> readFile(llvm::StringRef path) {
   int fd = ::open(path.str().c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return systemError("open", path);
-  // Read straight into a string of the file's size: no growing copies of a large file (the
-  // stat cache, image configs); a file that grows meanwhile is still read to its end.
+  // Read straight into a string of the file's size (+1, so the end is seen without growing): no
+  // growing copies of a large file (the stat cache, image configs); one that grows meanwhile, or a
+  // file without a size (/proc), is still read to its end.
   std::string out;
   struct stat st;
-  size_t want = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? size_t(st.st_size) : 0;
-  out.resize(want);
+  out.resize(::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? size_t(st.st_size) + 1 : 65536);
   size_t have = 0;
-  while (have < want) {
-    ssize_t n = ::read(fd, out.data() + have, want - have);
+  for (;;) {
+    if (have == out.size())
+      out.resize(out.size() * 2);
+    ssize_t n = ::read(fd, out.data() + have, out.size() - have);
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0) {
@@ -114,26 +116,8 @@ llvm::Expected<std::string> readFile(llvm::StringRef path) {
       break;
     have += size_t(n);
   }
-  out.resize(have);
-  if (have < want) {
-    ::close(fd);
-    return out;
-  }
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      llvm::Error e = systemError("read", path);
-      ::close(fd);
-      return e;
-    }
-    if (n == 0)
-      break;
-    out.append(buf, size_t(n));
-  }
   ::close(fd);
+  out.resize(have);
   return out;
 }
 
