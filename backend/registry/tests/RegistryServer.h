@@ -6,6 +6,7 @@
 #include "backend/store/Bootstrap.h"
 #include "backend/store/Files.h"
 #include "backend/store/ImageStore.h"
+#include "tests/support/CatchLlvm.h"
 
 #include <catch2/catch.hpp>
 
@@ -32,16 +33,8 @@ namespace store = dfc::store;
 inline const char RegistryBinary[] = "/usr/bin/docker-registry";
 inline const char SkopeoBinary[] = "/usr/bin/skopeo";
 
-// Catch cannot test llvm::Error / Expected directly: these turn them into text ("" = success).
-inline std::string errorText(llvm::Error e) { return e ? llvm::toString(std::move(e)) : std::string(); }
-template <typename T> std::string errorText(llvm::Expected<T> v) {
-  return v ? std::string() : llvm::toString(v.takeError());
-}
-template <typename T> T must(llvm::Expected<T> v, const std::string &what) {
-  if (!v)
-    FAIL(what << ": " << llvm::toString(v.takeError()));
-  return std::move(*v);
-}
+using dfc::test::errorText;
+using dfc::test::must;
 
 inline bool executable(const char *path) { return ::access(path, X_OK) == 0; }
 

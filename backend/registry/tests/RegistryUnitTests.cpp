@@ -7,6 +7,7 @@
 #include "backend/registry/RegistryClient.h"
 #include "backend/store/Files.h"
 #include "backend/store/Image.h"
+#include "tests/support/CatchLlvm.h"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -15,20 +16,11 @@
 #include <sys/stat.h>
 
 using namespace dfc::registry;
+using dfc::test::errorText;
+using dfc::test::must;
 namespace store = dfc::store;
 
 namespace {
-
-// Catch cannot test llvm::Error / Expected directly: these turn them into text ("" = success).
-inline std::string errorText(llvm::Error e) { return e ? llvm::toString(std::move(e)) : std::string(); }
-template <typename T> std::string errorText(llvm::Expected<T> v) {
-  return v ? std::string() : llvm::toString(v.takeError());
-}
-template <typename T> T must(llvm::Expected<T> v, const std::string &what) {
-  if (!v)
-    FAIL(what << ": " << llvm::toString(v.takeError()));
-  return std::move(*v);
-}
 
 struct TempDir {
   std::string path;

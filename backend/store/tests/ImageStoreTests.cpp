@@ -3,6 +3,7 @@
 #include "backend/store/Bootstrap.h"
 #include "backend/store/ImageStore.h"
 #include "backend/store/tests/TestSupport.h"
+#include "tests/support/CatchLlvm.h"
 
 #include <nlohmann/json.hpp>
 
@@ -11,6 +12,7 @@
 
 using namespace dfc::store;
 using namespace dfc::store::test;
+using dfc::test::must;
 
 namespace {
 
@@ -30,17 +32,6 @@ std::string makeRootfsTar(const TempDir &t, const std::string &name, const std::
   b.dir("etc");
   b.file("etc/os-release", "ID=" + name + "\n");
   return tar;
-}
-
-template <typename T> T ok(llvm::Expected<T> v, const std::string &what) {
-  if (!v)
-    FAIL(what << ": " << llvm::toString(v.takeError()));
-  return std::move(*v);
-}
-
-void ok(llvm::Error e, const std::string &what) {
-  if (e)
-    FAIL(what << ": " << llvm::toString(std::move(e)));
 }
 
 } // namespace
@@ -78,7 +69,7 @@ TEST_CASE("applyConfigChange: docker import --change instructions", "[store][imp
         "WORKDIR sub", "EXPOSE 80 53/udp", "USER nobody", "LABEL a=b \"c d\"=e", "ENTRYPOINT /bin/run",
         "STOPSIGNAL SIGTERM", "VOLUME /data"}) {
     INFO(ch);
-    ok(applyConfigChange(c, ch), ch);
+    must(applyConfigChange(c, ch), ch);
   }
   CHECK(c.Env == std::vector<std::string>{"A=1", "B=two words", "C=three four"});
   CHECK(c.WorkingDir == "/app/sub");
@@ -102,7 +93,7 @@ TEST_CASE("ImageStore: import, tag, list, resolve, inspect, history, rmi", "[sto
   std::string tar = makeRootfsTar(t, "alpha", "one");
   ImportOptions o;
   o.created = 1700000000;
-  auto img = ok(store->importRootfs(tar, "alpha", {"CMD [\"/bin/hello\"]", "ENV X=1"}, o), "import");
+  auto img = must(store->importRootfs(tar, "alpha", {"CMD [\"/bin/hello\"]", "ENV X=1"}, o), "import");
   CHECK(img.name == "docker.io/library/alpha:latest");
   CHECK(img.spec.config.Cmd == std::vector<std::string>{"/bin/hello"});
   CHECK(img.spec.diffIds.size() == 1);
@@ -110,20 +101,20 @@ TEST_CASE("ImageStore: import, tag, list, resolve, inspect, history, rmi", "[sto
 
   // Importing the same tar with the same options gives the same image id.
   auto again =
-      ok(store->importRootfs(tar, "alpha:again", {"CMD [\"/bin/hello\"]", "ENV X=1"}, o), "import again");
+      must(store->importRootfs(tar, "alpha:again", {"CMD [\"/bin/hello\"]", "ENV X=1"}, o), "import again");
   CHECK(again.id == img.id);
 
-  ok(store->tag("alpha", "example.com/team/alpha:v1"), "tag");
-  auto byFull = ok(store->resolve("example.com/team/alpha:v1"), "resolve");
+  must(store->tag("alpha", "example.com/team/alpha:v1"), "tag");
+  auto byFull = must(store->resolve("example.com/team/alpha:v1"), "resolve");
   CHECK(byFull.id == img.id);
-  CHECK(ok(store->resolve(img.id.shortId()), "by id prefix").id == img.id);
-  CHECK(ok(store->resolve(img.id.str()), "by id").id == img.id);
-  CHECK(ok(store->resolve("alpha@" + img.manifestDigest.str()), "by digest").id == img.id);
+  CHECK(must(store->resolve(img.id.shortId()), "by id prefix").id == img.id);
+  CHECK(must(store->resolve(img.id.str()), "by id").id == img.id);
+  CHECK(must(store->resolve("alpha@" + img.manifestDigest.str()), "by digest").id == img.id);
   auto missing = store->resolve("nope");
   REQUIRE(!missing);
   CHECK(llvm::toString(missing.takeError()) == "No such image: nope:latest");
 
-  auto rows = ok(store->list(), "list");
+  auto rows = must(store->list(), "list");
   std::vector<std::string> names;
   for (const ImageSummary &s : rows) {
     names.push_back(s.repository + ":" + s.tag);
@@ -133,31 +124,31 @@ TEST_CASE("ImageStore: import, tag, list, resolve, inspect, history, rmi", "[sto
   std::sort(names.begin(), names.end());
   CHECK(names == std::vector<std::string>{"alpha:again", "alpha:latest", "example.com/team/alpha:v1"});
 
-  auto inspect = nlohmann::json::parse(ok(store->inspect("alpha"), "inspect"));
+  auto inspect = nlohmann::json::parse(must(store->inspect("alpha"), "inspect"));
   CHECK(inspect["Id"] == img.id.str());
   CHECK(inspect["Config"]["Cmd"][0] == "/bin/hello");
   CHECK(inspect["Config"]["Env"][0] == "X=1");
   CHECK(inspect["Created"] == "2023-11-14T22:13:20Z");
   CHECK(inspect["RootFS"]["Layers"].size() == 1);
-  auto hist = ok(store->history("alpha"), "history");
+  auto hist = must(store->history("alpha"), "history");
   REQUIRE(hist.size() == 1);
   CHECK(hist[0].id == img.id.str());
   CHECK(hist[0].comment == "Imported from " + tar);
 
   // The root is an OCI layout listing the tags.
-  auto index = ok(parseIndex(slurp(t / "root/index.json")), "root index");
+  auto index = must(parseIndex(slurp(t / "root/index.json")), "root index");
   CHECK(index.manifests.size() == 3);
 
-  auto removed = ok(store->removeImage("alpha:again"), "rmi tag");
+  auto removed = must(store->removeImage("alpha:again"), "rmi tag");
   CHECK(removed == std::vector<std::string>{"Untagged: alpha:again"});
   auto conflict = store->removeImage(img.id.shortId());
   REQUIRE(!conflict);
   CHECK(llvm::toString(conflict.takeError()).find("must be forced") != std::string::npos);
-  ok(store->removeImage("example.com/team/alpha:v1"), "rmi second tag");
-  auto last = ok(store->removeImage("alpha"), "rmi last tag");
+  must(store->removeImage("example.com/team/alpha:v1"), "rmi second tag");
+  auto last = must(store->removeImage("alpha"), "rmi last tag");
   CHECK(last == std::vector<std::string>{"Untagged: alpha:latest", "Deleted: " + img.id.str()});
-  CHECK(ok(store->list(), "list after rmi").empty());
-  auto pr = ok(store->prune(), "prune");
+  CHECK(must(store->list(), "list after rmi").empty());
+  auto pr = must(store->prune(), "prune");
   CHECK(pr.blobs == 3); // config, manifest, layer
   CHECK(store->blobs().list().empty());
 }
@@ -165,17 +156,17 @@ TEST_CASE("ImageStore: import, tag, list, resolve, inspect, history, rmi", "[sto
 TEST_CASE("ImageStore: snapshots unpack once and serve as lowerdirs", "[store][image]") {
   TempDir t;
   auto store = openStore(t / "root");
-  auto img = ok(store->importRootfs(makeRootfsTar(t, "snap", "s"), "snap"), "import");
-  auto dirs = ok(store->lowerDirs(img), "lowerdirs");
+  auto img = must(store->importRootfs(makeRootfsTar(t, "snap", "s"), "snap"), "import");
+  auto dirs = must(store->lowerDirs(img), "lowerdirs");
   REQUIRE(dirs.size() == 1);
   CHECK(dirs[0] == t / "root/snapshots/" + img.spec.diffIds[0].hex().str());
   CHECK(slurp(dirs[0] + "/bin/hello") == "#!/bin/sh\necho s\n");
-  CHECK(ok(store->snapshotDir(img.spec.diffIds[0]), "again") == dirs[0]);
-  auto report = ok(store->check(), "check");
+  CHECK(must(store->snapshotDir(img.spec.diffIds[0]), "again") == dirs[0]);
+  auto report = must(store->check(), "check");
   CHECK(report.problems.empty());
   SECTION("a damaged snapshot is reported") {
     REQUIRE(::unlink((dirs[0] + "/etc/os-release").c_str()) == 0);
-    auto bad = ok(store->check(), "check damaged");
+    auto bad = must(store->check(), "check damaged");
     REQUIRE(bad.problems.size() == 1);
     CHECK(bad.problems[0].find("incomplete") != std::string::npos);
   }
@@ -186,48 +177,48 @@ TEST_CASE("ImageStore: save and load round trips keep every digest", "[store][ar
   auto src = openStore(t / "src");
   ImportOptions o;
   o.created = 1700000000;
-  auto img = ok(src->importRootfs(makeRootfsTar(t, "rt", "round"), "rt:1", {"CMD [\"sh\"]"}, o), "import");
-  ok(src->tag("rt:1", "rt:2"), "tag");
+  auto img = must(src->importRootfs(makeRootfsTar(t, "rt", "round"), "rt:1", {"CMD [\"sh\"]"}, o), "import");
+  must(src->tag("rt:1", "rt:2"), "tag");
   for (ArchiveFormat f : {ArchiveFormat::DockerArchive, ArchiveFormat::OciArchive}) {
     const char *fname = f == ArchiveFormat::DockerArchive ? "docker-archive" : "oci-archive";
     DYNAMIC_SECTION(fname) {
       std::string archive = t / (std::string(fname) + ".tar");
-      ok(src->save({"rt:1", "rt:2"}, archive, {f, Compression::None}), "save");
+      must(src->save({"rt:1", "rt:2"}, archive, {f, Compression::None}), "save");
       auto names = tarNames(archive);
       if (f == ArchiveFormat::DockerArchive)
         CHECK(std::find(names.begin(), names.end(), "manifest.json") != names.end());
       else
         CHECK(std::find(names.begin(), names.end(), "oci-layout") != names.end());
       // Saving twice gives the same bytes.
-      ok(src->save({"rt:1", "rt:2"}, archive + ".2", {f, Compression::None}), "save again");
+      must(src->save({"rt:1", "rt:2"}, archive + ".2", {f, Compression::None}), "save again");
       CHECK(*Digest::ofFile(archive) == *Digest::ofFile(archive + ".2"));
 
       auto dst = openStore(t / (std::string("dst-") + fname));
-      auto loaded = ok(dst->load(archive), "load");
+      auto loaded = must(dst->load(archive), "load");
       std::sort(loaded.begin(), loaded.end());
       CHECK(loaded == std::vector<std::string>{"rt:1", "rt:2"});
-      auto back = ok(dst->resolve("rt:2"), "resolve loaded");
+      auto back = must(dst->resolve("rt:2"), "resolve loaded");
       CHECK(back.id == img.id);
       CHECK(back.manifestDigest == img.manifestDigest);
       CHECK(back.spec.diffIds == img.spec.diffIds);
-      CHECK(ok(dst->check(), "check loaded").problems.empty());
+      CHECK(must(dst->check(), "check loaded").problems.empty());
     }
   }
   SECTION("compressed OCI export keeps the image id") {
     for (Compression c : {Compression::Gzip, Compression::Zstd}) {
       INFO("compression " << int(c));
       std::string archive = t / ("c" + std::to_string(int(c)) + ".tar");
-      ok(src->save({"rt:1"}, archive, {ArchiveFormat::OciArchive, c}), "save compressed");
+      must(src->save({"rt:1"}, archive, {ArchiveFormat::OciArchive, c}), "save compressed");
       auto dst = openStore(t / ("dstc" + std::to_string(int(c))));
-      ok(dst->load(archive), "load compressed");
-      auto back = ok(dst->resolve("rt:1"), "resolve");
+      must(dst->load(archive), "load compressed");
+      auto back = must(dst->resolve("rt:1"), "resolve");
       CHECK(back.id == img.id);
       CHECK(back.spec.diffIds == img.spec.diffIds);
     }
   }
   SECTION("a tampered archive is refused") {
     std::string archive = t / "tampered.tar";
-    ok(src->save({"rt:1"}, archive, {ArchiveFormat::DockerArchive, Compression::None}), "save");
+    must(src->save({"rt:1"}, archive, {ArchiveFormat::DockerArchive, Compression::None}), "save");
     // Rebuild the archive with a different layer under the same config.
     std::string dir = t / "unpacked";
     REQUIRE(::mkdir(dir.c_str(), 0755) == 0);
@@ -255,21 +246,21 @@ TEST_CASE("ImageStore: save and load round trips keep every digest", "[store][ar
 TEST_CASE("ImageStore: check finds a corrupted blob", "[store][check]") {
   TempDir t;
   auto store = openStore(t / "root");
-  auto img = ok(store->importRootfs(makeRootfsTar(t, "c", "c"), "c"), "import");
-  CHECK(ok(store->check(), "check").ok());
+  auto img = must(store->importRootfs(makeRootfsTar(t, "c", "c"), "c"), "import");
+  CHECK(must(store->check(), "check").ok());
   std::string blob = store->blobs().blobPath(img.spec.diffIds[0]);
   REQUIRE(::chmod(blob.c_str(), 0644) == 0);
   int fd = ::open(blob.c_str(), O_WRONLY);
   REQUIRE(fd >= 0);
   REQUIRE(::pwrite(fd, "X", 1, 600) == 1);
   ::close(fd);
-  auto report = ok(store->check(), "check corrupted");
+  auto report = must(store->check(), "check corrupted");
   REQUIRE(report.problems.size() == 1);
   CHECK(report.problems[0].find("corrupt") != std::string::npos);
   CHECK(report.problems[0].find(img.spec.diffIds[0].str()) != std::string::npos);
   SECTION("and a tag whose image is gone") {
-    ok(store->db().setTag("docker.io/library/ghost:latest", Digest::ofBytes("ghost")), "ghost");
-    auto r2 = ok(store->check(), "check ghost");
+    must(store->db().setTag("docker.io/library/ghost:latest", Digest::ofBytes("ghost")), "ghost");
+    auto r2 = must(store->check(), "check ghost");
     CHECK(r2.problems.size() == 2);
   }
 }
@@ -278,7 +269,7 @@ TEST_CASE("ImageStore: a crashed writer's leftovers pass check and are pruned", 
   TempDir t;
   std::string root = t / "root";
   auto store = openStore(root);
-  auto img = ok(store->importRootfs(makeRootfsTar(t, "k", "k"), "k"), "import");
+  auto img = must(store->importRootfs(makeRootfsTar(t, "k", "k"), "k"), "import");
   pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
@@ -297,16 +288,16 @@ TEST_CASE("ImageStore: a crashed writer's leftovers pass check and are pruned", 
   int status = 0;
   REQUIRE(::waitpid(pid, &status, 0) == pid);
   REQUIRE(WIFSIGNALED(status));
-  auto report = ok(store->check(), "check after crash");
+  auto report = must(store->check(), "check after crash");
   CHECK(report.ok());
   CHECK(report.notes.size() == 2);
-  auto pruned = ok(store->prune(), "prune");
+  auto pruned = must(store->prune(), "prune");
   CHECK(pruned.temps == 2);
   CHECK(pruned.blobs == 0); // the image's blobs stay
-  auto after = ok(store->check(), "check after prune");
+  auto after = must(store->check(), "check after prune");
   CHECK(after.ok());
   CHECK(after.notes.empty());
-  CHECK(ok(store->resolve("k"), "still there").id == img.id);
+  CHECK(must(store->resolve("k"), "still there").id == img.id);
 }
 
 TEST_CASE("ImageStore: concurrent writer processes keep the store consistent", "[store][concurrency]") {
@@ -352,11 +343,11 @@ TEST_CASE("ImageStore: concurrent writer processes keep the store consistent", "
     CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
   }
   auto store = openStore(root);
-  auto report = ok(store->check(), "check");
+  auto report = must(store->check(), "check");
   for (const std::string &p : report.problems)
     INFO(p);
   CHECK(report.ok());
-  auto rows = ok(store->list(), "list");
+  auto rows = must(store->list(), "list");
   CHECK(rows.size() == 3 + 20);
   for (int p = 0; p < 2; ++p)
     for (int i = 0; i < 10; ++i) {
@@ -364,7 +355,7 @@ TEST_CASE("ImageStore: concurrent writer processes keep the store consistent", "
       INFO(n);
       CHECK(bool(store->resolve(n)));
     }
-  CHECK(ok(store->db().listCache(), "cache").size() == 10);
+  CHECK(must(store->db().listCache(), "cache").size() == 10);
   CHECK(parseIndex(slurp(root + "/index.json"))->manifests.size() == 23);
 }
 
@@ -375,11 +366,11 @@ TEST_CASE("bootstrapBusybox: a working rootfs layout", "[store][bootstrap]") {
   }
   TempDir t;
   auto store = openStore(t / "root");
-  auto img = ok(bootstrapBusybox(*store, "busybox"), "bootstrap");
+  auto img = must(bootstrapBusybox(*store, "busybox"), "bootstrap");
   CHECK(img.name == "docker.io/library/busybox:latest");
   CHECK(img.spec.config.Cmd == std::vector<std::string>{"sh"});
   CHECK(img.spec.config.env("PATH").has_value());
-  auto again = ok(bootstrapBusybox(*store, "busybox:again"), "bootstrap again");
+  auto again = must(bootstrapBusybox(*store, "busybox:again"), "bootstrap again");
   CHECK(again.id == img.id); // reproducible on the same host
 
   std::string rootfs = t / "rootfs";
@@ -410,9 +401,9 @@ TEST_CASE("interop: skopeo and umoci accept our OCI archive", "[store][interop]"
   }
   TempDir t;
   auto store = openStore(t / "root");
-  auto img = ok(bootstrapBusybox(*store, "busybox"), "bootstrap");
+  auto img = must(bootstrapBusybox(*store, "busybox"), "bootstrap");
   std::string archive = t / "bb-oci.tar";
-  ok(store->save({"busybox"}, archive, {ArchiveFormat::OciArchive, Compression::Gzip}), "save");
+  must(store->save({"busybox"}, archive, {ArchiveFormat::OciArchive, Compression::Gzip}), "save");
   std::string out = t / "skopeo.json";
   std::string cmd = "skopeo inspect --config oci-archive:" + archive + " > " + out + " 2>&1";
   INFO(cmd);
@@ -445,9 +436,9 @@ TEST_CASE("interop: skopeo and umoci accept our OCI archive", "[store][interop]"
 TEST_CASE("bootstrapDebian: debootstrap a minbase image", "[.slow][store][bootstrap]") {
   TempDir t;
   auto store = openStore(t / "root");
-  auto img = ok(bootstrapDebian(*store, "debian:bookworm", "bookworm"), "debootstrap");
+  auto img = must(bootstrapDebian(*store, "debian:bookworm", "bookworm"), "debootstrap");
   CHECK(img.spec.config.Cmd == std::vector<std::string>{"bash"});
-  auto dir = ok(store->snapshotDir(img.spec.diffIds[0]), "snapshot");
+  auto dir = must(store->snapshotDir(img.spec.diffIds[0]), "snapshot");
   CHECK(exists(dir + "/usr/bin/apt-get"));
 }
 

@@ -2,24 +2,12 @@
 // under their digest, a duplicate only drops its temp file, a staged layer matches addLayer's.
 #include "backend/store/ImageStore.h"
 #include "backend/store/tests/TestSupport.h"
+#include "tests/support/CatchLlvm.h"
 
 using namespace dfc::store;
 using namespace dfc::store::test;
 
-namespace {
-
-template <typename T> T must(llvm::Expected<T> v, const std::string &what) {
-  if (!v)
-    FAIL(what << ": " << llvm::toString(v.takeError()));
-  return std::move(*v);
-}
-
-void must(llvm::Error e, const std::string &what) {
-  if (e)
-    FAIL(what << ": " << llvm::toString(std::move(e)));
-}
-
-} // namespace
+using dfc::test::must;
 
 TEST_CASE("a staged blob is no blob until installed, then exactly its bytes", "[store][staged]") {
   TempDir dir;
