@@ -15,15 +15,18 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <poll.h>
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <thread>
 #include <unistd.h>
 
 extern char **environ;
@@ -79,13 +82,76 @@ llvm::Expected<std::string> holdNetworkNamespace(const std::string &path, int &f
     return fail("network namespace " + path + ": " + std::strerror(errno));
   return "/proc/" + std::to_string(::getpid()) + "/fd/" + std::to_string(fd);
 }
+// Only when it holds any: unmounting costs an RCU grace period (4-8 ms here) even when nothing is under it.
 void dropNetnsMounts() {
-  if (mountsPrivate)
+  if (!mountsPrivate)
+    return;
+  DIR *d = ::opendir("/run/netns");
+  if (!d)
+    return;
+  bool any = false;
+  while (struct dirent *e = ::readdir(d))
+    if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) {
+      any = true;
+      break;
+    }
+  ::closedir(d);
+  if (any)
     ::umount2("/run/netns", MNT_DETACH);
 }
 
+// A container's own network namespace with tap0, made on a helper thread while prepare() mounts the
+// rootfs and writes the files; the container joins it (held by fd, as a compose container joins its
+// project's) instead of making one at clone and tap0 in a prestart hook on the start path.
+class NetworkAhead {
+public:
+  explicit NetworkAhead(const std::string &socketDir) {
+    Thread = std::thread([this, socketDir] {
+      auto fd = runtime::newNetworkNamespace();
+      if (!fd) {
+        Error = llvm::toString(fd.takeError());
+        return;
+      }
+      Fd = *fd;
+      auto attached = runtime::Outbound::attach("/proc/self/fd/" + std::to_string(Fd), socketDir);
+      if (!attached)
+        Error = llvm::toString(attached.takeError());
+      else
+        Outbound = std::move(*attached);
+    });
+  }
+  NetworkAhead(const NetworkAhead &) = delete;
+  NetworkAhead &operator=(const NetworkAhead &) = delete;
+  ~NetworkAhead() {
+    if (Thread.joinable())
+      Thread.join();
+    if (Fd >= 0)
+      ::close(Fd);
+  }
+  // Waits for it; the namespace's fd and the outbound access pass to the caller.
+  llvm::Error take(int &fd, std::unique_ptr<runtime::Outbound> &outbound) {
+    Thread.join();
+    if (!Error.empty())
+      return fail(Error);
+    fd = std::exchange(Fd, -1);
+    outbound = std::move(Outbound);
+    return llvm::Error::success();
+  }
+
+private:
+  std::thread Thread;
+  int Fd = -1;
+  std::unique_ptr<runtime::Outbound> Outbound;
+  std::string Error;
+};
+
 llvm::Error prepare(store::ImageStore &store, const std::string &id, const std::string &dir, State &s, Launch &l) {
   l.dir = dir;
+  const RunSpec &spec = s.spec;
+  bool slirp = spec.network == Network::Default && runtime::Outbound::available();
+  std::optional<NetworkAhead> ownNetwork;
+  if (slirp && spec.networkNamespace.empty())
+    ownNetwork.emplace(dir);
   auto img = store.resolve(s.imageId);
   if (!img)
     return fail("image " + s.spec.image + ": " + llvm::toString(img.takeError()));
@@ -100,7 +166,6 @@ llvm::Error prepare(store::ImageStore &store, const std::string &id, const std::
   if (!mount)
     return fail(llvm::toString(mount.takeError()));
   l.rootfs = std::move(*mount);
-  const RunSpec &spec = s.spec;
   const store::ImageConfig &c = img->spec.config;
 
   auto ids = build::lookupUser(l.rootfs.path(), spec.user.empty() ? c.User : spec.user);
@@ -151,7 +216,6 @@ llvm::Error prepare(store::ImageStore &store, const std::string &id, const std::
 
   // /etc/hosts, /etc/hostname and /etc/resolv.conf as Docker writes them, one set per container.
   // A joined namespace (a compose project's) gets its own outbound access too, beside its project network.
-  bool slirp = spec.network == Network::Default && runtime::Outbound::available();
   std::string hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
   std::string ownAddress = slirp && spec.networkNamespace.empty() ? "10.0.2.100" : "127.0.1.1";
   hosts += ownAddress + "\t" + hostname + "\n";
@@ -220,6 +284,7 @@ llvm::Error prepare(store::ImageStore &store, const std::string &id, const std::
   // Network.
   runtime::RunOptions &o = l.options;
   o.containerId = id;
+  o.pooledNetwork = false;
   std::vector<PortBinding> ports = spec.ports;
   if (spec.publishAll)
     for (const auto &[port, unused] : c.ExposedPorts) {
@@ -256,15 +321,13 @@ llvm::Error prepare(store::ImageStore &store, const std::string &id, const std::
           return runError(125, llvm::toString(attached.takeError()));
         *l.outbound = std::move(*attached);
       }
-    } else if (slirp) {
-      std::shared_ptr<std::unique_ptr<runtime::Outbound>> holder = l.outbound;
-      o.prestart = [holder, dir](pid_t pid) -> llvm::Error {
-        auto attached = runtime::Outbound::attach("/proc/" + std::to_string(pid) + "/ns/net", dir);
-        if (!attached)
-          return attached.takeError();
-        *holder = std::move(*attached);
-        return llvm::Error::success();
-      };
+    } else if (ownNetwork) {
+      if (llvm::Error e = ownNetwork->take(l.netnsFd, *l.outbound))
+        return e;
+      std::string path = "/proc/" + std::to_string(::getpid()) + "/fd/" + std::to_string(l.netnsFd);
+      for (runtime::Namespace &ns : b.linuxSpec.namespaces)
+        if (ns.type == "network")
+          ns.path = path;
     }
   }
   dropNetnsMounts();

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include <sys/capability.h>
+#include <sys/ioctl.h>
 
 #include <algorithm>
 #include <atomic>
@@ -23,6 +24,7 @@
 #include <fcntl.h>
 #include <fstream>
 #include <linux/magic.h>
+#include <net/if.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -577,8 +579,8 @@ llvm::Error prepare(const Bundle &original, const RunOptions &options, Prepared 
                              [&](const auto &f) { return ns.type == f.first; });
     if (flag == std::end(namespaceFlags))
       return setupError("unknown namespace type " + ns.type);
-    if (ns.path.empty() && flag->second == CLONE_NEWNET && !bundle.hasNamespace("user") &&
-        bundle.linuxSpec.uidMappings.empty()) {
+    if (ns.path.empty() && flag->second == CLONE_NEWNET && options.pooledNetwork &&
+        !bundle.hasNamespace("user") && bundle.linuxSpec.uidMappings.empty()) {
       if (int fd = aboveStdio(NetworkNamespacePool::get().take()); fd >= 0) {
         p.joinFds.push_back(fd);
         p.joinTypes.push_back(CLONE_NEWNET);
@@ -755,6 +757,38 @@ llvm::Error writePidFile(const std::string &path, pid_t pid) {
 }
 
 } // namespace
+
+llvm::Expected<int> newNetworkNamespace() {
+  int fd = -1, err = 0;
+  const char *what = "";
+  // unshare(2) changes only the calling thread, which ends right after.
+  std::thread([&] {
+    if (::unshare(CLONE_NEWNET) != 0) {
+      err = errno;
+      what = "unshare(CLONE_NEWNET)";
+      return;
+    }
+    fd = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    int s = fd < 0 ? -1 : ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct ifreq ifr {};
+    std::memcpy(ifr.ifr_name, "lo", 3);
+    if (s < 0 || ::ioctl(s, SIOCGIFFLAGS, &ifr) != 0 ||
+        (ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP | IFF_RUNNING),
+         ::ioctl(s, SIOCSIFFLAGS, &ifr) != 0)) {
+      err = errno;
+      what = "network namespace: lo up";
+    }
+    if (s >= 0)
+      ::close(s);
+  }).join();
+  if (err) {
+    if (fd >= 0)
+      ::close(fd);
+    errno = err;
+    return sysError(what);
+  }
+  return fd;
+}
 
 Bundle withNetworkMode(const Bundle &bundle, NetworkMode mode) {
   Bundle out = bundle;

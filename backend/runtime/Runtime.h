@@ -55,6 +55,9 @@ struct RunOptions {
   std::string containerId;
   // SIGKILL the container when the thread that started it dies (RUN steps); off for detached containers.
   bool killWithCaller = true;
+  // Take a fresh network namespace from a pool a helper thread keeps filled (a process that starts many,
+  // as the builder). Off for one container per process: the pool would only make namespaces to discard.
+  bool pooledNetwork = true;
   // Runs in the caller after the namespaces exist and before the process starts, with the host pid of PID 1
   // (network setup, extra cgroup work). A returned error aborts the start.
   std::function<llvm::Error(pid_t)> prestart;
@@ -127,6 +130,11 @@ public:
 // The bundle as it runs under `mode`: Host drops the network namespace, None asks for a fresh one,
 // Default keeps a listed one (a path joins it) or adds a fresh one. Runc runs use it too.
 Bundle withNetworkMode(const Bundle &bundle, NetworkMode mode);
+
+// A fresh network namespace with lo up, made by a short-lived thread (the caller's own stays as it was);
+// the descriptor is close-on-exec. A container joins it through a namespace path such as
+// /proc/<pid>/fd/<fd>.
+llvm::Expected<int> newNetworkNamespace();
 
 // Starts the bundle's process and returns once it has exec'd (or failed: a StartError).
 llvm::Expected<Container> start(const Bundle &bundle, const RunOptions &options = {});
