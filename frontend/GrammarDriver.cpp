@@ -1,5 +1,7 @@
 // Runs the ANTLR grammars (grammar/ExecForm.g4, grammar/Words.g4) over one instruction's argument
 // text, reusing one lexer/parser pair per thread, and turns parse trees into spans with byte offsets.
+// The parser reads both languages directly (DirectReaders.cpp); these are the reference it is
+// tested against.
 #include "frontend/LineParsers.h"
 
 #include "ExecFormLexer.h"
@@ -181,99 +183,6 @@ bool onlyStrings(grammar::ExecFormParser::ArrayContext *array) {
 
 } // namespace
 
-namespace {
-
-// The common exec form, `["a", "b c"]` in ASCII with no `\u` escape, read directly. Returns
-// false, having decided nothing, for anything else (other values, objects, `\u`, control or
-// non-ASCII bytes, any syntax error): the grammar then decides. FrontendTests compare the two.
-bool simpleJsonArray(llvm::StringRef text, JsonArray &out) {
-  size_t i = 0, n = text.size();
-  auto ws = [&] {
-    while (i < n && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r'))
-      ++i;
-  };
-  ws();
-  if (i >= n || text[i] != '[')
-    return false;
-  ++i;
-  ws();
-  std::vector<Span> elements;
-  bool first = true;
-  while (true) {
-    if (i < n && text[i] == ']' && first) {
-      ++i;
-      break;
-    }
-    if (i >= n || text[i] != '"')
-      return false;
-    uint32_t begin = static_cast<uint32_t>(i++);
-    std::string value;
-    while (true) {
-      if (i >= n)
-        return false;
-      unsigned char c = static_cast<unsigned char>(text[i]);
-      if (c < 0x20 || c >= 0x80)
-        return false;
-      if (c == '"')
-        break;
-      if (c == '\\') {
-        if (i + 1 >= n)
-          return false;
-        switch (text[i + 1]) {
-        case '"': value.push_back('"'); break;
-        case '\\': value.push_back('\\'); break;
-        case '/': value.push_back('/'); break;
-        case 'b': value.push_back('\b'); break;
-        case 'f': value.push_back('\f'); break;
-        case 'n': value.push_back('\n'); break;
-        case 'r': value.push_back('\r'); break;
-        case 't': value.push_back('\t'); break;
-        default: return false; // `\u` (surrogates, U+FFFD) and invalid escapes: the grammar's job
-        }
-        i += 2;
-        continue;
-      }
-      value.push_back(static_cast<char>(c));
-      ++i;
-    }
-    ++i; // the closing quote
-    elements.push_back({std::move(value), begin, static_cast<uint32_t>(i)});
-    first = false;
-    ws();
-    if (i < n && text[i] == ',') {
-      ++i;
-      ws();
-      continue;
-    }
-    if (i < n && text[i] == ']') {
-      ++i;
-      break;
-    }
-    return false;
-  }
-  ws();
-  if (i != n)
-    return false;
-  out.isJson = true;
-  out.elements = std::move(elements);
-  return true;
-}
-
-} // namespace
-
-JsonArray parseJsonArray(llvm::StringRef text) {
-  JsonArray result;
-  // Go: TrimLeftFunc(unicode.IsSpace) then a '[' prefix check; a cheap exit for shell form.
-  size_t lead = 0;
-  while (lead < text.size() && (text[lead] == ' ' || (text[lead] >= '\t' && text[lead] <= '\r')))
-    ++lead;
-  if (lead >= text.size() || text[lead] != '[')
-    return result;
-  if (simpleJsonArray(text, result))
-    return result;
-  return parseJsonArrayWithGrammar(text);
-}
-
 JsonArray parseJsonArrayWithGrammar(llvm::StringRef text) {
   JsonArray result;
   size_t lead = 0;
@@ -309,36 +218,6 @@ JsonArray parseJsonArrayWithGrammar(llvm::StringRef text) {
     result.elements.push_back({decodeJsonString(cp.text, b, e), cp.byteOffset[b], cp.byteOffset[e]});
   }
   return result;
-}
-
-std::vector<Span> parseWords(llvm::StringRef text, char escape) {
-  // Most ARG/ENV/LABEL arguments have no escape token and no non-ASCII byte; then the grammar's
-  // words are the runs between ASCII whitespace outside quotes (a quote runs to its partner or
-  // the end; quotes stay in the word), so skip building a parse tree. FrontendTests checks this
-  // path against the grammar (parseWordsWithGrammar).
-  for (char c : text)
-    if (c == escape || static_cast<unsigned char>(c) >= 0x80)
-      return parseWordsWithGrammar(text, escape);
-  std::vector<Span> words;
-  auto space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
-  uint32_t i = 0, n = static_cast<uint32_t>(text.size());
-  while (i < n) {
-    while (i < n && space(text[i]))
-      ++i;
-    uint32_t b = i;
-    while (i < n && !space(text[i])) {
-      char c = text[i++];
-      if (c == '"' || c == '\'') {
-        while (i < n && text[i] != c)
-          ++i;
-        if (i < n)
-          ++i; // the closing quote
-      }
-    }
-    if (i > b)
-      words.push_back({text.slice(b, i).str(), b, i});
-  }
-  return words;
 }
 
 std::vector<Span> parseWordsWithGrammar(llvm::StringRef text, char escape) {

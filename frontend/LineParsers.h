@@ -1,5 +1,6 @@
 // BuildKit's argument parsers for one instruction line (parser/line_parsers.go): JSON exec form,
-// parseWords, heredoc markers, builder flags. The ANTLR grammars in grammar/ do JSON and words.
+// parseWords, heredoc markers, builder flags. JSON and words are read directly (DirectReaders.cpp);
+// the ANTLR grammars in grammar/ are their reference in tests.
 #pragma once
 
 #include "frontend/SyntaxTree.h"
@@ -27,12 +28,12 @@ inline constexpr const char *NotStringArrayError =
     "when using JSON array syntax, arrays must be comprised of strings only";
 
 JsonArray parseJsonArray(llvm::StringRef text);
-// The same through the ANTLR grammar only (parseJsonArray reads simple ASCII arrays directly).
+// The same through the ANTLR grammar (the reference: parseJsonArray reads the text directly).
 JsonArray parseJsonArrayWithGrammar(llvm::StringRef text);
 
 // parseWords: split on unquoted whitespace, quotes and escapes kept (ARG, ENV, LABEL).
 std::vector<Span> parseWords(llvm::StringRef text, char escape);
-// The same through the ANTLR grammar only (parseWords takes a fast path for plain text).
+// The same through the ANTLR grammar (the reference: parseWords reads the text directly).
 std::vector<Span> parseWordsWithGrammar(llvm::StringRef text, char escape);
 
 // A heredoc marker word such as `<<-'EOF'`; `isHeredoc` false for words that are not markers.

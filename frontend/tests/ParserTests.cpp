@@ -149,7 +149,7 @@ TEST_CASE("ranges stay ordered and inside the text for invalid UTF-8 (fuzz findi
     }
 }
 
-TEST_CASE("parseJsonArray's direct path agrees with the grammar") {
+TEST_CASE("parseJsonArray agrees with the grammar") {
   const char *inputs[] = {"[]", "[ ]", " [\"a\"] ", "[\"a\",\"b c\"]", "[ \"a\" , \"b\" ]\n",
                           "[\"a\\\"b\", \"c\\\\d\", \"e\\/f\", \"\\b\\f\\n\\r\\t\"]",
                           "[\"\\u0041\", \"x\"]", "[\"\\ud83d\\ude00\"]", "[\"\\ud800\"]", "[\"a\", 1]",
@@ -169,7 +169,7 @@ TEST_CASE("parseJsonArray's direct path agrees with the grammar") {
       CHECK(fast.elements[i].end == slow.elements[i].end);
     }
   }
-  // The direct path is taken (no grammar needed) for the common form, and decodes escapes.
+  // Escapes are decoded, offsets are those of the source text.
   JsonArray a = parseJsonArray("[\"sh\", \"-c\", \"echo \\\"hi\\\"\"]");
   REQUIRE(a.isJson);
   REQUIRE(a.elements.size() == 3);
@@ -177,14 +177,15 @@ TEST_CASE("parseJsonArray's direct path agrees with the grammar") {
   CHECK(a.elements[2].begin == 13);
 }
 
-TEST_CASE("parseWords' plain-text fast path agrees with the grammar") {
+TEST_CASE("parseWords agrees with the grammar") {
   const char *inputs[] = {"a", "  a  b\tc ", "A=1 B=2", "x=y=z  k", "a\vb\fc\rd", "", "   ",
                           "PATH=/opt/bin:$PATH HOME=/root", "a=${B:-c} d", "k=v\t\tw=x",
                           // quotes: kept in the word, whitespace inside does not split
                           "a=\"b c\" d='e f'", "\"unterminated x", "'open y", "x\"a b\"y'c d'z w",
                           "\"\" ''", "k=\"it's\" v='say \"hi\"'", "a=\"\tb\"\tc", "\"a\"\"b\" 'c''d'",
-                          // an escape token of either kind takes the grammar's path
-                          "a=\\\" b", "a=`\" b", "x=`", "y=\\"};
+                          // escape tokens of either kind, trailing ones, inside quotes
+                          "a=\\\" b", "a=`\" b", "x=`", "y=\\", "\"a\\", "'a\\", "a\\ b c", "\\\\",
+                          "k=caf\xc3\xa9 x", "bad\xff y", "u\xc2\xa0v\xe2\x80\x83w\xc2\x85x", "\\\xc3\xa9", "a\xe3\x80\x80" "b"};
   for (const char *in : inputs)
     for (char esc : {'\\', '`'}) {
       INFO("input '" << in << "' escape " << esc);
@@ -196,4 +197,80 @@ TEST_CASE("parseWords' plain-text fast path agrees with the grammar") {
         CHECK(fast[i].end == slow[i].end);
       }
     }
+}
+
+namespace {
+// Deterministic inputs built from the pieces that matter to each language, valid or not.
+struct Generator {
+  uint32_t state = 12345;
+  uint32_t next() {
+    state = state * 1103515245u + 12345u;
+    return (state >> 8) & 0xFFFFFF;
+  }
+  std::string pick(std::initializer_list<const char *> pieces, size_t count) {
+    std::vector<const char *> p(pieces);
+    std::string out;
+    for (size_t i = 0; i < count; ++i)
+      out += p[next() % p.size()];
+    return out;
+  }
+};
+} // namespace
+
+TEST_CASE("parseJsonArray agrees with the grammar on generated input") {
+  Generator g;
+  for (int n = 0; n < 4000; ++n) {
+    std::string in;
+    if (n % 2 == 0) { // mostly well formed: an array of strings and values, then maybe damaged
+      in = g.pick({" ", "", "\t", "\n"}, 1) + "[";
+      size_t count = g.next() % 4;
+      for (size_t i = 0; i < count; ++i) {
+        if (i)
+          in += g.pick({",", " , ", ",\r\n"}, 1);
+        in += g.next() % 5 ? "\"" + g.pick({"a", " ", "\\\"", "\\\\", "\\/", "\\n", "\\u0041", "\\ud83d\\ude00",
+                                              "\\ud800", "\\udc00x", "\\uD800\\u0041", "\xc3\xa9", "\xff", "\xe2\x82",
+                                              "\\x", "\x01", "'", "\\u12"},
+                                             g.next() % 5) + "\""
+                           : g.pick({"1", "-0", "0.5e+3", "01", "1.", "true", "null", "nul", "{}", "{\"k\":[1]}",
+                                     "[\"a\"]", "[]", "{\"k\" 1}", "-", "1e", "2E-7"},
+                                    1);
+      }
+      in += g.pick({"]", "] ", "]]", "", "],", "]x", "]\v"}, 1);
+      if (g.next() % 4 == 0 && !in.empty())
+        in.erase(g.next() % in.size(), 1);
+    } else {
+      in = g.pick({"[", "]", "\"", ",", " ", "\\", "u", "0", "1", "-", ".", "e", "{", "}", ":", "true", "null",
+                   "a", "\xc3\xa9", "\xff", "d8", "\t", "\n"},
+                  g.next() % 12);
+    }
+    INFO("input '" << in << "'");
+    JsonArray fast = parseJsonArray(in), slow = parseJsonArrayWithGrammar(in);
+    REQUIRE(fast.isJson == slow.isJson);
+    REQUIRE(fast.notStrings == slow.notStrings);
+    REQUIRE(fast.elements.size() == slow.elements.size());
+    for (size_t i = 0; i < fast.elements.size(); ++i) {
+      REQUIRE(fast.elements[i].value == slow.elements[i].value);
+      REQUIRE(fast.elements[i].begin == slow.elements[i].begin);
+      REQUIRE(fast.elements[i].end == slow.elements[i].end);
+    }
+  }
+}
+
+TEST_CASE("parseWords agrees with the grammar on generated input") {
+  Generator g;
+  for (int n = 0; n < 4000; ++n) {
+    std::string in = g.pick({"a", "=", " ", "\t", "\"", "'", "\\", "`", "$", "\xc3\xa9", "\xc2\xa0", "\xc2\x85",
+                             "\xe2\x80\x83", "\xe3\x80\x80", "\xff", "\xe2\x82", "\v", "\n"},
+                            g.next() % 14);
+    for (char esc : {'\\', '`'}) {
+      INFO("input '" << in << "' escape " << esc);
+      std::vector<Span> fast = parseWords(in, esc), slow = parseWordsWithGrammar(in, esc);
+      REQUIRE(fast.size() == slow.size());
+      for (size_t i = 0; i < fast.size(); ++i) {
+        REQUIRE(fast[i].value == slow[i].value);
+        REQUIRE(fast[i].begin == slow[i].begin);
+        REQUIRE(fast[i].end == slow[i].end);
+      }
+    }
+  }
 }

@@ -1,0 +1,392 @@
+// The JSON exec form and BuildKit's parseWords read directly, byte by byte, for every input: the
+// ANTLR grammars (GrammarDriver.cpp) stay the reference, and FrontendTests compare both on fixed
+// and generated inputs. Driving ANTLR cost more per file than all the rest of the parse.
+#include "frontend/LineParsers.h"
+
+#include <llvm/Support/ConvertUTF.h>
+
+namespace dfc {
+namespace {
+
+// One code point at `p` as GrammarDriver's CodePoints decodes it: a legal UTF-8 sequence, else
+// one byte read as U+FFFD. Returns its length in bytes.
+unsigned decodeAt(const char *p, const char *end, uint32_t &cp) {
+  const auto *u = reinterpret_cast<const llvm::UTF8 *>(p);
+  if (*u < 0x80) {
+    cp = *u;
+    return 1;
+  }
+  unsigned len = llvm::getNumBytesForUTF8(*u);
+  if (len <= static_cast<unsigned>(end - p) && llvm::isLegalUTF8Sequence(u, u + len)) {
+    const llvm::UTF8 *s = u;
+    llvm::UTF32 out = 0, *o = &out;
+    llvm::ConvertUTF8toUTF32(&s, u + len, &o, o + 1, llvm::strictConversion);
+    if (s != u) {
+      cp = out;
+      return static_cast<unsigned>(s - u);
+    }
+  }
+  cp = 0xFFFD;
+  return 1;
+}
+
+void appendUtf8(std::string &out, uint32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+int hexValue(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+// ExecForm.g4 is strict JSON (whitespace: space, tab, LF, CR) with an array at the top, read
+// here without recursion. Element strings are decoded as Go does (unpaired surrogates and
+// invalid UTF-8 become U+FFFD).
+class JsonReader {
+public:
+  explicit JsonReader(llvm::StringRef text) : T(text), N(text.size()) {}
+
+  bool read(JsonArray &out) {
+    ws();
+    if (I >= N || T[I] != '[')
+      return false;
+    bool strings = true;
+    std::vector<Span> elements;
+    // Open containers: '[' or '{'. The top array's elements are the ones kept.
+    std::string open;
+    open.push_back('[');
+    ++I;
+    ws();
+    if (I < N && T[I] == ']') {
+      ++I;
+      open.pop_back();
+    }
+    while (!open.empty()) {
+      bool inObject = open.back() == '{';
+      if (inObject) { // a pair: STRING ':' value
+        if (!string(nullptr))
+          return false;
+        ws();
+        if (I >= N || T[I] != ':')
+          return false;
+        ++I;
+        ws();
+      }
+      // A value.
+      if (I >= N)
+        return false;
+      char c = T[I];
+      bool top = open.size() == 1 && !inObject;
+      if (c == '"') {
+        uint32_t begin = static_cast<uint32_t>(I);
+        std::string value;
+        if (!string(&value))
+          return false;
+        if (top)
+          elements.push_back({std::move(value), begin, static_cast<uint32_t>(I)});
+      } else if (c == '[' || c == '{') {
+        strings = strings && !top;
+        open.push_back(c);
+        ++I;
+        ws();
+        if (I < N && T[I] == (c == '[' ? ']' : '}')) {
+          ++I;
+          open.pop_back();
+        } else {
+          continue; // the first element or pair of the new container
+        }
+      } else {
+        strings = strings && !top;
+        if (!literal())
+          return false;
+      }
+      // After a value: ',' and the next one, or the container's end (maybe several).
+      while (true) {
+        ws();
+        if (I >= N)
+          return false;
+        char close = open.back() == '[' ? ']' : '}';
+        if (T[I] == ',') {
+          ++I;
+          ws();
+          break;
+        }
+        if (T[I] != close)
+          return false;
+        ++I;
+        open.pop_back();
+        if (open.empty())
+          break;
+      }
+    }
+    ws();
+    if (I != N)
+      return false;
+    out.isJson = true;
+    if (!strings) {
+      out.notStrings = true;
+      return true;
+    }
+    out.elements = std::move(elements);
+    return true;
+  }
+
+private:
+  llvm::StringRef T;
+  size_t N;
+  size_t I = 0;
+
+  void ws() {
+    while (I < N && (T[I] == ' ' || T[I] == '\t' || T[I] == '\n' || T[I] == '\r'))
+      ++I;
+  }
+
+  bool hex4(size_t at, uint32_t &v) {
+    if (at + 4 > N)
+      return false;
+    v = 0;
+    for (size_t k = 0; k < 4; ++k) {
+      int h = hexValue(T[at + k]);
+      if (h < 0)
+        return false;
+      v = v * 16 + static_cast<uint32_t>(h);
+    }
+    return true;
+  }
+
+  // STRING at I (a '"'); decodes into *value when given.
+  bool string(std::string *value) {
+    if (I >= N || T[I] != '"')
+      return false;
+    ++I;
+    while (true) {
+      if (I >= N)
+        return false;
+      unsigned char c = static_cast<unsigned char>(T[I]);
+      if (c == '"') {
+        ++I;
+        return true;
+      }
+      if (c < 0x20)
+        return false;
+      if (c >= 0x80) {
+        uint32_t cp;
+        unsigned len = decodeAt(T.data() + I, T.data() + N, cp);
+        if (value)
+          appendUtf8(*value, cp);
+        I += len;
+        continue;
+      }
+      if (c != '\\') {
+        if (value)
+          value->push_back(static_cast<char>(c));
+        ++I;
+        continue;
+      }
+      if (I + 1 >= N)
+        return false;
+      char e = T[I + 1];
+      char plain = 0;
+      switch (e) {
+      case '"': plain = '"'; break;
+      case '\\': plain = '\\'; break;
+      case '/': plain = '/'; break;
+      case 'b': plain = '\b'; break;
+      case 'f': plain = '\f'; break;
+      case 'n': plain = '\n'; break;
+      case 'r': plain = '\r'; break;
+      case 't': plain = '\t'; break;
+      case 'u': break;
+      default: return false;
+      }
+      if (plain) {
+        if (value)
+          value->push_back(plain);
+        I += 2;
+        continue;
+      }
+      uint32_t cp;
+      if (!hex4(I + 2, cp))
+        return false;
+      I += 6;
+      if (cp >= 0xD800 && cp < 0xDC00 && I + 1 < N && T[I] == '\\' && T[I + 1] == 'u') {
+        uint32_t lo;
+        if (!hex4(I + 2, lo))
+          return false;
+        if (lo >= 0xDC00 && lo < 0xE000) {
+          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+          I += 6;
+        } else {
+          cp = 0xFFFD; // the second escape is read on its own next
+        }
+      } else if (cp >= 0xD800 && cp < 0xE000) {
+        cp = 0xFFFD;
+      }
+      if (value)
+        appendUtf8(*value, cp);
+    }
+  }
+
+  // NUMBER, true, false or null at I.
+  bool literal() {
+    llvm::StringRef rest = T.substr(I);
+    for (llvm::StringRef word : {"true", "false", "null"})
+      if (rest.startswith(word)) {
+        I += word.size();
+        return true;
+      }
+    size_t k = I;
+    if (k < N && T[k] == '-')
+      ++k;
+    if (k >= N || !(T[k] >= '0' && T[k] <= '9'))
+      return false;
+    if (T[k] == '0')
+      ++k;
+    else
+      while (k < N && T[k] >= '0' && T[k] <= '9')
+        ++k;
+    if (k + 1 < N && T[k] == '.' && T[k + 1] >= '0' && T[k + 1] <= '9') {
+      k += 2;
+      while (k < N && T[k] >= '0' && T[k] <= '9')
+        ++k;
+    }
+    if (k < N && (T[k] == 'e' || T[k] == 'E')) {
+      size_t x = k + 1;
+      if (x < N && (T[x] == '+' || T[x] == '-'))
+        ++x;
+      if (x < N && T[x] >= '0' && T[x] <= '9') {
+        while (x < N && T[x] >= '0' && T[x] <= '9')
+          ++x;
+        k = x;
+      }
+    }
+    I = k;
+    return true;
+  }
+};
+
+} // namespace
+
+JsonArray parseJsonArray(llvm::StringRef text) {
+  JsonArray result;
+  // Go: TrimLeftFunc(unicode.IsSpace) then a '[' prefix check; a cheap exit for shell form.
+  size_t lead = 0;
+  while (lead < text.size() && (text[lead] == ' ' || (text[lead] >= '\t' && text[lead] <= '\r')))
+    ++lead;
+  if (lead >= text.size() || text[lead] != '[')
+    return result;
+  JsonArray json;
+  if (JsonReader(text).read(json))
+    return json;
+  return result;
+}
+
+std::vector<Span> parseWords(llvm::StringRef text, char escape) {
+  // WordsLexer.g4: words are the runs between whitespace (Unicode's, as Go's unicode.IsSpace)
+  // outside quotes; the escape token takes the next code point along, even a space or a quote;
+  // a double quote runs to its partner with escapes inside, a single quote to its partner with
+  // none; an unclosed quote runs to the end. A trailing escape with nothing to escape is dropped
+  // from the value (BuildKit's parseWords) but stays in the range.
+  std::vector<Span> words;
+  const char *base = text.data(), *end = base + text.size();
+  bool ascii = true;
+  for (char c : text)
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      ascii = false;
+      break;
+    }
+  auto next = [&](const char *p, uint32_t &cp) -> const char * {
+    if (ascii) {
+      cp = static_cast<unsigned char>(*p);
+      return p + 1;
+    }
+    return p + decodeAt(p, end, cp);
+  };
+  const char *p = base;
+  while (p < end) {
+    uint32_t cp;
+    const char *after = next(p, cp);
+    if (isUnicodeSpace(cp)) {
+      p = after;
+      continue;
+    }
+    const char *b = p;
+    bool escEnd = false;
+    // One code point after an escape, or the escape alone at the very end.
+    auto escaped = [&](const char *at) {
+      if (at >= end) {
+        escEnd = true;
+        return at;
+      }
+      uint32_t ignored;
+      return next(at, ignored);
+    };
+    while (p < end) {
+      after = next(p, cp);
+      if (isUnicodeSpace(cp))
+        break;
+      if (cp == static_cast<unsigned char>(escape)) {
+        p = escaped(after);
+      } else if (cp == '"') {
+        p = after;
+        while (p < end) {
+          after = next(p, cp);
+          if (cp == '"')
+            break;
+          p = cp == static_cast<unsigned char>(escape) ? escaped(after) : after;
+        }
+        if (p < end)
+          p = after; // the closing quote
+      } else if (cp == '\'') {
+        p = after;
+        while (p < end) {
+          after = next(p, cp);
+          if (cp == '\'')
+            break;
+          p = after;
+        }
+        if (p < end)
+          p = after;
+      } else {
+        p = after;
+      }
+    }
+    const char *valueEnd = escEnd ? p - 1 : p;
+    std::string value;
+    if (ascii) {
+      value.assign(b, static_cast<size_t>(valueEnd - b));
+    } else {
+      for (const char *q = b; q < valueEnd;) {
+        const char *n = next(q, cp);
+        if (cp == 0xFFFD && n - q == 1)
+          appendUtf8(value, cp);
+        else
+          value.append(q, static_cast<size_t>(n - q));
+        q = n;
+      }
+    }
+    words.push_back({std::move(value), static_cast<uint32_t>(b - base), static_cast<uint32_t>(p - base)});
+  }
+  return words;
+}
+
+} // namespace dfc
