@@ -17,7 +17,7 @@ namespace {
 constexpr int ExitRunFailure = 125;
 
 struct RunFlags {
-  std::string image, workdir, user, network = "default", name, entrypoint, hostname, memory;
+  std::string image, workdir, user, network = "default", name, entrypoint, hostname, memory, restart = "no";
   std::vector<std::string> command, env, envFiles, volumes, ports;
   int64_t pidsLimit = 0;
   bool rm = false, detach = false, interactive = false, tty = false, publishAll = false, readOnly = false;
@@ -62,6 +62,18 @@ int runContainer(RunFlags &f, CLI::App *cmd) {
   spec.tty = f.tty;
   spec.interactive = f.interactive;
   spec.autoRemove = f.rm;
+  auto policy = containers::parseRestartPolicy(f.restart);
+  if (!policy)
+    return reportRun(policy.takeError());
+  spec.restart = f.restart;
+  bool restarts = policy->name != "no";
+  // The restarts are the supervisor's: an attached run with a policy is a detached one whose first run's
+  // output is printed, as docker run returns at the first exit while its daemon restarts the container.
+  if (restarts && !f.detach && (f.interactive || f.tty)) {
+    std::cerr << "dfc: --restart with -i or -t needs -d (dfc has no daemon to keep the terminal attached "
+                 "across restarts)\n";
+    return ExitRunFailure;
+  }
   if (!f.memory.empty()) {
     auto m = containers::parseMemory(f.memory);
     if (!m)
@@ -84,6 +96,22 @@ int runContainer(RunFlags &f, CLI::App *cmd) {
       return reportRun(std::move(e));
     std::cout << *id << "\n";
     return ExitSuccess;
+  }
+  if (restarts) {
+    if (llvm::Error e = all.startDetached(*id))
+      return reportRun(std::move(e));
+    llvm::Error e = all.logs(
+        *id, true,
+        [](bool isStderr, llvm::StringRef text) {
+          (isStderr ? std::cerr : std::cout) << text.str() << std::flush;
+        },
+        true);
+    if (e)
+      return reportRun(std::move(e));
+    auto c = all.info(*id);
+    if (!c)
+      return reportRun(c.takeError());
+    return c->exitCode;
   }
   return all.runAttached(*id);
 }
@@ -114,7 +142,7 @@ int listContainers(bool all, bool quiet, bool noTrunc) {
   // Newest first, as docker ps lists them.
   for (auto it = list->rbegin(); it != list->rend(); ++it) {
     const containers::ContainerInfo &c = *it;
-    if (!all && c.status != containers::Status::Running)
+    if (!all && c.status != containers::Status::Running && c.status != containers::Status::Restarting)
       continue;
     if (quiet) {
       std::cout << (noTrunc ? c.id : c.id.substr(0, 12)) << "\n";
@@ -312,6 +340,9 @@ void registerRunCommand(CLI::App &app, int &status) {
   cmd->add_option("--entrypoint", f->entrypoint, "Overwrite the default ENTRYPOINT of the image");
   cmd->add_option("-h,--hostname", f->hostname, "Container host name");
   cmd->add_option("-m,--memory", f->memory, "Memory limit");
+  cmd->add_option(
+      "--restart", f->restart,
+      "Restart policy to apply when a container exits (no, always, unless-stopped, on-failure[:N])");
   cmd->add_option("--pids-limit", f->pidsLimit, "Tune container pids limit");
   cmd->add_option("--network,--net", f->network, "default, none or host")
       ->check(CLI::IsMember({"default", "bridge", "host", "none"}));

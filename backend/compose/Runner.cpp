@@ -294,7 +294,7 @@ llvm::Expected<std::vector<containers::ContainerInfo>> Runner::containers(bool a
     auto it = c.labels.find(ProjectLabel);
     if (it == c.labels.end() || it->second != P.name)
       continue;
-    if (all || c.status == containers::Status::Running)
+    if (all || c.status == containers::Status::Running || c.status == containers::Status::Restarting)
       out.push_back(std::move(c));
   }
   return out;

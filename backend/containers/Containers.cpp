@@ -152,6 +152,38 @@ llvm::Expected<int64_t> parseMemory(llvm::StringRef spec) {
   return v * mult;
 }
 
+llvm::Expected<RestartPolicy> parseRestartPolicy(llvm::StringRef text) {
+  RestartPolicy p;
+  auto [name, count] = text.split(':');
+  if (!count.empty() && count.getAsInteger(10, p.maximumRetryCount))
+    return fail("invalid restart policy format: maximum retry count must be an integer");
+  p.name = name.empty() ? "no" : name.str();
+  if (p.name != "no" && p.name != "always" && p.name != "unless-stopped" && p.name != "on-failure")
+    return fail("invalid restart policy: unknown policy '" + p.name +
+                "'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'");
+  if (!count.empty() && p.name != "on-failure")
+    return fail("invalid restart policy: maximum retry count can only be used with 'on-failure'");
+  if (p.maximumRetryCount < 0)
+    return fail("invalid restart policy: maximum retry count cannot be negative");
+  return p;
+}
+
+bool RestartPolicy::restarts(int exitCode, int restartCount) const {
+  if (name == "always" || name == "unless-stopped")
+    return true;
+  if (name == "on-failure")
+    return exitCode != 0 && (maximumRetryCount == 0 || restartCount < maximumRetryCount);
+  return false;
+}
+
+std::string stopRequestPath(const std::string &containerDir) { return containerDir + "/stop-requested"; }
+
+void requestStop(const std::string &containerDir) {
+  int fd = ::open(stopRequestPath(containerDir).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd >= 0)
+    ::close(fd);
+}
+
 llvm::Expected<std::vector<std::string>> readEnvFile(llvm::StringRef path) {
   auto text = store::readFile(path);
   if (!text)
@@ -208,6 +240,13 @@ nlohmann::json specToJson(const RunSpec &s) {
                       {"labels", s.labels},         {"restart", s.restart}};
   if (s.entrypoint)
     j["entrypoint"] = *s.entrypoint;
+  if (s.healthcheck)
+    j["healthcheck"] = {{"test", s.healthcheck->Test},
+                        {"interval", s.healthcheck->Interval},
+                        {"timeout", s.healthcheck->Timeout},
+                        {"startPeriod", s.healthcheck->StartPeriod},
+                        {"startInterval", s.healthcheck->StartInterval},
+                        {"retries", s.healthcheck->Retries}};
   if (s.memoryBytes)
     j["memory"] = *s.memoryBytes;
   if (s.pidsLimit)
@@ -239,6 +278,17 @@ RunSpec specFromJson(const nlohmann::json &j) {
   s.extraHosts = j.value("extraHosts", std::vector<std::string>{});
   s.labels = j.value("labels", std::map<std::string, std::string>{});
   s.restart = j.value("restart", "no");
+  if (j.contains("healthcheck") && j["healthcheck"].is_object()) {
+    const nlohmann::json &h = j["healthcheck"];
+    store::HealthConfig c;
+    c.Test = h.value("test", std::vector<std::string>{});
+    c.Interval = h.value("interval", int64_t(0));
+    c.Timeout = h.value("timeout", int64_t(0));
+    c.StartPeriod = h.value("startPeriod", int64_t(0));
+    c.StartInterval = h.value("startInterval", int64_t(0));
+    c.Retries = h.value("retries", 0);
+    s.healthcheck = c;
+  }
   if (j.contains("memory"))
     s.memoryBytes = j["memory"].get<int64_t>();
   if (j.contains("pidsLimit"))
@@ -246,15 +296,30 @@ RunSpec specFromJson(const nlohmann::json &j) {
   return s;
 }
 
+static const char *statusName(Status s) {
+  switch (s) {
+  case Status::Created:
+    return "created";
+  case Status::Running:
+    return "running";
+  case Status::Restarting:
+    return "restarting";
+  case Status::Exited:
+    return "exited";
+  }
+  return "created";
+}
+
 std::string State::toJson() const {
   nlohmann::json j = {{"spec", specToJson(spec)},
                       {"imageId", imageId},
                       {"args", args},
-                      {"status", status == Status::Created ? "created" : status == Status::Running ? "running" : "exited"},
+                      {"status", statusName(status)},
                       {"pid", pid},
                       {"supervisor", supervisor},
                       {"supervisorStart", supervisorStart},
                       {"exitCode", exitCode},
+                      {"restartCount", restartCount},
                       {"startedAt", startedAt},
                       {"finishedAt", finishedAt},
                       {"ports", ports},
@@ -280,11 +345,15 @@ State State::fromJson(llvm::StringRef text) {
   s.imageId = j.value("imageId", "");
   s.args = j.value("args", std::vector<std::string>{});
   std::string st = j.value("status", "created");
-  s.status = st == "running" ? Status::Running : st == "exited" ? Status::Exited : Status::Created;
+  s.status = st == "running"      ? Status::Running
+             : st == "restarting" ? Status::Restarting
+             : st == "exited"     ? Status::Exited
+                                  : Status::Created;
   s.pid = j.value("pid", 0);
   s.supervisor = j.value("supervisor", 0);
   s.supervisorStart = j.value("supervisorStart", 0ULL);
   s.exitCode = j.value("exitCode", 0);
+  s.restartCount = j.value("restartCount", 0);
   s.startedAt = j.value("startedAt", int64_t(0));
   s.finishedAt = j.value("finishedAt", int64_t(0));
   s.ports = j.value("ports", std::vector<PortBinding>{});
@@ -333,8 +402,10 @@ bool supervisorAlive(const State &s) {
 // supervisor records the exit before it ends, so a second read tells a finished container from a stale
 // one. A stale one is recorded once as exited (255, as docker shows a container its daemon lost) at
 // the last time it is known to have lived: its log's last write, else now.
+static bool supervised(Status s) { return s == Status::Running || s == Status::Restarting; }
+
 static State settle(store::ImageStore &store, llvm::StringRef id, State s) {
-  if (s.status != Status::Running || supervisorAlive(s))
+  if (!supervised(s.status) || supervisorAlive(s))
     return s;
   auto again = store.db().container(id);
   if (!again || !*again) {
@@ -343,7 +414,7 @@ static State settle(store::ImageStore &store, llvm::StringRef id, State s) {
     return s;
   }
   State now = State::fromJson((*again)->stateJson);
-  if (now.status != Status::Running || supervisorAlive(now))
+  if (!supervised(now.status) || supervisorAlive(now))
     return now;
   now.status = Status::Exited;
   if (!now.exitCode)
@@ -427,6 +498,8 @@ std::string statusText(const ContainerInfo &c, int64_t now) {
            (c.health.empty()          ? ""
             : c.health == "starting" ? " (health: starting)"
                                       : " (" + c.health + ")");
+  case Status::Restarting:
+    return "Restarting (" + std::to_string(c.exitCode) + ") " + humanDuration(now - c.finishedAt) + " ago";
   case Status::Exited:
     return "Exited (" + std::to_string(c.exitCode) + ") " + humanDuration(now - c.finishedAt) + " ago";
   }
@@ -479,11 +552,12 @@ static ContainerInfo infoFrom(const store::ContainerRow &row, const State &s) {
   c.args = s.args;
   c.status = s.status;
   c.exitCode = s.exitCode;
+  c.restartCount = s.restartCount;
   c.pid = s.status == Status::Running ? s.pid : 0;
   c.created = row.created;
   c.startedAt = s.startedAt;
   c.finishedAt = s.finishedAt;
-  c.ports = s.status == Status::Running ? s.ports : std::vector<PortBinding>{};
+  c.ports = supervised(s.status) ? s.ports : std::vector<PortBinding>{};
   c.labels = s.spec.labels;
   c.error = s.error;
   c.health = s.status == Status::Running ? s.health : "";
@@ -522,8 +596,14 @@ llvm::Error Containers::kill(llvm::StringRef idOrName, int signal) {
   auto c = info(idOrName);
   if (!c)
     return c.takeError();
+  if (c->status == Status::Restarting)
+    return fail("container " + c->id.substr(0, 12) + " is restarting, wait until the container is running");
   if (c->status != Status::Running)
     return fail("container " + c->id.substr(0, 12) + " is not running");
+  // As docker: SIGKILL and the stop signal end the restart policy's restarts; other signals leave it.
+  State s = State::fromJson(c->stateJson);
+  if (signal == SIGKILL || signal == (s.stopSignal.empty() ? SIGTERM : parseSignal(s.stopSignal)))
+    requestStop(directory(c->id));
   if (::kill(c->pid, signal) != 0)
     return fail("kill " + std::to_string(c->pid) + ": " + std::strerror(errno));
   return llvm::Error::success();
@@ -578,22 +658,34 @@ llvm::Error Containers::stop(llvm::StringRef idOrName, int timeoutSeconds) {
   auto s = loadState(Store, *id);
   if (!s)
     return s.takeError();
-  if (s->status != Status::Running)
+  if (!supervised(s->status))
     return llvm::Error::success();
+  // First the request (the supervisor reads it before any restart), then the signal: a run the supervisor
+  // starts meanwhile is either killed by it or signalled below when the record shows its pid.
+  requestStop(directory(*id));
   int sig = s->stopSignal.empty() ? SIGTERM : signalNumber(s->stopSignal);
-  ::kill(s->pid, sig ? sig : SIGTERM);
+  int signalled = 0;
+  if (s->status == Status::Running) {
+    ::kill(s->pid, sig ? sig : SIGTERM);
+    signalled = s->pid;
+  }
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeoutSeconds);
   bool killed = false;
   for (int delay = 1;; delay = std::min(delay * 2, 50)) {
     auto now = loadState(Store, *id);
     if (!now)
       return now.takeError();
-    if (now->status != Status::Running) {
+    if (!supervised(now->status)) {
       awaitSupervisorEnd(*now);
       return llvm::Error::success();
     }
+    if (now->status == Status::Running && now->pid != signalled) {
+      ::kill(now->pid, killed ? SIGKILL : sig ? sig : SIGTERM);
+      signalled = now->pid;
+    }
     if (!killed && std::chrono::steady_clock::now() >= deadline) {
-      ::kill(s->pid, SIGKILL);
+      if (now->status == Status::Running)
+        ::kill(now->pid, SIGKILL);
       killed = true;
       deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     } else if (killed && std::chrono::steady_clock::now() >= deadline) {
@@ -610,14 +702,19 @@ llvm::Error Containers::remove(llvm::StringRef idOrName, bool force) {
   auto s = loadState(Store, *id);
   if (!s)
     return s.takeError();
-  if (s->status == Status::Running) {
+  if (supervised(s->status)) {
     if (!force)
-      return fail("cannot remove container " + id->substr(0, 12) +
-                  ": container is running: stop the container before removing or force remove");
-    ::kill(s->pid, SIGKILL);
+      return fail("cannot remove container " + id->substr(0, 12) + ": container is " +
+                  (s->status == Status::Running ? "running" : "restarting") +
+                  ": stop the container before removing or force remove");
+    requestStop(directory(*id));
+    if (s->status == Status::Running)
+      ::kill(s->pid, SIGKILL);
     for (int i = 0; i < 1000; ++i) {
       auto now = loadState(Store, *id);
-      if (!now || now->status != Status::Running) {
+      if (now && now->status == Status::Running && now->pid != s->pid)
+        ::kill(now->pid, SIGKILL); // a restart that began before the request
+      if (!now || !supervised(now->status)) {
         if (!now)
           llvm::consumeError(now.takeError());
         else
@@ -633,10 +730,17 @@ llvm::Error Containers::remove(llvm::StringRef idOrName, bool force) {
 }
 
 llvm::Error Containers::logs(llvm::StringRef idOrName, bool follow,
-                             const std::function<void(bool, llvm::StringRef)> &sink) {
+                             const std::function<void(bool, llvm::StringRef)> &sink, bool untilRunEnds) {
   auto id = resolve(idOrName);
   if (!id)
     return id.takeError();
+  int restarts = -1;
+  if (untilRunEnds) {
+    auto s = loadState(Store, *id);
+    if (!s)
+      return s.takeError();
+    restarts = s->restartCount;
+  }
   int fd = ::open(logPath(*id).c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0 && !follow)
     return llvm::Error::success();
@@ -666,7 +770,8 @@ llvm::Error Containers::logs(llvm::StringRef idOrName, bool follow,
     if (fd < 0)
       fd = ::open(logPath(*id).c_str(), O_RDONLY | O_CLOEXEC);
     drain();
-    if (s->status == Status::Exited) {
+    if (s->status == Status::Exited ||
+        (untilRunEnds && (s->status != Status::Running || s->restartCount != restarts))) {
       drain();
       break;
     }
@@ -693,6 +798,9 @@ llvm::Expected<std::string> Containers::inspect(llvm::StringRef idOrName) {
   if (!c)
     return c.takeError();
   State s = State::fromJson(c->stateJson);
+  auto policy = parseRestartPolicy(s.spec.restart);
+  if (!policy)
+    llvm::consumeError(policy.takeError());
   nlohmann::json ports = nlohmann::json::object();
   for (const PortBinding &p : c->ports)
     ports[std::to_string(p.containerPort) + "/" + p.protocol].push_back(
@@ -703,7 +811,7 @@ llvm::Expected<std::string> Containers::inspect(llvm::StringRef idOrName) {
                       {"Source", v.source},
                       {"Destination", v.destination},
                       {"RW", !v.readOnly}});
-  std::string statusName = c->status == Status::Running ? "running" : c->status == Status::Exited ? "exited" : "created";
+
   nlohmann::json j = {
       {"Id", c->id},
       {"Created", rfc3339(c->created)},
@@ -711,8 +819,9 @@ llvm::Expected<std::string> Containers::inspect(llvm::StringRef idOrName) {
       {"Args", c->args.size() > 1 ? std::vector<std::string>(c->args.begin() + 1, c->args.end())
                                   : std::vector<std::string>{}},
       {"State",
-       {{"Status", statusName},
+       {{"Status", statusName(c->status)},
         {"Running", c->status == Status::Running},
+        {"Restarting", c->status == Status::Restarting},
         {"Pid", c->pid},
         {"ExitCode", c->exitCode},
         {"Error", c->error},
@@ -720,6 +829,7 @@ llvm::Expected<std::string> Containers::inspect(llvm::StringRef idOrName) {
         {"FinishedAt", rfc3339(c->finishedAt)}}},
       {"Image", s.imageId},
       {"Name", "/" + c->name},
+      {"RestartCount", c->restartCount},
       {"LogPath", logPath(c->id)},
       {"Mounts", mounts},
       {"Config",
@@ -738,8 +848,12 @@ llvm::Expected<std::string> Containers::inspect(llvm::StringRef idOrName) {
         {"ReadonlyRootfs", s.spec.readOnly},
         {"Memory", s.spec.memoryBytes.value_or(0)},
         {"PidsLimit", s.spec.pidsLimit.value_or(0)},
-        {"NetworkMode", s.spec.network == Network::Host ? "host" : s.spec.network == Network::None ? "none" : "default"},
-        {"RestartPolicy", {{"Name", s.spec.restart}}}}},
+        {"NetworkMode", s.spec.network == Network::Host   ? "host"
+                        : s.spec.network == Network::None ? "none"
+                                                          : "default"},
+        {"RestartPolicy",
+         {{"Name", policy ? policy->name : s.spec.restart},
+          {"MaximumRetryCount", policy ? policy->maximumRetryCount : 0}}}}},
       {"NetworkSettings", {{"Ports", ports}}},
   };
   if (!s.health.empty()) {
@@ -774,6 +888,11 @@ llvm::Expected<std::string> Containers::create(const RunSpec &specIn) {
   auto img = Store.resolve(spec.image);
   if (!img)
     return fail("Unable to find image '" + spec.image + "' locally: " + llvm::toString(img.takeError()));
+  auto policy = parseRestartPolicy(spec.restart);
+  if (!policy)
+    return policy.takeError();
+  if (spec.autoRemove && policy->name != "no")
+    return fail("conflicting options: cannot specify both --restart and --rm");
   std::string id = generateId();
   if (spec.name.empty()) {
     for (int i = 0; i < 20; ++i) {

@@ -53,8 +53,21 @@ struct RunSpec {
   std::string networkNamespace;           // a path to join (compose projects); implies Default
   std::vector<std::string> extraHosts;    // "name:ip" lines for /etc/hosts
   std::map<std::string, std::string> labels;
-  std::string restart = "no";             // recorded only (compose)
+  std::string restart = "no"; // no | always | unless-stopped | on-failure[:N] (parseRestartPolicy)
+  std::optional<store::HealthConfig> healthcheck; // replaces the image's HEALTHCHECK (compose `healthcheck:`)
 };
+
+// `--restart`: what the supervisor does when the process exits (Docker's policies). Restarts wait
+// 100 ms, doubling up to a minute, back to 100 ms after a run of 10 s or more. A user's stop or kill
+// ends it for good, `always` included: Docker restarts those only when its daemon restarts, and dfc has
+// no daemon.
+struct RestartPolicy {
+  std::string name = "no";   // "no", "always", "unless-stopped", "on-failure"
+  int maximumRetryCount = 0; // on-failure:N; 0 is no limit
+  // Whether a process that exited with `exitCode` is started again after `restartCount` restarts.
+  bool restarts(int exitCode, int restartCount) const;
+};
+llvm::Expected<RestartPolicy> parseRestartPolicy(llvm::StringRef text);
 
 // Flag parsers, each with Docker's error wording on bad input.
 llvm::Expected<PortBinding> parsePort(llvm::StringRef spec);
@@ -63,14 +76,16 @@ llvm::Expected<int64_t> parseMemory(llvm::StringRef spec); // "64m", "1g", "1048
 // KEY=VALUE lines; blank and '#' lines skipped; a bare KEY takes the caller's value.
 llvm::Expected<std::vector<std::string>> readEnvFile(llvm::StringRef path);
 
-enum class Status { Created, Running, Exited };
+// Restarting: between two runs of a container with a restart policy, its supervisor waiting out the backoff.
+enum class Status { Created, Running, Restarting, Exited };
 
 // A container as `ps` and `inspect` report it.
 struct ContainerInfo {
   std::string id, name, image;
   std::vector<std::string> args; // entrypoint + cmd as run
   Status status = Status::Created;
-  int exitCode = 0;
+  int exitCode = 0;       // the last run's, also while restarting
+  int restartCount = 0;   // restarts by the restart policy since the container was started
   int pid = 0;            // host pid of the container's PID 1 while running
   int64_t created = 0;    // unix seconds
   int64_t startedAt = 0, finishedAt = 0;
@@ -81,7 +96,8 @@ struct ContainerInfo {
   std::string stateJson;  // the whole record
 };
 
-// `docker ps`'s STATUS column: "Up 3 minutes", "Up 5 seconds (healthy)", "Exited (0) 2 seconds ago", "Created".
+// `docker ps`'s STATUS column: "Up 3 minutes", "Up 5 seconds (healthy)", "Exited (0) 2 seconds ago",
+// "Created", "Restarting (3) 1 second ago" (the last exit code, the time since it).
 std::string statusText(const ContainerInfo &c, int64_t now);
 // `docker ps`'s PORTS column: "0.0.0.0:8080->80/tcp, ...".
 std::string portsText(const std::vector<PortBinding> &ports);
@@ -116,15 +132,19 @@ public:
   // Every container (oldest first); a running one whose supervisor is gone reads as exited.
   llvm::Expected<std::vector<ContainerInfo>> list();
 
-  // STOPSIGNAL (image's, else SIGTERM), then SIGKILL after timeoutSeconds; returns once it exited.
+  // STOPSIGNAL (image's, else SIGTERM), then SIGKILL after timeoutSeconds; returns once it exited. A stop
+  // (like kill with SIGKILL or the stop signal, and rm -f) ends the restart policy's restarts.
   llvm::Error stop(llvm::StringRef idOrName, int timeoutSeconds = 10);
   llvm::Error kill(llvm::StringRef idOrName, int signal);
   // force: kills a running container first; otherwise a running one is an error.
   llvm::Error remove(llvm::StringRef idOrName, bool force = false);
-  // Blocks until the container is not running; returns its exit code.
+  // Blocks until the container is not running (nor restarting); returns its exit code.
   llvm::Expected<int> wait(llvm::StringRef idOrName);
-  // Writes the logged output (stdout lines to out, stderr lines to err); follow: until it stops.
-  llvm::Error logs(llvm::StringRef idOrName, bool follow, const std::function<void(bool isStderr, llvm::StringRef)> &sink);
+  // Writes the logged output (stdout lines to out, stderr lines to err); follow: until it stops, or with
+  // untilRunEnds until the run under way ends (restart policy or not): `dfc run --restart` without -d.
+  llvm::Error logs(llvm::StringRef idOrName, bool follow,
+                   const std::function<void(bool isStderr, llvm::StringRef)> &sink,
+                   bool untilRunEnds = false);
   // `docker inspect` JSON object for the container.
   llvm::Expected<std::string> inspect(llvm::StringRef idOrName);
   // Runs a process inside a running container's namespaces; returns its exit code (126/127 for exec failures).

@@ -474,43 +474,114 @@ void pumpLogs(int logFd, int out, int err, int terminal) {
   };
   if (llvm::Error e = prepare(store, id, dir, s, l))
     failStart(std::move(e));
+  auto policy = parseRestartPolicy(s.spec.restart);
+  if (!policy)
+    failStart(policy.takeError());
+  // A stop request left by an earlier life of this container is not for this one.
+  ::unlink(stopRequestPath(dir).c_str());
+  auto stopRequested = [&] { return ::access(stopRequestPath(dir).c_str(), F_OK) == 0; };
+  std::optional<store::HealthConfig> healthConfig = s.spec.healthcheck;
+  if (!healthConfig) {
+    if (auto img = store.resolve(s.imageId); img)
+      healthConfig = img->spec.config.Healthcheck;
+    else
+      llvm::consumeError(img.takeError());
+  }
   int logFd = ::open(all.logPath(id).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   l.options.stdinTarget = runtime::Stdio::null();
   l.options.stdoutTarget = runtime::Stdio::capture();
   l.options.stderrTarget = runtime::Stdio::capture();
-  auto started = runtime::start(l.bundle, l.options);
-  if (!started) {
-    llvm::Error e = llvm::handleErrors(started.takeError(), [](const runtime::StartError &se) {
-      return runError(se.exitCode, se.message);
-    });
-    failStart(std::move(e));
-  }
-  runtime::Container &c = *started;
-  if (llvm::Error e = l.relay->start("/proc/" + std::to_string(c.pid()) + "/ns/net"))
-    failStart(std::move(e));
   std::mutex stateMutex;
-  std::unique_ptr<HealthMonitor> health;
-  if (auto img = store.resolve(s.imageId); img && img->spec.config.Healthcheck)
-    health = HealthMonitor::start(store, id, s, stateMutex, *img->spec.config.Healthcheck);
-  else if (!img)
-    llvm::consumeError(img.takeError());
-  llvm::Error recorded = llvm::Error::success();
-  {
-    std::lock_guard<std::mutex> lock(stateMutex);
-    recorded = markStarted(store, id, s, c.pid());
+  s.restartCount = 0;
+  // Docker's backoff: 100 ms before the first restart, doubling up to a minute, back to 100 ms after a
+  // run of 10 s or more.
+  int64_t backoffMs = 0;
+  runtime::RunResult r;
+  for (bool first = true;; first = false) {
+    auto started = runtime::start(l.bundle, l.options);
+    if (!started) {
+      llvm::Error e = llvm::handleErrors(started.takeError(), [](const runtime::StartError &se) {
+        return runError(se.exitCode, se.message);
+      });
+      if (first)
+        failStart(std::move(e));
+      // A later run that cannot start ends like a run that exited with the start's code.
+      Failure f = explain(std::move(e));
+      r.exitCode = f.exitCode;
+      r.error = f.message;
+      logLine(logFd, "stderr", "dfc: " + f.message + "\n");
+    } else {
+      runtime::Container &c = *started;
+      if (first) {
+        if (llvm::Error e = l.relay->start("/proc/" + std::to_string(c.pid()) + "/ns/net"))
+          failStart(std::move(e));
+        // Every run of the container lives in the same network namespace (its tap0 and slirp4netns, its
+        // published ports). prepare() made and holds it when it could; else the first run's is held here
+        // and joined by path from then on.
+        if (policy->name != "no" && l.options.network == runtime::NetworkMode::Default && l.netnsFd < 0) {
+          auto held = holdNetworkNamespace("/proc/" + std::to_string(c.pid()) + "/ns/net", l.netnsFd);
+          if (!held) {
+            c.signal(SIGKILL);
+            c.wait();
+            failStart(held.takeError());
+          }
+          for (runtime::Namespace &ns : l.bundle.linuxSpec.namespaces)
+            if (ns.type == "network")
+              ns.path = *held;
+          l.options.prestart = nullptr;
+        }
+      }
+      std::unique_ptr<HealthMonitor> health;
+      if (healthConfig)
+        health = HealthMonitor::start(store, id, s, stateMutex, *healthConfig);
+      llvm::Error recorded = llvm::Error::success();
+      {
+        std::lock_guard<std::mutex> lock(stateMutex);
+        recorded = markStarted(store, id, s, c.pid());
+      }
+      if (recorded) {
+        health.reset();
+        c.signal(SIGKILL);
+        c.wait();
+        if (first)
+          failStart(std::move(recorded));
+        llvm::consumeError(std::move(recorded));
+      }
+      if (first)
+        sendReport(0, "");
+      // A stop that came while this run was being started found no process to signal.
+      if (!first && stopRequested())
+        c.signal(SIGKILL);
+      int64_t runStart = nowSeconds();
+      int terminal = c.takeTerminal();
+      pumpLogs(logFd, c.stdoutPipe(), c.stderrPipe(), terminal);
+      if (terminal >= 0)
+        ::close(terminal);
+      r = c.wait();
+      if (health)
+        health->stop();
+      if (nowSeconds() - runStart >= 10)
+        backoffMs = 0;
+    }
+    if (stopRequested() || !policy->restarts(r.exitCode, s.restartCount))
+      break;
+    backoffMs = backoffMs == 0 ? 100 : std::min<int64_t>(backoffMs * 2, 60000);
+    {
+      std::lock_guard<std::mutex> lock(stateMutex);
+      ++s.restartCount;
+      s.status = Status::Restarting;
+      s.exitCode = r.exitCode;
+      s.error = r.error;
+      s.finishedAt = nowSeconds();
+      llvm::consumeError(saveState(store, id, s));
+    }
+    // The wait is cut short by a stop request (looked for every 20 ms).
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(backoffMs);
+    while (std::chrono::steady_clock::now() < until && !stopRequested())
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (stopRequested())
+      break;
   }
-  if (recorded) {
-    health.reset();
-    failStart(std::move(recorded));
-  }
-  sendReport(0, "");
-  int terminal = c.takeTerminal();
-  pumpLogs(logFd, c.stdoutPipe(), c.stderrPipe(), terminal);
-  if (terminal >= 0)
-    ::close(terminal);
-  runtime::RunResult r = c.wait();
-  if (health)
-    health->stop();
   finish(l);
   markExited(store, id, s, r.exitCode, r.error);
   if (s.spec.autoRemove)

@@ -21,6 +21,7 @@ struct State {
   int supervisor = 0; // the process that waits for it (dfc itself when attached)
   unsigned long long supervisorStart = 0; // its /proc starttime: a reused pid is not ours
   int exitCode = 0;
+  int restartCount = 0; // restarts by the policy since the supervisor started it
   int64_t startedAt = 0, finishedAt = 0;
   std::vector<PortBinding> ports;
   std::string error;
@@ -39,6 +40,11 @@ struct State {
   std::string toJson() const;
   static State fromJson(llvm::StringRef text);
 };
+
+// `dfc stop` (and kill with a fatal signal, rm -f) leave this file in the container's directory before
+// they signal: the supervisor restarts nothing once it is there.
+std::string stopRequestPath(const std::string &containerDir);
+void requestStop(const std::string &containerDir);
 
 unsigned long long processStartTime(int pid);
 bool supervisorAlive(const State &s);
