@@ -539,14 +539,11 @@ void pumpLogs(int logFd, int out, int err, int terminal) {
         std::lock_guard<std::mutex> lock(stateMutex);
         recorded = markStarted(store, id, s, c.pid());
       }
-      if (recorded) {
+      if (recorded && first) {
         health.reset();
-        c.signal(SIGKILL);
-        c.wait();
-        if (first)
-          failStart(std::move(recorded));
-        llvm::consumeError(std::move(recorded));
+        failStart(std::move(recorded));
       }
+      llvm::consumeError(std::move(recorded)); // a later run goes on; its exit is recorded again
       if (first)
         sendReport(0, "");
       // A stop that came while this run was being started found no process to signal.

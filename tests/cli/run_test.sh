@@ -174,6 +174,26 @@ check "a 0.0.0.0 port answers on the loopback" is "$body" exposed
 run rm -f pub
 check "rm -f pub" outHas '^pub$'
 
+# --- restart policies (the restarts themselves: backend/containers/tests/RestartTests.cpp) ---
+run run --rm --restart always busybox true
+check "--rm with --restart is refused" is "$rc" 125
+check "--rm with --restart names the conflict" errHas 'cannot specify both --restart and --rm'
+run run --restart sometimes busybox true
+check "an unknown policy is refused" errHas "unknown policy 'sometimes'"
+# Without -d: the first run's output and exit code, while the supervisor restarts it.
+run run --name again --restart on-failure:1 busybox sh -c 'echo attempt; exit 4'
+check "run --restart without -d returns the first run's code" is "$rc" 4
+check "run --restart without -d prints the first run's output" is "$(cat "$WORK/out")" attempt
+for _ in $(seq 600); do
+  run inspect again
+  grep -q '"RestartCount": 1' "$WORK/out" && grep -q '"Status": "exited"' "$WORK/out" && break
+  sleep 0.1
+done
+check "on-failure:1 restarted once" outHas '"RestartCount": 1'
+run logs again
+check "both runs are in the log" is "$(cat "$WORK/out")" $'attempt\nattempt'
+run rm again
+
 # --- rm ---
 run rm web
 check "rm a stopped container" outHas '^web$'
