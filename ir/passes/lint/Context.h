@@ -5,11 +5,29 @@
 #include "ir/passes/lint/Lint.h"
 #include "ir/passes/lint/ShellScript.h"
 
-#include <functional>
+#include <llvm/ADT/DenseMap.h>
+#include <llvm/ADT/StringMap.h>
+
+#include <initializer_list>
 #include <memory>
-#include <unordered_map>
 
 namespace dfc::lint {
+
+// One RUN of the program, in program order, with its shell parse (nullptr for exec form).
+struct RunScript {
+  const Stage *stage = nullptr;
+  size_t index = 0; // in stage->instructions
+  const RunInstruction *run = nullptr;
+  const ShellScript *script = nullptr;
+};
+
+// Where a program is called in some RUN: runs()[run].script->commands[command], whose argv word
+// `program` is the program (past `sudo [-u user]`).
+struct ProgramCall {
+  uint32_t run = 0;
+  uint32_t command = 0;
+  uint32_t program = 0;
+};
 
 class Context {
 public:
@@ -29,6 +47,18 @@ public:
   // form. Word ranges are source ranges.
   const ShellScript *script(const RunInstruction &run);
 
+  // Every RUN of every stage (ONBUILD triggers excluded), scripts parsed once, in program order.
+  // Rules that read RUN bodies walk this instead of every instruction.
+  const std::vector<RunScript> &runs();
+  // Every call of the program `name` (base name, past `sudo`) in every RUN, in program order:
+  // one lookup for the whole program rather than one per RUN.
+  llvm::ArrayRef<ProgramCall> calls(llvm::StringRef name);
+  // Whether some command of some RUN is named `name` (argv[0]'s base name, ShellScript::find),
+  // or calls it; for rules to return early when the commands they judge appear nowhere.
+  bool names(llvm::StringRef name);
+  bool namesAny(llvm::ArrayRef<llvm::StringRef> names);
+  bool callsAny(llvm::ArrayRef<llvm::StringRef> names);
+
   // Stages reachable from the target (BuildKit only builds these); index set.
   bool isReachable(size_t stage) const;
   bool isFinalStage(size_t stage) const { return Prog.targetStage && *Prog.targetStage == stage; }
@@ -46,8 +76,20 @@ private:
   const Config &Cfg;
   const Rule *Current = nullptr;
   std::vector<Finding> Findings;
-  std::unordered_map<const RunInstruction *, std::unique_ptr<ShellScript>> Scripts;
+  // Filled together by indexRuns() on the first question about RUN bodies.
+  bool RunsIndexed = false;
+  std::vector<RunScript> Runs;
+  std::vector<std::unique_ptr<ShellScript>> Scripts; // owners of Runs[i].script, and of strays
+  llvm::DenseMap<const RunInstruction *, const ShellScript *> ScriptOf;
+  struct ProgramIndex {
+    llvm::SmallVector<ProgramCall, 2> called;
+    bool named = false;
+  };
+  llvm::StringMap<ProgramIndex> Programs;
   mutable std::optional<std::vector<size_t>> Reachable;
+
+  void indexRuns();
+  std::unique_ptr<ShellScript> parseRun(const RunInstruction &run) const;
 };
 
 // Visits every instruction of every stage with its stage (ONBUILD triggers excluded).
@@ -56,6 +98,14 @@ template <typename T, typename F> void forEach(const Program &p, F &&f) {
     for (size_t i = 0; i < s.instructions.size(); ++i)
       if (const T *ins = s.instructions[i].template as<T>())
         f(s, i, *ins);
+}
+
+// Calls of `name` (past `sudo`) in every RUN of the program, in program order.
+template <typename F> void forEachCall(Context &ctx, llvm::StringRef name, F &&f) {
+  for (const ProgramCall &c : ctx.calls(name)) {
+    const RunScript &r = ctx.runs()[c.run];
+    f(r, r.script->commands[c.command], c.program);
+  }
 }
 
 } // namespace dfc::lint

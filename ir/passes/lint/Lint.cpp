@@ -45,28 +45,95 @@ void Context::report(Range range, std::string message, std::optional<Fix> fix) {
   Findings.push_back(std::move(f));
 }
 
-const ShellScript *Context::script(const RunInstruction &run) {
-  auto it = Scripts.find(&run);
-  if (it != Scripts.end())
-    return it->second.get();
-  std::unique_ptr<ShellScript> s;
+std::unique_ptr<ShellScript> Context::parseRun(const RunInstruction &run) const {
   const Instruction *syn = run.syntax;
-  if (syn) {
-    if (!run.heredocs.empty() && run.cmd.args.size() == 1 &&
-        llvm::StringRef(run.cmd.args[0].raw).trim().startswith("<<") && run.heredocs.size() == 1) {
-      // `RUN <<EOF` runs the body as the script: map offsets into the body's source range.
-      const HeredocFile &h = run.heredocs[0];
-      uint32_t base = h.body.begin.offset;
-      s = std::make_unique<ShellScript>(
-          parseShellScript(h.content, Tree.source, [base](uint32_t off) { return base + off; }));
-    } else if (run.cmd.shellForm && !run.cmd.args.empty()) {
-      s = std::make_unique<ShellScript>(
-          parseShellScript(run.cmd.args[0].raw, Tree.source, syn->map, syn->argsOffset));
+  if (!syn)
+    return nullptr;
+  if (!run.heredocs.empty() && run.cmd.args.size() == 1 &&
+      llvm::StringRef(run.cmd.args[0].raw).trim().startswith("<<") && run.heredocs.size() == 1) {
+    // `RUN <<EOF` runs the body as the script: map offsets into the body's source range.
+    const HeredocFile &h = run.heredocs[0];
+    uint32_t base = h.body.begin.offset;
+    return std::make_unique<ShellScript>(
+        parseShellScript(h.content, Tree.source, [base](uint32_t off) { return base + off; }));
+  }
+  if (run.cmd.shellForm && !run.cmd.args.empty())
+    return std::make_unique<ShellScript>(
+        parseShellScript(run.cmd.args[0].raw, Tree.source, syn->map, syn->argsOffset));
+  return nullptr;
+}
+
+void Context::indexRuns() {
+  RunsIndexed = true;
+  for (const Stage &st : Prog.stages)
+    for (size_t i = 0; i < st.instructions.size(); ++i)
+      if (const RunInstruction *run = st.instructions[i].as<RunInstruction>()) {
+        std::unique_ptr<ShellScript> s = parseRun(*run);
+        Runs.push_back(RunScript{&st, i, run, s.get()});
+        ScriptOf[run] = s.get();
+        if (s)
+          Scripts.push_back(std::move(s));
+      }
+  // One index for the program: each name's calls in RUN order, each RUN's in script order.
+  for (uint32_t r = 0; r < Runs.size(); ++r) {
+    if (!Runs[r].script)
+      continue;
+    for (const auto &entry : Runs[r].script->programs()) {
+      ProgramIndex &into = Programs[entry.getKey()];
+      into.named |= !entry.getValue().named.empty();
+      for (const ShellCall &c : entry.getValue().called)
+        into.called.push_back(ProgramCall{r, c.command, c.program});
     }
   }
+}
+
+const ShellScript *Context::script(const RunInstruction &run) {
+  if (!RunsIndexed)
+    indexRuns();
+  auto it = ScriptOf.find(&run);
+  if (it != ScriptOf.end())
+    return it->second;
+  // A RUN outside the program's stages (none today): parsed on its own, kept with the others.
+  std::unique_ptr<ShellScript> s = parseRun(run);
   const ShellScript *out = s.get();
-  Scripts.emplace(&run, std::move(s));
+  ScriptOf[&run] = out;
+  if (s)
+    Scripts.push_back(std::move(s));
   return out;
+}
+
+const std::vector<RunScript> &Context::runs() {
+  if (!RunsIndexed)
+    indexRuns();
+  return Runs;
+}
+
+llvm::ArrayRef<ProgramCall> Context::calls(llvm::StringRef name) {
+  if (!RunsIndexed)
+    indexRuns();
+  auto it = Programs.find(name);
+  return it == Programs.end() ? llvm::ArrayRef<ProgramCall>() : llvm::ArrayRef<ProgramCall>(it->second.called);
+}
+
+bool Context::names(llvm::StringRef name) {
+  if (!RunsIndexed)
+    indexRuns();
+  auto it = Programs.find(name);
+  return it != Programs.end() && it->second.named;
+}
+
+bool Context::namesAny(llvm::ArrayRef<llvm::StringRef> list) {
+  for (llvm::StringRef n : list)
+    if (names(n))
+      return true;
+  return false;
+}
+
+bool Context::callsAny(llvm::ArrayRef<llvm::StringRef> list) {
+  for (llvm::StringRef n : list)
+    if (!calls(n).empty())
+      return true;
+  return false;
 }
 
 bool Context::isReachable(size_t stage) const {

@@ -62,11 +62,14 @@ struct ShellScript {
   // Fills the indexes behind find() and calls(); parseShellScript does it once `commands` is final.
   void index();
 
-private:
   struct Calls {
     llvm::SmallVector<uint32_t, 2> named; // argv[0]'s base name
     llvm::SmallVector<ShellCall, 2> called;
   };
+  // The index itself, by program base name (Context merges the RUNs' indexes into one).
+  const llvm::StringMap<Calls> &programs() const { return ByProgram; }
+
+private:
   llvm::StringMap<Calls> ByProgram;
 };
 

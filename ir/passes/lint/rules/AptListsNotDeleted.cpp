@@ -28,22 +28,23 @@ static bool removesLists(const ShellScript &s) {
 }
 
 static void check(Context &ctx) {
-  forEach<RunInstruction>(ctx.program(), [&](const Stage &st, size_t, const RunInstruction &run) {
-    if (!shipsInFinalImage(ctx, st.index))
-      return;
-    for (const Mount &m : run.mounts)
-      if ((m.type == MountType::Cache || m.type == MountType::Tmpfs) &&
-          llvm::StringRef(m.target).rtrim('/').startswith("/var/lib/apt"))
-        return;
-    const ShellScript *s = ctx.script(run);
-    if (!s || removesLists(*s))
-      return;
-    for (const Invocation &inv : invocations(*s, "apt-get"))
+  if (ctx.calls("apt-get").empty())
+    return;
+  for (const RunScript &r : ctx.runs()) {
+    if (!r.script || !shipsInFinalImage(ctx, r.stage->index))
+      continue;
+    auto cached = [](const Mount &m) {
+      return (m.type == MountType::Cache || m.type == MountType::Tmpfs) &&
+             llvm::StringRef(m.target).rtrim('/').startswith("/var/lib/apt");
+    };
+    if (std::any_of(r.run->mounts.begin(), r.run->mounts.end(), cached) || removesLists(*r.script))
+      continue;
+    for (const Invocation &inv : invocations(*r.script, "apt-get"))
       if (inv.subcommand({"-o", "-c", "--config-file"}) == "update") {
         ctx.report(inv.cmd->range, "Delete the apt-get lists after installing something");
-        return;
+        break;
       }
-  });
+  }
 }
 
 const Rule &AptListsNotDeleted() {

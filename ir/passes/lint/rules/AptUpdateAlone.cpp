@@ -4,29 +4,32 @@
 
 namespace dfc::lint::rules {
 
-static void check(Context &ctx) {
-  forEach<RunInstruction>(ctx.program(), [&](const Stage &, size_t, const RunInstruction &run) {
-    const ShellScript *script = ctx.script(run);
-    if (!script)
-      return;
-    const ShellCommand *update = nullptr;
-    for (llvm::StringRef tool : {"apt-get", "apt"}) {
-      for (const ShellCommand *c : script->find(tool)) {
-        auto ops = c->operands();
-        if (ops.empty())
-          continue;
-        llvm::StringRef verb(ops[0]->text);
-        if (verb == "update" && !update)
-          update = c;
-        else if (verb != "update")
-          return; // installs (or upgrades, cleans) in the same RUN
-      }
+static void checkRun(Context &ctx, const ShellScript &script) {
+  const ShellCommand *update = nullptr;
+  for (llvm::StringRef tool : {"apt-get", "apt"}) {
+    for (const ShellCommand *c : script.find(tool)) {
+      auto ops = c->operands();
+      if (ops.empty())
+        continue;
+      llvm::StringRef verb(ops[0]->text);
+      if (verb == "update" && !update)
+        update = c;
+      else if (verb != "update")
+        return; // installs (or upgrades, cleans) in the same RUN
     }
-    if (update)
-      ctx.report(update->range, "`" + update->name().str() +
-                                    " update` alone in a RUN is cached on its own and goes stale; run it in the "
-                                    "same RUN as `" + update->name().str() + " install`");
-  });
+  }
+  if (update)
+    ctx.report(update->range, "`" + update->name().str() +
+                                  " update` alone in a RUN is cached on its own and goes stale; run it in the "
+                                  "same RUN as `" + update->name().str() + " install`");
+}
+
+static void check(Context &ctx) {
+  if (!ctx.namesAny({"apt-get", "apt"}))
+    return;
+  for (const RunScript &r : ctx.runs())
+    if (r.script)
+      checkRun(ctx, *r.script);
 }
 
 const Rule &AptUpdateAlone() {

@@ -6,6 +6,8 @@
 namespace dfc::lint::rules {
 
 static void check(Context &ctx) {
+  if (!ctx.names("chown"))
+    return;
   for (const Stage &s : ctx.program().stages) {
     std::vector<std::string> cwd = workdirs(s);
     struct Copied {

@@ -25,6 +25,8 @@ static void runOutputs(const ShellScript &script, llvm::StringRef cwd, uint32_t 
 }
 
 static void check(Context &ctx) {
+  if (!ctx.names("rm"))
+    return;
   for (const Stage &s : ctx.program().stages) {
     std::vector<std::string> cwd = workdirs(s);
     std::vector<Created> created;

@@ -128,11 +128,10 @@ inline llvm::SmallVector<Invocation, 4> pipInvocations(const ShellScript &s) {
 }
 
 // Calls of `name` with the given subcommand (`apt-get install`), in every RUN of the program.
+// One lookup in the program's index, not one per RUN.
 template <typename F> void forEachInvocation(Context &ctx, llvm::StringRef name, F &&f) {
-  forEach<RunInstruction>(ctx.program(), [&](const Stage &st, size_t i, const RunInstruction &run) {
-    if (const ShellScript *s = ctx.script(run))
-      for (const Invocation &inv : invocations(*s, name))
-        f(st, i, run, *s, inv);
+  forEachCall(ctx, name, [&](const RunScript &r, const ShellCommand &cmd, size_t program) {
+    f(*r.stage, r.index, *r.run, *r.script, Invocation{&cmd, program});
   });
 }
 

@@ -5,17 +5,19 @@
 namespace dfc::lint::rules {
 
 static void check(Context &ctx) {
-  forEach<RunInstruction>(ctx.program(), [&](const Stage &, size_t, const RunInstruction &run) {
-    const ShellScript *s = ctx.script(run);
-    if (!s)
-      return;
-    for (llvm::StringRef name :
-         {"ssh", "vim", "shutdown", "service", "ps", "free", "top", "kill", "mount", "ifconfig"})
-      for (const Invocation &inv : invocations(*s, name))
+  static const llvm::StringRef names[] = {"ssh", "vim",  "shutdown", "service", "ps",
+                                          "free", "top", "kill",     "mount",   "ifconfig"};
+  if (!ctx.callsAny(names))
+    return;
+  for (const RunScript &r : ctx.runs()) {
+    if (!r.script)
+      continue;
+    for (llvm::StringRef name : names)
+      for (const Invocation &inv : invocations(*r.script, name))
         ctx.report(inv.cmd->argv[inv.program].range,
                    "For some bash commands it makes no sense running them in a Docker container like `ssh`, "
                    "`vim`, `shutdown`, `service`, `ps`, `free`, `top`, `kill`, `mount`, `ifconfig`");
-  });
+  }
 }
 
 const Rule &IrrelevantCommand() {

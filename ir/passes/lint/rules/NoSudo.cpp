@@ -5,13 +5,14 @@
 namespace dfc::lint::rules {
 
 static void check(Context &ctx) {
-  forEach<RunInstruction>(ctx.program(), [&](const Stage &, size_t, const RunInstruction &run) {
-    if (const ShellScript *s = ctx.script(run))
-      for (const ShellCommand *c : s->find("sudo"))
+  if (!ctx.names("sudo"))
+    return;
+  for (const RunScript &r : ctx.runs())
+    if (r.script)
+      for (const ShellCommand *c : r.script->find("sudo"))
         ctx.report(
             c->argv[0].range,
             "Do not use sudo as it leads to unpredictable behavior. Use a tool like gosu to enforce root");
-  });
 }
 
 const Rule &NoSudo() {

@@ -5,16 +5,16 @@
 namespace dfc::lint::rules {
 
 static void check(Context &ctx) {
-  forEach<RunInstruction>(ctx.program(), [&](const Stage &st, size_t i, const RunInstruction &run) {
-    const ShellScript *s = ctx.script(run);
-    if (!s)
-      return;
-    for (const Mount &m : run.mounts)
-      if (m.type == MountType::Cache && llvm::StringRef(m.target).rtrim('/').endswith(".cache/pip"))
-        return;
-    if (st.envBefore(i).lookup("PIP_NO_CACHE_DIR"))
-      return;
-    for (const Invocation &inv : pipInvocations(*s)) {
+  for (const RunScript &r : ctx.runs()) {
+    if (!r.script)
+      continue;
+    auto pipCache = [](const Mount &m) {
+      return m.type == MountType::Cache && llvm::StringRef(m.target).rtrim('/').endswith(".cache/pip");
+    };
+    if (std::any_of(r.run->mounts.begin(), r.run->mounts.end(), pipCache) ||
+        r.stage->envBefore(r.index).lookup("PIP_NO_CACHE_DIR"))
+      continue;
+    for (const Invocation &inv : pipInvocations(*r.script)) {
       if (inv.subcommand({"-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-i",
                           "--index-url", "-t", "--target"}) != "install")
         continue;
@@ -25,7 +25,7 @@ static void check(Context &ctx) {
         ctx.report(inv.cmd->range,
                    "Avoid use of cache directory with pip. Use `pip install --no-cache-dir <package>`");
     }
-  });
+  }
 }
 
 const Rule &PipNoCacheDir() {

@@ -53,11 +53,10 @@ static bool isDecided(llvm::StringRef p) {
 }
 
 static void check(Context &ctx) {
-  forEach<RunInstruction>(ctx.program(), [&](const Stage &, size_t, const RunInstruction &run) {
-    const ShellScript *s = ctx.script(run);
-    if (!s)
-      return;
-    for (const Invocation &inv : pipInvocations(*s)) {
+  for (const RunScript &r : ctx.runs()) {
+    if (!r.script)
+      continue;
+    for (const Invocation &inv : pipInvocations(*r.script)) {
       if (inv.subcommand(PipValued) != "install")
         continue;
       for (const ShellWord *p : inv.packages(PipValued))
@@ -65,7 +64,7 @@ static void check(Context &ctx) {
           ctx.report(p->range, "Pin versions in pip. Instead of `pip install <package>` use `pip install "
                                "<package>==<version>` or `pip install --requirement <requirements file>`");
     }
-  });
+  }
 }
 
 const Rule &PipPinVersions() {

@@ -39,20 +39,21 @@ static std::optional<CacheHint> cleanup(const ShellCommand &c) {
 }
 
 static void check(Context &ctx) {
-  forEach<RunInstruction>(ctx.program(), [&](const Stage &, size_t, const RunInstruction &run) {
-    for (const Mount &m : run.mounts)
-      if (m.type == MountType::Cache)
-        return;
-    const ShellScript *script = ctx.script(run);
-    if (!script)
-      return;
+  // The programs cleanup() knows (by argv[0]'s base name, as it reads them).
+  if (!ctx.namesAny({"npm", "yarn", "pip", "pip3", "apt-get", "apt", "go", "rm"}))
+    return;
+  for (const RunScript &r : ctx.runs()) {
+    const ShellScript *script = r.script;
+    if (!script || std::any_of(r.run->mounts.begin(), r.run->mounts.end(),
+                               [](const Mount &m) { return m.type == MountType::Cache; }))
+      continue;
     for (const ShellCommand &c : script->commands)
       if (auto hint = cleanup(c)) {
         ctx.report(c.range, "`" + hint->what + "` throws the package cache away on every build; use RUN "
                                 "--mount=type=cache,target=" + hint->target + " instead");
-        return;
+        break;
       }
-  });
+  }
 }
 
 const Rule &PreferCacheMount() {

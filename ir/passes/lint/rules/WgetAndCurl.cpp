@@ -5,6 +5,8 @@
 namespace dfc::lint::rules {
 
 static void check(Context &ctx) {
+  if (ctx.calls("curl").empty() || ctx.calls("wget").empty())
+    return;
   for (const Stage &st : ctx.program().stages) {
     std::vector<const ShellWord *> curl, wget;
     for (const AnyInstruction &ins : st.instructions)

@@ -5,6 +5,8 @@
 namespace dfc::lint::rules {
 
 static void check(Context &ctx) {
+  if (ctx.calls("yarn").empty())
+    return;
   forEach<RunInstruction>(ctx.program(), [&](const Stage &, size_t, const RunInstruction &run) {
     const ShellScript *s = ctx.script(run);
     if (!s)
