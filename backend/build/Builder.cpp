@@ -240,12 +240,7 @@ std::string Build::digestSources(const Stage &stage, const AnyInstruction &inst)
         return;
       }
       for (const std::string &p : *paths) {
-        auto entries = Context->select(p, ex);
-        if (!entries) {
-          note(llvm::toString(entries.takeError()));
-          return;
-        }
-        auto d = Context->digest(*entries);
+        auto d = Context->selectionDigest(p, ex);
         if (!d) {
           note(llvm::toString(d.takeError()));
           return;
@@ -1482,7 +1477,9 @@ llvm::Error Build::prepare() {
                     .str();
   if (llvm::Error e = plan())
     return e;
-  store::trace::mark("plan: base images, context digests, keys");
+  if (store::trace::enabled())
+    store::trace::mark("plan: base images, context digests, keys (" + std::to_string(Stats->selectionsReused()) +
+                       " selections reused, " + std::to_string(Stats->hashedFiles()) + " files hashed)");
   predict();
   store::trace::mark("predict");
   return llvm::Error::success();

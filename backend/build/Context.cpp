@@ -11,7 +11,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
+#include <ctime>
 #include <dirent.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -149,6 +151,16 @@ PatternList PatternList::fromPatterns(const std::vector<std::string> &patterns) 
   return list;
 }
 
+std::string PatternList::fingerprint() const {
+  std::string out;
+  for (const Pattern &p : Patterns) {
+    out += p.exclusion ? "!" : " ";
+    out += p.text;
+    out += '\n';
+  }
+  return out;
+}
+
 bool PatternList::matches(llvm::StringRef path) const {
   bool matched = false;
   std::string file = path.str();
@@ -177,7 +189,137 @@ bool PatternList::matches(llvm::StringRef path) const {
   return matched;
 }
 
+namespace {
+
+// The selections file: this magic line, then records of
+//   u32 keyLength, key, u32 hostLength, host, u32 digestLength, digest, u32 count, u64 bodyLength,
+//   body = count x (Stamp, u32 pathLength, path)
+// in host byte order (a cache of this machine's files). Anything that does not parse ends the read.
+const char SelectionsMagic[] = "dfc-selections 1\n";
+
+template <typename T> bool take(llvm::StringRef &in, T &v) {
+  if (in.size() < sizeof(T))
+    return false;
+  std::memcpy(&v, in.data(), sizeof(T));
+  in = in.drop_front(sizeof(T));
+  return true;
+}
+
+bool takeString(llvm::StringRef &in, llvm::StringRef &s) {
+  uint32_t n = 0;
+  if (!take(in, n) || in.size() < n)
+    return false;
+  s = in.take_front(n);
+  in = in.drop_front(n);
+  return true;
+}
+
+template <typename T> void put(std::string &out, const T &v) {
+  out.append(reinterpret_cast<const char *>(&v), sizeof(T));
+}
+
+void putString(std::string &out, llvm::StringRef s) {
+  put(out, uint32_t(s.size()));
+  out += s;
+}
+
+// Parses one record after its key; false when it is cut short.
+bool parseSelection(llvm::StringRef &in, StatCache::Selection &sel) {
+  uint64_t bodySize = 0;
+  if (!takeString(in, sel.host) || !takeString(in, sel.digest) || !take(in, sel.count) ||
+      !take(in, bodySize) || in.size() < bodySize)
+    return false;
+  sel.stamps = in.take_front(bodySize);
+  in = in.drop_front(bodySize);
+  return true;
+}
+
+int64_t nowNs() {
+  struct timespec ts;
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+bool operator==(const StatCache::Stamp &a, const StatCache::Stamp &b) {
+  return a.dev == b.dev && a.ino == b.ino && a.mode == b.mode && a.size == b.size && a.mtime == b.mtime &&
+         a.ctime == b.ctime;
+}
+
+} // namespace
+
+StatCache::Stamp StatCache::stampOf(const struct stat &st) {
+  return Stamp{uint64_t(st.st_dev),
+               uint64_t(st.st_ino),
+               uint64_t(st.st_mode),
+               uint64_t(st.st_size),
+               int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec,
+               int64_t(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec};
+}
+
 void StatCache::load() {
+  std::lock_guard<std::mutex> lock(Mutex);
+  // The per-file rows wait for the first digest() (a context whose selections all check out
+  // never needs them); the selections are read now.
+  auto text = store::readFile(File + ".sel");
+  if (!text) {
+    llvm::consumeError(text.takeError());
+    return;
+  }
+  SelectionText = std::move(*text);
+  llvm::StringRef in(SelectionText);
+  if (!in.consume_front(SelectionsMagic))
+    return;
+  while (!in.empty()) {
+    llvm::StringRef key;
+    if (!takeString(in, key))
+      break;
+    llvm::StringRef start = in;
+    Selection sel;
+    if (!parseSelection(in, sel))
+      break;
+    Selections[key.str()] = start.take_front(start.size() - in.size());
+  }
+}
+
+std::optional<StatCache::Selection> StatCache::selection(const std::string &key) {
+  std::lock_guard<std::mutex> lock(Mutex);
+  auto it = Selections.find(key);
+  if (it == Selections.end())
+    return std::nullopt;
+  llvm::StringRef in = it->second;
+  Selection sel;
+  if (!parseSelection(in, sel))
+    return std::nullopt;
+  return sel;
+}
+
+bool StatCache::recordSelection(const std::string &key, const std::string &host, const std::string &digest,
+                                const std::vector<std::pair<std::string, Stamp>> &stamps,
+                                int64_t walkStartNs) {
+  std::string body;
+  for (const auto &[rel, st] : stamps) {
+    if (st.ctime >= walkStartNs - RacyMarginNs || st.mtime >= walkStartNs - RacyMarginNs)
+      return false;
+    put(body, st);
+    putString(body, rel);
+  }
+  std::string rec;
+  putString(rec, host);
+  putString(rec, digest);
+  put(rec, uint32_t(stamps.size()));
+  put(rec, uint64_t(body.size()));
+  rec += body;
+  std::lock_guard<std::mutex> lock(Mutex);
+  Owned.push_back(std::move(rec));
+  Selections[key] = Owned.back();
+  SelectionsDirty = true;
+  return true;
+}
+
+void StatCache::loadRows() {
+  if (RowsLoaded)
+    return;
+  RowsLoaded = true;
   auto text = store::readFile(File);
   if (!text) {
     llvm::consumeError(text.takeError());
@@ -208,33 +350,45 @@ void StatCache::load() {
 
 llvm::Error StatCache::save() {
   std::lock_guard<std::mutex> lock(Mutex);
-  if (!Dirty)
+  if (!Dirty && !SelectionsDirty)
     return llvm::Error::success();
-  // One row a path (the one the index names), sorted by path.
-  std::vector<const Row *> rows;
-  rows.reserve(Index.size());
-  for (const auto &kv : Index)
-    rows.push_back(&Rows[kv.second]);
-  std::sort(rows.begin(), rows.end(), [](const Row *a, const Row *b) { return a->path < b->path; });
-  std::string out;
-  for (const Row *r : rows) {
-    if (r->path.contains('\n'))
-      continue;
-    out += std::to_string(r->ino) + " " + std::to_string(r->size) + " " + std::to_string(r->mtime) + " " +
-           std::to_string(r->ctime) + " ";
-    out += r->digest;
-    out += ' ';
-    out += r->path;
-    out += '\n';
-  }
   std::string dir = llvm::StringRef(File).rsplit('/').first.str();
   if (llvm::Error e = store::makeDirs(dir))
     return e;
   // A cache: a lost update costs re-hashing, never a wrong digest (rows are checked by inode,
-  // size and both times), so no fsync.
-  if (llvm::Error e = store::writeFileAtomic(File, out, dir, /*sync=*/false))
-    return e;
-  Dirty = false;
+  // size and both times, selections by every stamp), so no fsync.
+  if (Dirty) {
+    // One row a path (the one the index names), sorted by path.
+    std::vector<const Row *> rows;
+    rows.reserve(Index.size());
+    for (const auto &kv : Index)
+      rows.push_back(&Rows[kv.second]);
+    std::sort(rows.begin(), rows.end(), [](const Row *a, const Row *b) { return a->path < b->path; });
+    std::string out;
+    for (const Row *r : rows) {
+      if (r->path.contains('\n'))
+        continue;
+      out += std::to_string(r->ino) + " " + std::to_string(r->size) + " " + std::to_string(r->mtime) + " " +
+             std::to_string(r->ctime) + " ";
+      out += r->digest;
+      out += ' ';
+      out += r->path;
+      out += '\n';
+    }
+    if (llvm::Error e = store::writeFileAtomic(File, out, dir, /*sync=*/false))
+      return e;
+    Dirty = false;
+  }
+  if (SelectionsDirty) {
+    std::string out = SelectionsMagic;
+    for (const auto &[key, rec] : Selections) {
+      putString(out, key);
+      out += rec;
+    }
+    if (llvm::Error e = store::writeFileAtomic(File + ".sel", out, dir, /*sync=*/false))
+      return e;
+    SelectionsDirty = false;
+  }
   return llvm::Error::success();
 }
 
@@ -243,6 +397,7 @@ llvm::Expected<std::string> StatCache::digest(const std::string &path, const str
   int64_t ctime = int64_t(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
   {
     std::lock_guard<std::mutex> lock(Mutex);
+    loadRows();
     auto it = Index.find(path);
     if (it != Index.end()) {
       const Row &r = Rows[it->second];
@@ -398,7 +553,8 @@ llvm::Expected<std::vector<std::string>> SourceTree::expand(llvm::StringRef sour
   return out;
 }
 
-llvm::Expected<std::vector<SourceEntry>> SourceTree::select(llvm::StringRef rel, const PatternList &excludes) const {
+llvm::Expected<std::vector<SourceEntry>> SourceTree::walk(llvm::StringRef rel, const PatternList &excludes,
+                                                          std::vector<SourceEntry> *listedOnly) const {
   auto host = resolve(rel);
   if (!host)
     return host.takeError();
@@ -445,6 +601,8 @@ llvm::Expected<std::vector<SourceEntry>> SourceTree::select(llvm::StringRef rel,
       bool isDir = S_ISDIR(e.st.st_mode);
       // An ignored directory is still walked when a `!` pattern may re-include something in it.
       bool descend = isDir && (!skip || Ignore.hasExclusions() || excludes.hasExclusions());
+      if (descend && skip && listedOnly)
+        listedOnly->push_back(e);
       if (!skip)
         out.push_back(std::move(e));
       if (descend)
@@ -453,6 +611,91 @@ llvm::Expected<std::vector<SourceEntry>> SourceTree::select(llvm::StringRef rel,
   }
   std::sort(out.begin(), out.end(), [](const SourceEntry &a, const SourceEntry &b) { return a.relPath < b.relPath; });
   return out;
+}
+
+std::string SourceTree::selectionKey(llvm::StringRef rel, const PatternList &excludes) const {
+  std::string key = Root;
+  key += '\0';
+  key += TheKind == Kind::Context ? "context" : "rootfs";
+  key += '\0';
+  key += rel;
+  key += '\0';
+  if (TheKind == Kind::Context)
+    key += Ignore.fingerprint();
+  key += '\0';
+  key += excludes.fingerprint();
+  return key;
+}
+
+bool SourceTree::stampsMatch(const StatCache::Selection &sel) const {
+  std::string host = sel.host.str();
+  int dir = -1;
+  auto closeDir = llvm::make_scope_exit([&] {
+    if (dir >= 0)
+      ::close(dir);
+  });
+  llvm::StringRef in = sel.stamps;
+  char rel[PATH_MAX];
+  for (uint32_t i = 0; i < sel.count; ++i) {
+    StatCache::Stamp want;
+    llvm::StringRef path;
+    if (!take(in, want) || !takeString(in, path) || path.size() >= sizeof rel)
+      return false;
+    struct stat st;
+    if (path.empty()) {
+      // The source itself, as walk() stats it (following a last symlink resolve() left).
+      if (::stat(host.c_str(), &st) != 0)
+        return false;
+    } else {
+      if (dir < 0 && (dir = ::open(host.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+        return false;
+      std::memcpy(rel, path.data(), path.size());
+      rel[path.size()] = '\0';
+      // Every directory on the way is itself a stamp of this selection (lstat'ed, so a directory
+      // turned into a symlink fails its own stamp).
+      if (::fstatat(dir, rel, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return false;
+    }
+    if (!(StatCache::stampOf(st) == want))
+      return false;
+  }
+  return in.empty();
+}
+
+llvm::Expected<std::string> SourceTree::selectionDigest(llvm::StringRef rel,
+                                                        const PatternList &excludes) const {
+  if (!Cache) {
+    auto entries = select(rel, excludes);
+    if (!entries)
+      return entries.takeError();
+    return digest(*entries);
+  }
+  auto host = resolve(rel);
+  if (!host)
+    return host.takeError();
+  std::string key = selectionKey(rel, excludes);
+  if (std::optional<StatCache::Selection> sel = Cache->selection(key)) {
+    if (sel->host == *host && stampsMatch(*sel)) {
+      Cache->noteReused();
+      return sel->digest.str();
+    }
+  }
+  int64_t walkStart = nowNs();
+  std::vector<SourceEntry> listedOnly;
+  auto entries = walk(rel, excludes, &listedOnly);
+  if (!entries)
+    return entries.takeError();
+  auto d = digest(*entries);
+  if (!d)
+    return d.takeError();
+  std::vector<std::pair<std::string, StatCache::Stamp>> stamps;
+  stamps.reserve(entries->size() + listedOnly.size());
+  for (const SourceEntry &e : *entries)
+    stamps.emplace_back(e.relPath, StatCache::stampOf(e.st));
+  for (const SourceEntry &e : listedOnly)
+    stamps.emplace_back(e.relPath, StatCache::stampOf(e.st));
+  Cache->recordSelection(key, *host, *d, stamps, walkStart);
+  return d;
 }
 
 llvm::Expected<std::string> SourceTree::digest(const std::vector<SourceEntry> &entries) const {

@@ -66,9 +66,50 @@ check "plan predicts the RUN after it misses" grep -q "MISS (parent step changed
 check "build prints the same reasons" grep -q "CACHE MISS: file changed: a.txt" "$WORK/build2.txt"
 check "build prints the parent reason" grep -q "CACHE MISS: parent step changed" "$WORK/build2.txt"
 
+# The selection shortcut: a build records each COPY source's digest with the stat of everything
+# its walk saw (only for files older than 2 s, so the sleep); plan then reuses it while every
+# stat holds. Each edit is one the shortcut could miss if it trusted directories alone.
+mkdir -p "$WORK/tree" && cd "$WORK/tree" || exit 1
+mkdir -p src/sub/deeper src/skip
+for f in src/a.c src/sub/b.c src/sub/deeper/c.c src/skip/kept.c src/skip/gone.c; do echo x >"$f"; done
+printf 'src/skip\n!src/skip/kept.c\n' >.dockerignore
+cat >Dockerfile <<'DF'
+FROM busybox:latest
+COPY src/ /src/
+COPY src/*.c /glob/
+DF
+sleep 2.1
+"$DFC" build -q -t plantree . >/dev/null 2>&1 || { echo "FAIL: tree build"; exit 1; }
+check "the build recorded the selections" test -n "$(find "$DFC_ROOT/statcache" -name '*.sel' -size +0)"
+before="$(snapshot)"
+plan_says() { # plan_says PATTERN: the plan of the tree prints PATTERN
+  "$DFC" plan . >"$WORK/plan3.txt" 2>&1 && grep -q "$1" "$WORK/plan3.txt"
+}
+check "tree: all cached after the build" plan_says "^2 cached, 0 to run"
+check "tree: plan reused both selections, hashed nothing" \
+  bash -c 'DFC_TRACE=1 "$1" plan . 2>&1 >/dev/null | grep -q "(2 selections reused, 0 files hashed)"' _ "$DFC"
+check "tree: plan leaves the store unchanged" test "$before" == "$(snapshot)"
+echo y >src/sub/deeper/c.c
+check "tree: a same-size edit under an unchanged directory misses" plan_says "MISS (file changed: src)"
+echo x >src/sub/deeper/c.c
+check "tree: undone, it hits again" plan_says "^2 cached, 0 to run"
+echo x >src/skip/gone.c.new && mv src/skip/gone.c.new src/skip/gone.c
+check "tree: an ignored file's change hits" plan_says "^2 cached, 0 to run"
+echo y >src/skip/kept.c
+check "tree: a re-included file's edit misses" plan_says "MISS (file changed: src)"
+echo x >src/skip/kept.c
+echo x >src/new.c
+check "tree: a new file matching the glob misses" plan_says "MISS (file changed: src/new.c)"
+rm src/new.c
+printf 'src/skip\n' >.dockerignore
+check "tree: a .dockerignore change misses" plan_says "MISS (file changed: src)"
+check "tree: plans left the store unchanged" test "$before" == "$(snapshot)"
+cd "$WORK/ctx" || exit 1
+
 "$DFC" plan -O5 . >/dev/null 2>&1
 check "-O5 is a usage error" test $? -eq 2
 if [[ $fails -ne 0 ]]; then
   echo "--- plan.txt"; cat "$WORK/plan.txt"; echo "--- plan2.txt"; cat "$WORK/plan2.txt"
+  echo "--- plan3.txt (last tree plan)"; cat "$WORK/plan3.txt"
   exit 1
 fi

@@ -195,6 +195,110 @@ TEST_CASE("digests see content and names, not mtimes; the stat cache re-hashes o
   CHECK(digestOf() != first);
 }
 
+// The selection shortcut (what `dfc plan` mostly does on an unchanged context): a digest recorded
+// with the stamps of its walk is reused only while every stamp holds, so each edit below, made
+// after the recording, must give the digest a fresh walk gives (never the recorded one).
+TEST_CASE("a recorded selection is reused until an edit it could miss", "[context]") {
+  Dir d;
+  d.write("ctx/src/a.c", "a");
+  d.write("ctx/src/sub/b.c", "b");
+  d.write("ctx/src/sub/deeper/c.c", "c");
+  d.write("ctx/src/skip/kept.c", "k");
+  d.write("ctx/src/skip/gone.c", "g");
+  d.write("ctx/.dockerignore", "src/skip\n!src/skip/kept.c\n");
+  std::string ctx = d.path + "/ctx", cacheFile = d.path + "/cache/stat";
+  // Margin 0: the files are fresh; the sleep puts the recording walk (and every edit below) on
+  // later clock ticks than the files' times, as the default 2 s margin does for real contexts.
+  ::usleep(50000);
+  auto ignore = [&] { return PatternList::parseDockerignore(*dfc::store::readFile(ctx + "/.dockerignore")); };
+  auto fresh = [&] {
+    SourceTree t(ctx, SourceTree::Kind::Context, ignore());
+    auto e = t.select("src", {});
+    REQUIRE(bool(e));
+    return *t.digest(*e);
+  };
+  // As a `dfc plan` process sees it: the saved cache, read anew.
+  auto cached = [&](uint64_t *reused = nullptr) {
+    StatCache c(cacheFile, 0);
+    c.load();
+    SourceTree t(ctx, SourceTree::Kind::Context, ignore(), &c);
+    auto dg = t.selectionDigest("src", {});
+    REQUIRE(bool(dg));
+    if (reused)
+      *reused = c.selectionsReused();
+    return *dg;
+  };
+  std::string recorded;
+  {
+    StatCache c(cacheFile, 0);
+    c.load();
+    SourceTree t(ctx, SourceTree::Kind::Context, ignore(), &c);
+    recorded = *t.selectionDigest("src", {});
+    CHECK(c.hashedFiles() == 4);
+    REQUIRE(noError(c.save()));
+  }
+  CHECK(recorded == fresh());
+  uint64_t reused = 0;
+  CHECK(cached(&reused) == recorded);
+  CHECK(reused == 1);
+  {
+    StatCache c(cacheFile, 0);
+    c.load();
+    SourceTree t(ctx, SourceTree::Kind::Context, ignore(), &c);
+    CHECK(*t.selectionDigest("src", {}) == recorded);
+    CHECK(c.hashedFiles() == 0); // neither listed nor read: the per-file rows were not even loaded
+  }
+  auto expectNoticed = [&](const char *what) {
+    CAPTURE(what);
+    std::string now = fresh();
+    CHECK(now != recorded);
+    uint64_t r = 1;
+    CHECK(cached(&r) == now);
+    CHECK(r == 0);
+  };
+  SECTION("a file changed, same size, under an unchanged directory") {
+    d.write("ctx/src/sub/deeper/c.c", "C");
+    expectNoticed("content");
+  }
+  SECTION("a new file") {
+    d.write("ctx/src/sub/new.c", "n");
+    expectNoticed("new file");
+  }
+  SECTION("a file re-included by `!` in an ignored directory") {
+    d.write("ctx/src/skip/gone.c", "G"); // ignored: changes nothing
+    CHECK(cached() == recorded);
+    CHECK(fresh() == recorded);
+    d.write("ctx/src/skip/kept.c", "K");
+    expectNoticed("re-included file");
+  }
+  SECTION("a .dockerignore change") {
+    d.write("ctx/.dockerignore", "src/skip\n");
+    expectNoticed(".dockerignore");
+  }
+  SECTION("a file replaced by a symlink") {
+    ::unlink((ctx + "/src/a.c").c_str());
+    REQUIRE(::symlink("sub/b.c", (ctx + "/src/a.c").c_str()) == 0);
+    expectNoticed("symlink");
+  }
+  SECTION("a mode change") {
+    REQUIRE(::chmod((ctx + "/src/a.c").c_str(), 0600) == 0);
+    expectNoticed("mode");
+  }
+}
+
+TEST_CASE("a selection walked right after a change is not recorded", "[context]") {
+  Dir d;
+  d.write("ctx/f", "fresh");
+  // The default margin: a file this new could still change within its timestamps' granularity.
+  StatCache c(d.path + "/cache/stat");
+  c.load();
+  SourceTree t(d.path + "/ctx", SourceTree::Kind::Context, {}, &c);
+  std::string first = *t.selectionDigest("", {});
+  CHECK(*t.selectionDigest("", {}) == first);
+  CHECK(c.selectionsReused() == 0);
+  CHECK(c.hashedFiles() == 1); // the per-file row still spares the re-read
+}
+
 TEST_CASE("cleanPath is Go's path.Clean", "[context]") {
   CHECK(cleanPath("a/./b/../c") == "a/c");
   CHECK(cleanPath("../a") == "../a");
