@@ -117,6 +117,20 @@ TEST_CASE("-O0 and -O2 build the same filesystem and config", "[build][opt][inte
        "FROM base\nCOPY --from=base /base /copied\nRUN cat /copied > /again\nRUN rm /base\nUSER 1000\n",
        {},
        2},
+      // Inline bodies (pipes, subshells, redirections, ||, $( ), groups) beside bodies that keep
+      // their own shell (cd, export, set -e, a bare assignment) in the same merged groups.
+      {"inlined and separate bodies in one group", "",
+       "FROM busybox:latest\nWORKDIR /w\nRUN echo a | tr a b > piped && (cd /tmp && touch sub) && pwd > where\n"
+       "RUN cd /tmp && touch moved\nRUN ls /nonexistent 2>/dev/null || echo or > or; { echo g; } > group\n"
+       "RUN export X=1; echo $X > exported\nRUN echo ${X:-unset} > after-export\n"
+       "RUN set -e; echo \"$(pwd)\" > dollar-paren; X=2\nRUN echo ${X:-unset} $0 > after-set # comment\n"
+       "RUN printf '#!/bin/sh\\necho bin\\n' > /bin/tool-x && chmod +x /bin/tool-x\n"
+       // tool-x found in /bin, then one in /usr/local/bin (earlier in PATH): O0 finds the new one.
+       "COPY a.txt ./\nRUN test -f a.txt && tool-x > first && mkdir -p /usr/local/bin && "
+       "printf '#!/bin/sh\\necho local\\n' > /usr/local/bin/tool-x && chmod +x /usr/local/bin/tool-x\n"
+       "RUN tool-x > second\n",
+       {{"a.txt", "A\n"}},
+       2},
   };
   if (::access(DFC_SHARED_DIR "/peers/build/b/Dockerfile", R_OK) == 0)
     cases.push_back({"peers/build/b", DFC_SHARED_DIR "/peers/build/b", "", {}, 2});
@@ -153,7 +167,23 @@ TEST_CASE("-O2 fails where -O0 fails, with the same exit code, and runs nothing 
   REQUIRE_BUILDER();
   Store st;
   st.write("Dockerfile", "FROM busybox:latest\nRUN touch /before\nRUN set -e; false; touch /never\nRUN exit 0\n");
+  // A failing middle body of an inlined group (`{ true } && { sh -c 'exit 3' } && { touch }`).
   st.write("Dockerfile.3", "FROM busybox:latest\nRUN true\nRUN sh -c 'exit 3'\nRUN touch /after\n");
+  // The same, beside bodies that keep their own shell, and a failing pipe's last command.
+  st.write("Dockerfile.mid", "FROM busybox:latest\nRUN cd /tmp\nRUN echo a > /a\nRUN echo x | grep -q y\n"
+                             "RUN export A=1\nRUN touch /after\n");
+  for (opt::Level level : {opt::Level::O0, opt::Level::O2}) {
+    DYNAMIC_SECTION("middle body, level " << int(level)) {
+      BuildRequest req = st.request(st.dir + "/ctx", level);
+      req.dockerfile = st.dir + "/ctx/Dockerfile.mid";
+      int code = 0;
+      auto r = buildImage(*st.store, req);
+      REQUIRE_FALSE(bool(r));
+      std::string text = errorText(r.takeError(), &code);
+      CHECK(code == 1);
+      CHECK_THAT(text, Catch::Contains("did not complete successfully: exit code: 1"));
+    }
+  }
   for (opt::Level level : {opt::Level::O0, opt::Level::O2}) {
     DYNAMIC_SECTION("level " << int(level)) {
       int code = 0;

@@ -12,6 +12,8 @@
 
 namespace dfc::opt {
 
+// RunJoin.cpp runs the bodies it can prove harmless inline, `{ A<newline>}`, in the one shell;
+// this argument is for the others, and for the merge itself (same state for all members).
 // Why joining RUN bodies as `SH -c 'A' && SH -c 'B'` (SH = the RUN's shell, each body quoted
 // with '...' and '\'' so its text reaches its own shell byte for byte) is exact, given the checks
 // in unmergeableRun and runsDiffer and the barrier rule in optimise():
@@ -434,8 +436,11 @@ std::optional<std::string> unmergeableRun(const RunInstruction &run) {
   for (const Mount &m : run.mounts)
     if (m.type == MountType::Tmpfs)
       return std::string("a tmpfs mount is fresh for each RUN");
-  std::string body = runBody(run);
-  if (llvm::StringRef(body).trim().empty())
+  return unmergeableBody(runBody(run));
+}
+
+std::optional<std::string> unmergeableBody(llvm::StringRef body) {
+  if (body.trim().empty())
     return std::string("an empty command");
   if (auto why = unclosed(body))
     return "the command has " + *why;
@@ -457,32 +462,6 @@ std::optional<std::string> runsDiffer(const RunInstruction &a, const RunInstruct
   if (da != db)
     return std::string("different --device flags");
   return std::nullopt;
-}
-
-namespace {
-std::string singleQuoted(llvm::StringRef s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'')
-      out += "'\\''";
-    else
-      out += c;
-  }
-  return out + "'";
-}
-} // namespace
-
-std::string joinRunScripts(const std::vector<std::string> &shell, const std::vector<std::string> &bodies) {
-  std::string prefix;
-  for (const std::string &a : shell)
-    prefix += singleQuoted(a) + " ";
-  std::string out;
-  for (const std::string &b : bodies) {
-    if (!out.empty())
-      out += " && ";
-    out += prefix + singleQuoted(b);
-  }
-  return out;
 }
 
 std::string mergedKey(const std::vector<std::string> &memberKeys) {

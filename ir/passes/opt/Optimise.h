@@ -76,9 +76,22 @@ std::optional<std::string> unmergeableRun(const RunInstruction &run);
 // or devices differ.
 std::optional<std::string> runsDiffer(const RunInstruction &a, const RunInstruction &b);
 
-// The script the outer shell runs for a merged group: each body in a fresh `shell` process, in
-// order, stopping at the first failure with its status: `'/bin/sh' '-c' 'A' && '/bin/sh' '-c' 'B'`.
-std::string joinRunScripts(const std::vector<std::string> &shell, const std::vector<std::string> &bodies);
+// Why a shell body cannot take part in a merge: empty, or quoting, `$( )`, `( )` or a background
+// job the check cannot follow.
+std::optional<std::string> unmergeableBody(llvm::StringRef body);
+
+// Why a RUN body in a merged group must keep its own shell process, or nullopt when it may run
+// inline in the group's shell: it changes no shell state and leaves no control flow (see
+// RunJoin.cpp for the list and the argument). Reads the body with lint's ShellScript as well.
+std::optional<std::string> notInlinable(llvm::StringRef body);
+
+// The script the outer shell runs for a merged group, in order, stopping at the first failure
+// with its status. A body notInlinable() accepts runs inline as `{ BODY<newline>}`, after
+// `hash -r` when it is not the first; any other body (or all, when `mayInline` is false: the
+// shell reads a startup file such as $BASH_ENV per process) runs in a fresh `shell` process:
+// `'/bin/sh' '-c' 'BODY'`. Example: `{ A\n} && hash -r && '/bin/sh' '-c' 'cd /x' && hash -r && { C\n}`.
+std::string joinRunScripts(const std::vector<std::string> &shell, const std::vector<std::string> &bodies,
+                           bool mayInline = true);
 
 // The cache key of a merged unit: distinct from any single step's key (a merged layer holds the
 // effect of several steps) and determined by the members' keys, which chain through each other.

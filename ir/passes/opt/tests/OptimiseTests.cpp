@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -44,14 +45,17 @@ std::vector<std::string> unitsOf(const std::string &dockerfile, Level level, Pla
 
 using S = std::vector<std::string>;
 
-// Runs `sh -c script` and returns its exit status and output.
-std::pair<int, std::string> sh(const std::string &script) {
+// Runs `sh -c script` (with PATH set to `path` when given) and returns its exit status and
+// output.
+std::pair<int, std::string> sh(const std::string &script, const std::string &path = "") {
   int fds[2];
   REQUIRE(::pipe(fds) == 0);
   pid_t pid = ::fork();
   if (pid == 0) {
     ::dup2(fds[1], 1);
     ::close(fds[0]);
+    if (!path.empty())
+      ::setenv("PATH", path.c_str(), 1);
     ::execl("/bin/sh", "/bin/sh", "-c", script.c_str(), nullptr);
     ::_exit(127);
   }
@@ -65,6 +69,27 @@ std::pair<int, std::string> sh(const std::string &script) {
   int st = 0;
   ::waitpid(pid, &st, 0);
   return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+}
+
+// O0: each body in its own `sh -c`, stopping at the first failure with its status.
+std::pair<int, std::string> separately(const std::vector<std::string> &bodies, const std::string &path = "") {
+  std::pair<int, std::string> out{0, ""};
+  for (const std::string &b : bodies) {
+    auto r = sh(b, path);
+    out.second += r.second;
+    out.first = r.first;
+    if (r.first != 0)
+      break;
+  }
+  return out;
+}
+
+// The join the old `SH -c` processes were there to avoid: every body inline, nothing between.
+std::string naivelyInlined(const std::vector<std::string> &bodies) {
+  std::string out;
+  for (const std::string &b : bodies)
+    out += (out.empty() ? "{ " : " && { ") + b + "\n}";
+  return out;
 }
 
 } // namespace
@@ -134,17 +159,6 @@ TEST_CASE("joined scripts keep each body's exit status and isolation", "[opt]") 
   // same, end with the same status, and let no state (set +e/-e, cd, variables, exit, comments,
   // syntax errors) leak from one body into the next. `set -e` inside a body is the case a
   // subshell join `( A ) && ( B )` gets wrong.
-  auto separately = [](const std::vector<std::string> &bodies) {
-    std::pair<int, std::string> out{0, ""};
-    for (const std::string &b : bodies) {
-      auto r = sh(b);
-      out.second += r.second;
-      out.first = r.first;
-      if (r.first != 0)
-        break;
-    }
-    return out;
-  };
   std::vector<std::vector<std::string>> cases = {
       {"echo a", "exit 3", "echo never"},
       {"set +e; false", "echo b"},
@@ -161,6 +175,114 @@ TEST_CASE("joined scripts keep each body's exit status and isolation", "[opt]") 
     std::string joined = joinRunScripts({"/bin/sh", "-c"}, bodies);
     DYNAMIC_SECTION(joined) { CHECK(sh(joined) == separately(bodies)); }
   }
+}
+
+TEST_CASE("plain bodies run inline in one shell, with the failing body's status", "[opt]") {
+  CHECK(joinRunScripts({"/bin/sh", "-c"}, {"echo a", "echo b # c"}) == "{ echo a\n} && hash -r && { echo b # c\n}");
+  CHECK(joinRunScripts({"/bin/sh", "-c"}, {"echo a", "cd /x"}) == "{ echo a\n} && '/bin/sh' '-c' 'cd /x'");
+  CHECK(joinRunScripts({"/bin/sh", "-c"}, {"echo a", "echo b"}, /*mayInline=*/false) ==
+        "'/bin/sh' '-c' 'echo a' && '/bin/sh' '-c' 'echo b'");
+  // peers/build/b's bodies: all inline.
+  for (const char *body : {"mkdir -p /opt/app/bin /opt/app/etc /opt/app/data", "echo \"one\" > /opt/app/data/1.txt",
+                           "printf '#!/bin/sh\\necho app\\n' > /opt/app/bin/app", "chmod +x /opt/app/bin/app",
+                           "echo \"export APP_DIR=$APP_DIR\" > /opt/app/etc/env.sh",
+                           "adduser -D -H -u 1000 app 2>/dev/null || echo 'app:x:1000:1000::/opt/app:/bin/sh' >> "
+                           "/etc/passwd",
+                           "chown -R 1000:1000 /opt/app/data /var/log/app"}) {
+    INFO(body);
+    CHECK_FALSE(notInlinable(body));
+  }
+  std::vector<std::vector<std::string>> cases = {
+      {"echo a", "false", "echo never"},
+      {"echo a | tr a b", "(echo sub; exit 4)", "echo never"},
+      {"true && false || echo or; echo $?", "sh -c 'exit 7'", "echo never"},
+      {"! false", "if true; then echo then; else false; fi", "while false; do :; done; echo w"},
+      {"echo \"$(echo 'x)'; cd /)\" `pwd`", "{ echo g; } >/dev/null; echo '{'", "echo } fi done"},
+      {"echo a # ) } fi", "test -z \"$0\" || echo \"$0\"", "A=1 env | grep -c '^A=1$'", "echo ${A:-unset}"},
+      {"ls /nonexistent 2>/dev/null", "echo never"},
+      {"echo ok\\\n  more", "echo $((1 + 2 == 3))"},
+  };
+  for (const auto &bodies : cases) {
+    std::string joined = joinRunScripts({"/bin/sh", "-c"}, bodies);
+    DYNAMIC_SECTION(joined) {
+      CHECK(llvm::StringRef(joined).startswith("{ "));
+      CHECK(llvm::StringRef(joined).contains("'-c'") == false);
+      CHECK(sh(joined) == separately(bodies));
+    }
+  }
+}
+
+TEST_CASE("bodies that change the shell or leave their control flow keep their own process", "[opt]") {
+  // Each pair (A, B): A is refused, running A and B naively inline differs from O0 (so the
+  // refusal is needed), and the join equals O0.
+  struct Case {
+    std::string a, b, reason;
+  } cases[] = {
+      {"cd /tmp", "pwd", "'cd'"},
+      {"X=1", "echo ${X:-unset}", "an assignment without a command"},
+      {"X=1 :", "echo ${X:-unset}", "an assignment before the builtin ':'"},
+      {"export X=1", "env | grep -c '^X=' || true", "'export'"},
+      {"unset HOME", "echo ${HOME:-unset}", "'unset'"},
+      {"set -u", "echo ${UNSET_Y}x", "'set'"},
+      {"( set -e; false; echo x )", "echo b", "'set'"},
+      {"trap 'echo trapped' EXIT", "echo b", "'trap'"},
+      {"umask 077", "umask", "'umask'"},
+      {"eval X=1", "echo ${X:-unset}", "'eval'"},
+      {"exec >/dev/null", "echo shown", "'exec'"},
+      {"exit 0", "echo b", "'exit'"},
+      {"read X </etc/passwd", "echo ${X:-unset}", "'read'"},
+      {"getopts a X || true", "echo ${X:-unset}", "'getopts'"},
+      {"f() { echo f; }", "f 2>/dev/null || echo none", "a function definition"},
+      {"echo ${X=1}", "echo ${X:-unset}", "an assignment in ${X=...}"},
+      {"echo ${X:=1}", "echo ${X:-unset}", "an assignment in ${X=...}"},
+      {"echo $((X=1))", "echo ${X:-unset}", "an arithmetic assignment"},
+      {"for X in a; do :; done", "echo ${X:-unset}", "'for'"},
+      {"echo x; }  && { echo y", "echo z", "closes what the body did not open"},
+      {"echo {; } && { echo }", "echo z", "closes what the body did not open"},
+  };
+  for (const Case &c : cases) {
+    DYNAMIC_SECTION(c.a) {
+      auto why = notInlinable(c.a);
+      REQUIRE(why);
+      CHECK_THAT(*why, Catch::Contains(c.reason));
+      std::vector<std::string> bodies = {c.a, c.b};
+      CHECK(sh(naivelyInlined(bodies)) != separately(bodies));
+      CHECK(sh(joinRunScripts({"/bin/sh", "-c"}, bodies)) == separately(bodies));
+    }
+  }
+  // Refused where a shell (dash here or another) would differ or the check cannot read it.
+  for (const char *body : {"echo $$", "echo $LINENO", "echo $(set -e; false; echo x)", "(eval set -e)", "echo $!", "echo $-", "echo $PPID", "echo ${RANDOM}", "alias ll=ls",
+                           ". /dev/null", "source /dev/null", "wait", "return 0", "break", "continue",
+                           "shopt -s nullglob", "ulimit -n 64", "printf -v X %s 1", "hash -r",
+                           "command cd /", "$CMD /", "(( X = 1 ))", "case a in a) true;; esac",
+                           "[[ -n x ]]", "# only a comment", "echo a &&", "if true; then echo x",
+                           "A=1 >/tmp/f if true; then :; fi", "function f { :; }", "exec 3>/dev/null",
+                           "echo a; exit", "pushd /tmp", "let X=1", "local X", "declare X=1"}) {
+    INFO(body);
+    CHECK(notInlinable(body));
+  }
+}
+
+TEST_CASE("an inlined body finds a command installed by the body before it", "[opt]") {
+  // The shell hashes where it found a command; O0's next RUN searches PATH afresh.
+  char tmpl[] = "/tmp/dfc-opt-hash.XXXXXX";
+  REQUIRE(::mkdtemp(tmpl));
+  std::string d(tmpl);
+  REQUIRE(::mkdir((d + "/first").c_str(), 0755) == 0);
+  REQUIRE(::mkdir((d + "/second").c_str(), 0755) == 0);
+  std::string path = d + "/first:" + d + "/second:/usr/bin:/bin";
+  REQUIRE(sh("printf '#!/bin/sh\\necho second\\n' > " + d + "/second/tool && chmod +x " + d + "/second/tool").first ==
+          0);
+  std::vector<std::string> bodies = {
+      "tool && printf '#!/bin/sh\\necho first\\n' > " + d + "/first/tool && chmod +x " + d + "/first/tool", "tool"};
+  CHECK_FALSE(notInlinable(bodies[0]));
+  auto o0 = separately(bodies, path);
+  CHECK(o0 == std::pair<int, std::string>{0, "second\nfirst\n"});
+  ::unlink((d + "/first/tool").c_str());
+  CHECK(sh(joinRunScripts({"/bin/sh", "-c"}, bodies), path) == o0);
+  ::unlink((d + "/first/tool").c_str());
+  CHECK(sh(naivelyInlined(bodies), path) != o0); // without hash -r
+  sh("rm -r " + d);
 }
 
 TEST_CASE("O1 drops stages the target does not need and schedules waves", "[opt]") {
