@@ -1,5 +1,5 @@
-// `dfc compose [-f FILE] [-p NAME] up [--build] [-d] | down [-v] [-t N] | ps [-a] | logs [-f] | build |
-// stop`: reads the project (backend/compose) and runs it on the local store.
+// `dfc compose [-f FILE] [-p NAME] up [--build] [-d] [--dependency-timeout S] | down [-v] [-t N] | ps [-a] |
+// logs [-f] | build | stop`: reads the project (backend/compose) and runs it on the local store.
 #include "backend/compose/Compose.h"
 #include "cli/Commands.h"
 #include "cli/StoreAccess.h"
@@ -20,6 +20,7 @@ struct ComposeFlags {
   std::string project;
   bool build = false, detach = false, volumes = false, all = false, follow = false;
   int timeout = 10;
+  int dependencyTimeout = 300;
 };
 
 std::atomic<int> interrupts{0};
@@ -123,11 +124,14 @@ void registerComposeCommand(CLI::App &app, int &status) {
   CLI::App *up = cmd->add_subcommand("up", "Create and start the services' containers");
   up->add_flag("--build", f->build, "Build images before starting containers");
   up->add_flag("-d,--detach", f->detach, "Run in the background");
+  up->add_option("--dependency-timeout", f->dependencyTimeout,
+                 "Seconds a service waits for each depends_on condition (healthy, completed) (default 300)");
   up->callback([f, &status] {
     status = withProject(*f, [&](compose::Runner &r) -> llvm::Error {
       compose::UpOptions o;
       o.build = f->build;
       o.detach = f->detach;
+      o.dependencyTimeoutSeconds = f->dependencyTimeout;
       if (llvm::Error e = r.up(o))
         return e;
       if (f->detach)

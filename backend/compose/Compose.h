@@ -49,6 +49,10 @@ struct Service {
   std::vector<ServiceVolume> volumes;
   std::vector<std::string> volumesFrom; // service names, or "container:NAME"
   std::vector<std::string> dependsOn;
+  // depends_on's long form: service -> "service_healthy" | "service_completed_successfully" (a service
+  // not named here, or "service_started": started before this one, nothing more).
+  std::map<std::string, std::string> dependsOnCondition;
+  std::optional<store::HealthConfig> healthcheck;         // `healthcheck:` (disable: Test ["NONE"])
   std::vector<std::pair<std::string, std::string>> links; // service, alias
   std::string workingDir, user, restart = "no", containerName, hostname;
   std::map<std::string, std::string> labels;
@@ -96,6 +100,8 @@ llvm::Expected<std::string> interpolate(llvm::StringRef text, const std::map<std
 llvm::Expected<std::map<std::string, std::string>> parseDotEnv(llvm::StringRef text, llvm::StringRef file);
 // command/entrypoint strings are split as a POSIX shell splits words (quotes, backslashes), no expansion.
 llvm::Expected<std::vector<std::string>> splitWords(llvm::StringRef text);
+// A Go duration as compose files write them ("1m30s", "500ms", "2h", "1.5s"); nanoseconds.
+llvm::Expected<int64_t> parseDuration(llvm::StringRef text);
 // docker compose's project name normalisation: lowercase, only [a-z0-9_-], starting with a letter or digit.
 std::string normaliseProjectName(llvm::StringRef name);
 
@@ -120,6 +126,8 @@ using Printer = std::function<void(llvm::StringRef line)>;
 struct UpOptions {
   bool build = false;  // build every service with a `build`, even when its image exists
   bool detach = false; // else: follow the logs, prefixed, until the containers end or stop() is called
+  // How long a service waits for each depends_on condition (healthy, completed) before `up` fails.
+  int dependencyTimeoutSeconds = 300;
 };
 
 // The container a service runs as: image, command (a compose entrypoint list becomes RunSpec's entrypoint

@@ -348,6 +348,85 @@ private:
   }
   std::vector<std::tuple<std::string, std::string, YAML::Node>> VolumeNodes; // service, named source, node
 
+  // One entry of depends_on's long form: {condition, required, restart}.
+  void dependency(Service &s, const std::string &needed, const YAML::Node &n) {
+    if (n.IsNull())
+      return;
+    if (!n.IsMap())
+      fail(n, "depends_on." + needed + " must be a mapping (condition, required, restart)");
+    for (auto kv : n) {
+      std::string k = kv.first.as<std::string>();
+      if (k == "condition") {
+        std::string c = scalar(kv.second, "depends_on." + needed + ".condition");
+        if (c != "service_started" && c != "service_healthy" && c != "service_completed_successfully")
+          fail(kv.second, "invalid depends_on condition \"" + c +
+                              "\" (service_started, service_healthy or service_completed_successfully)");
+        if (c != "service_started")
+          s.dependsOnCondition[needed] = c;
+      } else if (k == "required") {
+        if (!boolean(kv.second, "depends_on." + needed + ".required"))
+          warn(kv.first,
+               "depends_on." + needed + ".required: false is not supported: the dependency is required");
+      } else if (k == "restart") {
+        boolean(kv.second, "depends_on." + needed + ".restart");
+        warn(kv.first, "ignoring depends_on." + needed + ".restart (dfc compose restarts no dependents)");
+      } else {
+        warn(kv.first, "ignoring depends_on." + needed + "." + k);
+      }
+    }
+  }
+
+  int64_t duration(const YAML::Node &n, const std::string &what) {
+    auto d = parseDuration(scalar(n, what));
+    if (!d)
+      fail(n, what + ": " + llvm::toString(d.takeError()));
+    return *d;
+  }
+
+  // healthcheck: test (a string runs in a shell; a list is ["CMD", ...], ["CMD-SHELL", "..."] or
+  // ["NONE"]), interval, timeout, start_period, start_interval, retries, disable.
+  store::HealthConfig healthcheck(const YAML::Node &n) {
+    if (!n.IsMap())
+      fail(n, "healthcheck must be a mapping");
+    store::HealthConfig h;
+    bool disabled = false;
+    for (auto kv : n) {
+      std::string k = kv.first.as<std::string>();
+      const YAML::Node &v = kv.second;
+      if (k == "test") {
+        if (v.IsSequence()) {
+          h.Test = stringList(v, "healthcheck.test");
+          if (h.Test.empty() || (h.Test[0] != "CMD" && h.Test[0] != "CMD-SHELL" && h.Test[0] != "NONE"))
+            fail(v, "healthcheck.test: a list must start with CMD, CMD-SHELL or NONE");
+          if (h.Test[0] == "CMD-SHELL" && h.Test.size() != 2)
+            fail(v, "healthcheck.test: CMD-SHELL takes one command string");
+        } else {
+          h.Test = {"CMD-SHELL", scalar(v, "healthcheck.test")};
+        }
+      } else if (k == "interval") {
+        h.Interval = duration(v, "healthcheck.interval");
+      } else if (k == "timeout") {
+        h.Timeout = duration(v, "healthcheck.timeout");
+      } else if (k == "start_period") {
+        h.StartPeriod = duration(v, "healthcheck.start_period");
+      } else if (k == "start_interval") {
+        h.StartInterval = duration(v, "healthcheck.start_interval");
+      } else if (k == "retries") {
+        std::string text = scalar(v, "healthcheck.retries");
+        if (llvm::StringRef(text).getAsInteger(10, h.Retries) || h.Retries < 0)
+          fail(v, "healthcheck.retries must be a number, got \"" + text + "\"");
+      } else if (k == "disable") {
+        disabled = boolean(v, "healthcheck.disable");
+      } else {
+        warn(kv.first, "ignoring healthcheck." + k);
+      }
+    }
+    // Without a test the image's HEALTHCHECK runs, with these settings (the supervisor merges them).
+    if (disabled)
+      h.Test = {"NONE"};
+    return h;
+  }
+
   Service service(const YAML::Node &key, const YAML::Node &n) {
     Service s;
     s.name = key.as<std::string>();
@@ -432,6 +511,7 @@ private:
           for (auto d : v) {
             s.dependsOn.push_back(d.first.as<std::string>());
             DependencyNodes.emplace_back(s.name, s.dependsOn.back(), d.first);
+            dependency(s, d.first.as<std::string>(), d.second);
           }
         } else {
           for (const YAML::Node &item : v.IsSequence() ? v : YAML::Node(YAML::NodeType::Sequence)) {
@@ -441,6 +521,8 @@ private:
           if (!v.IsSequence())
             fail(v, "depends_on must be a list or a mapping of service names");
         }
+      } else if (k == "healthcheck") {
+        s.healthcheck = healthcheck(v);
       } else if (k == "links") {
         for (const YAML::Node &item : v.IsSequence() ? v : YAML::Node(YAML::NodeType::Sequence)) {
           std::string text = scalar(item, "links entries");

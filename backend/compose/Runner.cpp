@@ -67,7 +67,55 @@ std::string describe(const containers::RunSpec &s, const std::string &imageId) {
   add("user", s.user);
   add("hostname", s.hostname);
   add("restart", s.restart);
+  if (s.healthcheck) {
+    for (const std::string &t : s.healthcheck->Test)
+      add("healthcheck", t);
+    add("healthcheck",
+        std::to_string(s.healthcheck->Interval) + "," + std::to_string(s.healthcheck->Timeout) + "," +
+            std::to_string(s.healthcheck->StartPeriod) + "," + std::to_string(s.healthcheck->StartInterval) +
+            "," + std::to_string(s.healthcheck->Retries));
+  }
   return d;
+}
+
+// Waits until the container of `dependency` meets `condition` (depends_on's long form), with docker
+// compose's errors: an unhealthy or exited dependency, a failed one-shot, no healthcheck to wait for.
+llvm::Error awaitCondition(containers::Containers &cs, const Project &p, const Service &service,
+                           const Service &dependency, const std::string &condition, int timeoutSeconds,
+                           const Printer &print) {
+  std::string name = p.containerOf(dependency);
+  bool healthy = condition == "service_healthy";
+  print("Container " + name + "  Waiting");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeoutSeconds);
+  for (;;) {
+    auto c = cs.info(name);
+    if (!c)
+      return failure("service " + service.name + ": " + containers::explain(c.takeError()).message);
+    if (healthy) {
+      if (c->status == containers::Status::Running && c->health == "healthy") {
+        print("Container " + name + "  Healthy");
+        return llvm::Error::success();
+      }
+      if (c->status == containers::Status::Running && c->health.empty())
+        return failure("dependency failed to start: container " + name + " has no healthcheck configured");
+      if (c->status == containers::Status::Running && c->health == "unhealthy")
+        return failure("dependency failed to start: container " + name + " is unhealthy");
+      if (c->status == containers::Status::Exited)
+        return failure("dependency failed to start: container " + name + " exited (" +
+                       std::to_string(c->exitCode) + ")");
+    } else if (c->status == containers::Status::Exited) {
+      if (c->exitCode != 0)
+        return failure("service \"" + dependency.name + "\" didn't complete successfully: exit " +
+                       std::to_string(c->exitCode));
+      print("Container " + name + "  Exited");
+      return llvm::Error::success();
+    }
+    if (std::chrono::steady_clock::now() >= deadline)
+      return failure("service " + service.name + ": timed out after " + std::to_string(timeoutSeconds) +
+                     " s waiting for " + dependency.name + " to be " +
+                     (healthy ? "healthy" : "completed successfully"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
 }
 
 } // namespace
@@ -120,6 +168,7 @@ containers::RunSpec containerSpec(const Project &P, const Service &service, cons
   spec.user = s->user;
   spec.hostname = s->hostname;
   spec.restart = s->restart;
+  spec.healthcheck = s->healthcheck;
   spec.networkNamespace = Network::path(net.containerNamespace(spec.name));
   // Every container knows every service by name (and by container name, hostname and link alias).
   for (size_t i = 0; i < P.services.size(); ++i) {
@@ -249,6 +298,10 @@ llvm::Error Runner::up(const UpOptions &options) {
 
   containers::Containers cs(Store);
   for (const Service *s : *order) {
+    for (const auto &[needed, condition] : s->dependsOnCondition)
+      if (llvm::Error e = awaitCondition(cs, P, *s, *P.service(needed), condition,
+                                         options.dependencyTimeoutSeconds, Print))
+        return e;
     containers::RunSpec spec = containerSpec(P, *s, net);
     std::string hash = fnv(describe(spec, imageIds[s->name]));
     spec.labels[HashLabel] = hash;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 
 namespace dfc::compose {
 
@@ -226,6 +227,40 @@ llvm::Expected<std::vector<std::string>> splitWords(llvm::StringRef text) {
   if (inWord)
     words.push_back(std::move(word));
   return words;
+}
+
+llvm::Expected<int64_t> parseDuration(llvm::StringRef text) {
+  auto bad = [&] {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), "invalid duration \"" + text.str() + "\"");
+  };
+  llvm::StringRef rest = text.trim();
+  if (rest.empty())
+    return bad();
+  if (rest == "0")
+    return 0;
+  static const std::pair<const char *, double> units[] = {{"ns", 1},  {"us", 1e3}, {"µs", 1e3},  {"ms", 1e6},
+                                                          {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
+  double total = 0;
+  while (!rest.empty()) {
+    size_t n = 0;
+    while (n < rest.size() && (std::isdigit(static_cast<unsigned char>(rest[n])) || rest[n] == '.'))
+      ++n;
+    if (n == 0)
+      return bad();
+    double value = 0;
+    if (rest.take_front(n).getAsDouble(value))
+      return bad();
+    rest = rest.drop_front(n);
+    const std::pair<const char *, double> *unit = nullptr;
+    for (const auto &u : units) // longest first where two share a start ("ms" before "m")
+      if (rest.startswith(u.first) && (!unit || std::strlen(u.first) > std::strlen(unit->first)))
+        unit = &u;
+    if (!unit)
+      return bad();
+    rest = rest.drop_front(std::strlen(unit->first));
+    total += value * unit->second;
+  }
+  return static_cast<int64_t>(total);
 }
 
 std::string normaliseProjectName(llvm::StringRef name) {

@@ -480,12 +480,26 @@ void pumpLogs(int logFd, int out, int err, int terminal) {
   // A stop request left by an earlier life of this container is not for this one.
   ::unlink(stopRequestPath(dir).c_str());
   auto stopRequested = [&] { return ::access(stopRequestPath(dir).c_str(), F_OK) == 0; };
-  std::optional<store::HealthConfig> healthConfig = s.spec.healthcheck;
-  if (!healthConfig) {
-    if (auto img = store.resolve(s.imageId); img)
-      healthConfig = img->spec.config.Healthcheck;
-    else
-      llvm::consumeError(img.takeError());
+  // The image's HEALTHCHECK, under the run's (compose `healthcheck:`; one without a test keeps the
+  // image's test and overrides the settings it gives).
+  std::optional<store::HealthConfig> healthConfig;
+  if (auto img = store.resolve(s.imageId); img)
+    healthConfig = img->spec.config.Healthcheck;
+  else
+    llvm::consumeError(img.takeError());
+  if (const std::optional<store::HealthConfig> &o = s.spec.healthcheck; o) {
+    if (!o->Test.empty() || !healthConfig) {
+      healthConfig = *o;
+    } else {
+      for (auto [field, value] : {std::pair{&store::HealthConfig::Interval, o->Interval},
+                                  {&store::HealthConfig::Timeout, o->Timeout},
+                                  {&store::HealthConfig::StartPeriod, o->StartPeriod},
+                                  {&store::HealthConfig::StartInterval, o->StartInterval}})
+        if (value)
+          (*healthConfig).*field = value;
+      if (o->Retries)
+        healthConfig->Retries = o->Retries;
+    }
   }
   int logFd = ::open(all.logPath(id).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   l.options.stdinTarget = runtime::Stdio::null();

@@ -4,7 +4,8 @@
 #     the files on a published port (curl from the host), `down -v` removes containers, volumes and netns;
 #  2. one container reaches another by service name and by link alias over the project network;
 #  3. `up` in the foreground streams prefixed logs and Ctrl-C stops the containers;
-#  4. a broken file fails with file:line:col before anything runs.
+#  4. a broken file fails with file:line:col before anything runs;
+#  5. depends_on conditions (service_healthy, service_completed_successfully) and restart: policies.
 # Afterwards nothing is left: no `ip netns`, no mounts under the work dir, no supervisor or slirp4netns.
 # usage: tests/compose/compose_test.sh DFC   (root, /bin/busybox, ip, curl; exits 77 to skip)
 set -uo pipefail
@@ -224,6 +225,91 @@ cd "$P4" || exit 1
 check "a broken file exits 1" test $? -eq 1
 check "the error names file:line:col" grep -q "compose.yaml:4:18: service \"web\" depends on undefined service \"nothere\"" "$WORK/up4.txt"
 check "nothing was created for it" noneOfOurs
+
+# --- 5. depends_on conditions and restart: ---
+# app starts only once init has exited 0 and db's healthcheck passed (db makes /data/ready after a
+# while, and app looks for both files when it starts); a failing service restarts by its policy.
+P5="$WORK/p5"
+mkdir -p "$P5"
+cat >"$P5/compose.yaml" <<'YAML'
+services:
+  init:
+    image: busybox
+    command: sh -c 'sleep 1; echo done > /data/init'
+    volumes: [shared:/data]
+  db:
+    image: busybox
+    command: sh -c 'sleep 2; touch /data/ready; sleep 600'
+    volumes: [shared:/data]
+    healthcheck:
+      test: ["CMD", "test", "-f", "/data/ready"]
+      interval: 200ms
+      start_period: 5m
+  app:
+    image: busybox
+    command: sh -c 'test -f /data/init && test -f /data/ready && echo deps-ok; sleep 600'
+    volumes: [shared:/data]
+    depends_on:
+      init: {condition: service_completed_successfully}
+      db:
+        condition: service_healthy
+  flaky:
+    image: busybox
+    command: sh -c 'echo run >> /data/flaky; exit 3'
+    volumes: [shared:/data]
+    restart: on-failure:2
+volumes:
+  shared:
+YAML
+cd "$P5" || exit 1
+"$DFC" compose up -d >"$WORK/up5.txt" 2>&1
+check "up with conditions exits 0" test $? -eq 0 || cat "$WORK/up5.txt"
+check "up waited for db to be healthy" grep -q "Container p5-db-1  Healthy" "$WORK/up5.txt"
+check "up waited for init to complete" grep -q "Container p5-init-1  Exited" "$WORK/up5.txt"
+check "app started after both conditions held" retry 100 bash -c "\"$DFC\" logs p5-app-1 | grep -qx deps-ok"
+restarts() { "$DFC" inspect "$1" | python3 -c 'import json,sys; j=json.load(sys.stdin)[0]; print(j["State"]["Status"], j["RestartCount"])'; }
+flakyDone() { [[ "$(restarts p5-flaky-1)" == "exited 2" ]]; }
+check "restart: on-failure:2 ends after two restarts" retry 300 flakyDone
+check "the failing service ran three times" bash -c "[[ \$(\"$DFC\" exec p5-db-1 cat /data/flaky | wc -l) -eq 3 ]]"
+"$DFC" compose down -v -t 0 >/dev/null 2>&1
+
+# An unhealthy dependency and a failed one-shot fail `up` with the container or service named.
+cat >"$P5/compose.yaml" <<'YAML'
+services:
+  sick:
+    image: busybox
+    command: sleep 600
+    healthcheck:
+      test: ["CMD", "false"]
+      interval: 100ms
+      retries: 2
+  app:
+    image: busybox
+    command: sleep 600
+    depends_on:
+      sick: {condition: service_healthy}
+YAML
+"$DFC" compose up -d >"$WORK/up5b.txt" 2>&1
+check "an unhealthy dependency fails up" test $? -eq 1
+check "the error names the unhealthy container" grep -q "dependency failed to start: container p5-sick-1 is unhealthy" "$WORK/up5b.txt"
+check "the dependent service was not created" bash -c "! \"$DFC\" ps -a | grep -q p5-app-1"
+"$DFC" compose down -t 0 >/dev/null 2>&1
+cat >"$P5/compose.yaml" <<'YAML'
+services:
+  migrate:
+    image: busybox
+    command: sh -c 'exit 3'
+  app:
+    image: busybox
+    command: sleep 600
+    depends_on:
+      migrate: {condition: service_completed_successfully}
+YAML
+"$DFC" compose up -d >"$WORK/up5c.txt" 2>&1
+check "a failed one-shot dependency fails up" test $? -eq 1
+check "the error names the failed service and its code" grep -q "service \"migrate\" didn't complete successfully: exit 3" "$WORK/up5c.txt"
+"$DFC" compose down -t 0 >/dev/null 2>&1
+check "scenario 5 down leaves no network namespaces" noneOfOurs
 
 echo "compose tests: $fails failure(s)"
 [[ $fails -eq 0 ]]

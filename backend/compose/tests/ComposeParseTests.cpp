@@ -323,14 +323,13 @@ TEST_CASE("errors name the file, line and column of the node they are about") {
 
 TEST_CASE("keys dfc does not run are warnings with their place, not silent") {
   Project p =
-      parsed("networks:\n  front: {}\nservices:\n  web:\n    image: busybox\n    healthcheck: {test: [x]}\n");
+      parsed("networks:\n  front: {}\nservices:\n  web:\n    image: busybox\n    deploy: {replicas: 2}\n");
   REQUIRE(p.warnings.size() == 2);
   CHECK(p.warnings[0] ==
         "/proj/compose.yaml:1:1: ignoring top-level key \"networks\" (dfc runs one network per "
         "project)");
-  CHECK(p.warnings[1] ==
-        "/proj/compose.yaml:6:5: ignoring \"healthcheck\" of service web (not supported by dfc "
-        "compose)");
+  CHECK(p.warnings[1] == "/proj/compose.yaml:6:5: ignoring \"deploy\" of service web (not supported by dfc "
+                         "compose)");
 }
 
 TEST_CASE("project names: -p over name: over the directory, normalised as docker compose does") {
@@ -435,4 +434,111 @@ volumes:
   REQUIRE(api.entrypoint);
   CHECK(api.entrypoint->empty()); // "" clears the image's entrypoint
   CHECK(api.hostname == "apihost");
+}
+
+TEST_CASE("depends_on conditions and healthcheck are read, with their errors in place") {
+  Project p = parsed(R"(services:
+  init:
+    image: busybox
+    restart: on-failure:2
+  db:
+    image: busybox
+    healthcheck:
+      test: ["CMD", "test", "-f", "/ready"]
+      interval: 1m30s
+      timeout: 500ms
+      start_period: 1.5s
+      retries: 5
+  cache:
+    image: busybox
+    healthcheck:
+      test: redis-cli ping
+  legacy:
+    image: busybox
+    healthcheck:
+      disable: true
+  app:
+    image: busybox
+    depends_on:
+      init: {condition: service_completed_successfully}
+      db:
+        condition: service_healthy
+      cache:
+        condition: service_started
+)");
+  const Service *app = p.service("app");
+  REQUIRE(app);
+  CHECK(app->dependsOn == std::vector<std::string>{"init", "db", "cache"});
+  CHECK(app->dependsOnCondition ==
+        std::map<std::string, std::string>{{"init", "service_completed_successfully"},
+                                           {"db", "service_healthy"}});
+  CHECK(p.service("init")->restart == "on-failure:2");
+  const Service *db = p.service("db");
+  REQUIRE(db->healthcheck);
+  CHECK(db->healthcheck->Test == std::vector<std::string>{"CMD", "test", "-f", "/ready"});
+  CHECK(db->healthcheck->Interval == 90'000'000'000LL);
+  CHECK(db->healthcheck->Timeout == 500'000'000LL);
+  CHECK(db->healthcheck->StartPeriod == 1'500'000'000LL);
+  CHECK(db->healthcheck->Retries == 5);
+  CHECK(p.service("cache")->healthcheck->Test == std::vector<std::string>{"CMD-SHELL", "redis-cli ping"});
+  CHECK(p.service("legacy")->healthcheck->Test == std::vector<std::string>{"NONE"});
+  CHECK(p.warnings.empty());
+  // The container carries the healthcheck (the supervisor runs it) and the policy.
+  Network net;
+  net.projectNamespace = "dfc-test-p-p";
+  containers::RunSpec spec = containerSpec(p, *db, net);
+  REQUIRE(spec.healthcheck);
+  CHECK(spec.healthcheck->Retries == 5);
+  CHECK(containerSpec(p, *p.service("init"), net).restart == "on-failure:2");
+
+  CHECK(error(R"(services:
+  db:
+    image: busybox
+  app:
+    image: busybox
+    depends_on:
+      db:
+        condition: service_ready
+)") == "/proj/compose.yaml:8:20: invalid depends_on condition \"service_ready\" (service_started, "
+       "service_healthy or service_completed_successfully)");
+  CHECK(error(R"(services:
+  db:
+    image: busybox
+    healthcheck:
+      test: ["true"]
+)") == "/proj/compose.yaml:5:13: healthcheck.test: a list must start with CMD, CMD-SHELL or NONE");
+  CHECK(error(R"(services:
+  db:
+    image: busybox
+    healthcheck:
+      test: "true"
+      interval: soon
+)") == "/proj/compose.yaml:6:17: healthcheck.interval: invalid duration \"soon\"");
+  CHECK(error(R"(services:
+  db:
+    image: busybox
+    restart: sometimes
+)") == "/proj/compose.yaml:4:14: invalid restart policy \"sometimes\"");
+}
+
+TEST_CASE("durations are read as Go's time.ParseDuration reads them") {
+  auto ns = [](const char *text) {
+    auto d = parseDuration(text);
+    if (!d)
+      FAIL(llvm::toString(d.takeError()));
+    return *d;
+  };
+  CHECK(ns("0") == 0);
+  CHECK(ns("30s") == 30'000'000'000LL);
+  CHECK(ns("1m30s") == 90'000'000'000LL);
+  CHECK(ns("250ms") == 250'000'000LL);
+  CHECK(ns("2h") == 7'200'000'000'000LL);
+  CHECK(ns("1.5s") == 1'500'000'000LL);
+  CHECK(ns("10us") == 10'000LL);
+  for (const char *bad : {"", "10", "s", "1x", "1m30"}) {
+    auto d = parseDuration(bad);
+    CHECK(!d);
+    if (!d)
+      llvm::consumeError(d.takeError());
+  }
 }
