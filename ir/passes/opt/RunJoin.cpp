@@ -155,7 +155,7 @@ public:
 
   Token next() {
     for (;;) {
-      while (P < T.size() && (T[P] == ' ' || T[P] == '\t' || T[P] == '\r'))
+      while (P < T.size() && (T[P] == ' ' || T[P] == '\t'))
         ++P;
       if (P + 1 < T.size() && T[P] == '\\' && T[P + 1] == '\n') {
         P += 2;
@@ -185,9 +185,11 @@ public:
         return tok;
       }
     tok.kind = Token::Word;
-    while (P < T.size() && !llvm::StringRef(" \t\r\n;&|()<>").contains(T[P])) {
+    while (P < T.size() && !llvm::StringRef(" \t\n;&|()<>").contains(T[P])) {
       char c = T[P];
-      if (c == '\\') {
+      if (c == '\\' && P + 1 < T.size() && T[P + 1] == '\n') {
+        P += 2; // a line continuation is gone before the shell reads words
+      } else if (c == '\\') {
         tok.quoted = true;
         if (P + 1 < T.size())
           tok.text += T[P + 1];
@@ -205,7 +207,7 @@ public:
         while (P < T.size() && T[P] != '"') {
           char d = T[P];
           if (d == '\\') {
-            if (P + 1 < T.size())
+            if (P + 1 < T.size() && T[P + 1] != '\n')
               tok.text += T[P + 1];
             P += 2;
             continue;
@@ -228,6 +230,8 @@ public:
         if (P >= T.size())
           return fail();
         ++P;
+      } else if (c == '$' && P + 1 < T.size() && T[P + 1] == '\'') {
+        return fail(); // $'...': its \' would end the quote for every reader here
       } else if (c == '$' || c == '`') {
         tok.dynamic = true;
         tok.text += c;
@@ -268,6 +272,8 @@ private:
       char c = T[i];
       if (c == '\\') {
         ++i;
+      } else if (c == '$' && i + 1 < T.size() && T[i + 1] == '\'') {
+        return false;
       } else if (c == '\'') {
         i = T.find('\'', i + 1);
         if (i == llvm::StringRef::npos)

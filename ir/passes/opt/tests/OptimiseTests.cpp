@@ -257,7 +257,9 @@ TEST_CASE("bodies that change the shell or leave their control flow keep their o
                            "command cd /", "$CMD /", "(( X = 1 ))", "case a in a) true;; esac",
                            "[[ -n x ]]", "# only a comment", "echo a &&", "if true; then echo x",
                            "A=1 >/tmp/f if true; then :; fi", "function f { :; }", "exec 3>/dev/null",
-                           "echo a; exit", "pushd /tmp", "let X=1", "local X", "declare X=1"}) {
+                           "echo a; exit", "pushd /tmp", "let X=1", "local X", "declare X=1",
+                           "echo $'\\''; cd /tmp; echo '", "c\\\nd /tmp", "\"c\\\nd\" /tmp", "echo $(echo $'\\')'); cd /tmp; echo ')",
+                           "{ echo; }\r"}) {
     INFO(body);
     CHECK(notInlinable(body));
   }
