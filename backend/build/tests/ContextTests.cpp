@@ -286,6 +286,47 @@ TEST_CASE("a recorded selection is reused until an edit it could miss", "[contex
   }
 }
 
+// A selection of 1,100 entries is checked by two threads (halves in path order): an edit in either
+// half is noticed.
+TEST_CASE("a wide recorded selection notices an edit in either half", "[context]") {
+  Dir d;
+  for (int i = 0; i < 11; ++i)
+    for (int j = 0; j < 99; ++j)
+      d.write("ctx/d" + std::to_string(i) + "/f" + std::to_string(j), "x");
+  std::string ctx = d.path + "/ctx", cacheFile = d.path + "/cache/stat";
+  auto record = [&] {
+    ::usleep(50000); // the walk (and the edit after it) on later clock ticks than every file's times
+    StatCache c(cacheFile, 0);
+    c.load();
+    SourceTree t(ctx, SourceTree::Kind::Context, {}, &c);
+    std::string dg = *t.selectionDigest("", {});
+    REQUIRE(noError(c.save()));
+    return dg;
+  };
+  auto cached = [&](uint64_t &reused) {
+    StatCache c(cacheFile, 0);
+    c.load();
+    SourceTree t(ctx, SourceTree::Kind::Context, {}, &c);
+    std::string dg = *t.selectionDigest("", {});
+    reused = c.selectionsReused();
+    return dg;
+  };
+  for (const char *edited : {"d0/f1", "d9/f98"}) { // sorted paths: d0 < d1 < d10 < d2 < ... < d9
+    CAPTURE(edited);
+    std::string recorded = record();
+    uint64_t reused = 0;
+    CHECK(cached(reused) == recorded);
+    CHECK(reused == 1);
+    d.write(std::string("ctx/") + edited, "y");
+    SourceTree t(ctx, SourceTree::Kind::Context);
+    std::string now = *t.digest(*t.select("", {}));
+    CHECK(now != recorded);
+    CHECK(cached(reused) == now);
+    CHECK(reused == 0);
+    d.write(std::string("ctx/") + edited, "x");
+  }
+}
+
 TEST_CASE("a selection walked right after a change is not recorded", "[context]") {
   Dir d;
   d.write("ctx/f", "fresh");
