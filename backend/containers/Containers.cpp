@@ -952,8 +952,11 @@ llvm::Expected<std::string> Containers::create(const RunSpec &specIn) {
   if (s.args.empty())
     return fail("no command specified");
 
-  if (llvm::Error e = store::makeDirs(directory(id), 0710))
-    return e;
+  // A container that goes when it ends (--rm) gets its directory from whoever runs it: an attached
+  // run makes it on a tmpfs of its own, a supervisor on disk (it writes the log there).
+  if (!spec.autoRemove)
+    if (llvm::Error e = store::makeDirs(directory(id), 0710))
+      return e;
   store::ContainerRow row;
   row.id = id;
   row.name = spec.name;

@@ -117,7 +117,8 @@ class Containers {
 public:
   explicit Containers(store::ImageStore &store) : Store(store) {}
 
-  // Records a new container (status Created) and prepares its directory; returns the full id.
+  // Records a new container (status Created) and makes its directory (a --rm one gets it from whoever
+  // runs it); returns the full id.
   llvm::Expected<std::string> create(const RunSpec &spec);
   // Runs a created container in this process, its stdio on ours (a pty relayed with raw mode and resize
   // when it asked for one), signals forwarded; returns its exit code (125-127 when it never ran).

@@ -74,6 +74,21 @@ void privateMounts() {
       ::unshare(CLONE_NEWNS) == 0 && ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0;
 }
 
+// The directory of a container that runs attached and goes when it ends (--rm): on a tmpfs mounted in
+// this process's private mount namespace, so its files, mount point, overlay upper and work never touch
+// the store's disk (creating and removing a dozen inodes on a busy ext4 cost more CPU than the rest of
+// the start), and it vanishes with this process, killed or not. "" when it cannot be had there.
+std::string ephemeralDirectory(const std::string &root, const std::string &id) {
+  if (!mountsPrivate)
+    return "";
+  std::string mountPoint = root + "/run";
+  if ((::mkdir(mountPoint.c_str(), 0700) != 0 && errno != EEXIST) ||
+      ::mount("tmpfs", mountPoint.c_str(), "tmpfs", 0, "mode=0700") != 0)
+    return "";
+  std::string dir = mountPoint + "/" + id;
+  return ::mkdir(dir.c_str(), 0710) == 0 ? dir : "";
+}
+
 // A joined namespace (compose's `ip netns` ones under /run/netns) is held by an fd; then our private copy
 // of /run/netns goes, so this process never keeps other projects' namespaces alive after they are deleted.
 llvm::Expected<std::string> holdNetworkNamespace(const std::string &path, int &fd) {
@@ -463,6 +478,15 @@ void pumpLogs(int logFd, int out, int err, int terminal) {
   State s = *loaded;
   privateMounts();
   Launch l;
+  // A --rm container's directory is made by whoever runs it (Containers::create).
+  if (llvm::Error e = store::makeDirs(dir, 0710)) {
+    Failure f = explain(std::move(e));
+    markExited(store, id, s, f.exitCode, f.message);
+    sendReport(f.exitCode, f.message);
+    if (s.spec.autoRemove)
+      removeContainer(store, id, dir);
+    ::_exit(f.exitCode);
+  }
   auto failStart = [&](llvm::Error e) {
     Failure f = explain(std::move(e));
     markExited(store, id, s, f.exitCode, f.message);
@@ -682,8 +706,17 @@ int Containers::runAttached(llvm::StringRef idRef) {
   if (!loaded)
     return 125;
   State s = *loaded;
-  std::string dir = directory(id);
   privateMounts();
+  std::string dir = s.spec.autoRemove ? ephemeralDirectory(Store.root(), id) : "";
+  if (dir.empty()) {
+    dir = directory(id);
+    if (llvm::Error e = store::makeDirs(dir, 0710)) {
+      std::cerr << "dfc: " << explain(std::move(e)).message << "\n";
+      if (s.spec.autoRemove)
+        removeContainer(Store, id, dir);
+      return 125;
+    }
+  }
   Launch l;
   auto done = [&](int code, const std::string &error) {
     store::trace::mark("run: container ended");

@@ -28,14 +28,24 @@ llvm::Error systemError(const llvm::Twine &what, const llvm::Twine &path) {
 }
 
 llvm::Error makeDirs(llvm::StringRef path, unsigned mode) {
-  std::string p = path.str();
-  for (size_t i = 1; i <= p.size(); ++i) {
-    if (i != p.size() && p[i] != '/')
-      continue;
-    std::string prefix = p.substr(0, i);
-    if (::mkdir(prefix.c_str(), mode) != 0 && errno != EEXIST)
-      return systemError("mkdir", prefix);
+  // The path itself first, its parents only when it says they are missing: one mkdir(2) in the usual
+  // case (only the last directory is new), not one per component.
+  std::string p = path.rtrim('/').str();
+  if (p.empty())
+    p = path.empty() ? "." : "/";
+  if (::mkdir(p.c_str(), mode) == 0)
+    return llvm::Error::success();
+  if (errno == ENOENT) {
+    size_t slash = p.rfind('/');
+    if (slash == std::string::npos || slash == 0)
+      return systemError("mkdir", p);
+    if (llvm::Error e = makeDirs(llvm::StringRef(p).take_front(slash), mode))
+      return e;
+    if (::mkdir(p.c_str(), mode) == 0)
+      return llvm::Error::success();
   }
+  if (errno != EEXIST)
+    return systemError("mkdir", p);
   struct stat st;
   if (::stat(p.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
     return storeError("not a directory: " + path);
