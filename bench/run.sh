@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Container start-up, side by side in one run: `dfc run --rm busybox true` against `podman run --rm`
-# (runc, storage private to this run, as tests/interop does) and Debian's `docker run --rm` when dockerd
-# is up (shared/peers/setup.sh starts it), the same busybox image everywhere; median of N runs each
-# (20 by default) after one warm-up, and each peer's time over dfc's. A peer that cannot run says why.
+# (runc, storage private to this run, as tests/interop does) and Debian's `docker run --rm` (the running
+# dockerd, else a private one with its own data root and socket, stopped at the end, as bench/build.sh
+# does), the same busybox image everywhere; median of N runs each (20 by default) after one warm-up, and
+# each peer's time over dfc's. A peer that cannot run says why.
 # usage: bench/run.sh [RUNS]
 set -euo pipefail
 
@@ -20,16 +21,22 @@ fi
 
 # A throwaway dfc store and peer storage, so the bench never touches the user's.
 WORK="$(mktemp -d /tmp/dfc-bench-run-XXXXXX)"
+DOCKERD_PID=""
 # shellcheck source=../tests/interop/lib.sh
 source "$ROOT/tests/interop/lib.sh"
 cleanup() {
   if [[ -n "${PEER_STORAGE:-}" ]]; then
     podman "${PODMAN_ARGS[@]}" rm -af >/dev/null 2>&1 || true
-    { grep -o " $WORK/[^ ]*" /proc/self/mounts || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
   fi
+  if [[ -n "$DOCKERD_PID" ]]; then
+    kill "$DOCKERD_PID" 2>/dev/null
+    for _ in $(seq 50); do kill -0 "$DOCKERD_PID" 2>/dev/null || break; sleep 0.2; done
+  fi
+  { grep -o " $WORK/[^ ]*" /proc/self/mounts || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap "exit 130" INT TERM
 export DFC_ROOT="$WORK/dfc-store"
 "$DFC" bootstrap busybox >/dev/null
 "$DFC" save -o "$WORK/busybox.tar" busybox >/dev/null
@@ -61,15 +68,31 @@ if (need_packages podman runc) >"$WORK/need.log" 2>&1; then
 else
   notes+=("podman: skipped: $(tail -1 "$WORK/need.log")")
 fi
-# docker only when shared/peers/setup.sh has dockerd running (this bench does not start daemons).
-if [[ -x /usr/bin/docker ]] && /usr/bin/docker info >/dev/null 2>&1; then
-  if ! /usr/bin/docker image inspect busybox:latest >/dev/null 2>&1; then
-    /usr/bin/docker load -i "$WORK/busybox.tar" >/dev/null 2>&1 || notes+=("docker: could not load busybox")
-  fi
-  docker_ok=1
+# Debian's docker.io: the running dockerd, else a private one (own data root, exec root and socket,
+# cgroupfs as this VM's cgroups need), which cleanup stops.
+DOCKER_CLI=/usr/bin/docker
+docker_ok=0
+if [[ ! -x "$DOCKER_CLI" ]] || ! command -v dockerd >/dev/null; then
+  notes+=("docker: skipped: Debian's docker.io is not installed (/usr/bin/docker, dockerd)")
 else
-  docker_ok=0
-  notes+=("docker: skipped: dockerd is not running here (/work/shared/peers/setup.sh starts Debian's docker.io)")
+  if ! "$DOCKER_CLI" info >/dev/null 2>&1; then
+    mkdir -p "$WORK/docker"
+    setsid dockerd --data-root "$WORK/docker/data" --exec-root "$WORK/docker/exec" --pidfile "$WORK/docker/pid" \
+      -H "unix://$WORK/docker/sock" --exec-opt native.cgroupdriver=cgroupfs >"$WORK/docker/log" 2>&1 &
+    DOCKERD_PID=$!
+    export DOCKER_HOST="unix://$WORK/docker/sock"
+    for _ in $(seq 150); do "$DOCKER_CLI" info >/dev/null 2>&1 && break; sleep 0.2; done
+  fi
+  # A dockerd of the user's keeps its own busybox:latest when it has one.
+  if ! "$DOCKER_CLI" info >/dev/null 2>&1; then
+    notes+=("docker: skipped: dockerd did not come up: $(tail -1 "$WORK/docker/log" 2>/dev/null)")
+  elif [[ -z "$DOCKERD_PID" ]] && "$DOCKER_CLI" image inspect busybox:latest >/dev/null 2>&1; then
+    docker_ok=1
+  elif ! "$DOCKER_CLI" load -i "$WORK/busybox.tar" >"$WORK/docker-load.log" 2>&1; then
+    notes+=("docker: load failed: $(tail -1 "$WORK/docker-load.log")")
+  else
+    docker_ok=1
+  fi
 fi
 
 dfc_ms="$(median_ms "$DFC" run --rm busybox true)"
@@ -79,7 +102,7 @@ if [[ -n "${podman_image:-}" ]]; then
   [[ -n "$podman_ms" ]] || notes+=("podman: run failed (see above)")
 fi
 if [[ $docker_ok == 1 ]]; then
-  docker_ms="$(median_ms /usr/bin/docker run --rm busybox:latest true)"
+  docker_ms="$(median_ms "$DOCKER_CLI" run --rm busybox:latest true)"
   [[ -n "$docker_ms" ]] || notes+=("docker: run failed (see above)")
 fi
 
