@@ -58,6 +58,8 @@ public:
   bool names(llvm::StringRef name);
   bool namesAny(llvm::ArrayRef<llvm::StringRef> names);
   bool callsAny(llvm::ArrayRef<llvm::StringRef> names);
+  // Whether some command of some RUN is named with `prefix` first (`pip3.12`, `python3`).
+  bool namesPrefixed(llvm::StringRef prefix);
 
   // Stages reachable from the target (BuildKit only builds these); index set.
   bool isReachable(size_t stage) const;

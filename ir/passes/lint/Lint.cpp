@@ -136,6 +136,15 @@ bool Context::callsAny(llvm::ArrayRef<llvm::StringRef> list) {
   return false;
 }
 
+bool Context::namesPrefixed(llvm::StringRef prefix) {
+  if (!RunsIndexed)
+    indexRuns();
+  for (const auto &entry : Programs)
+    if (entry.getValue().named && entry.getKey().startswith(prefix))
+      return true;
+  return false;
+}
+
 bool Context::isReachable(size_t stage) const {
   if (!Reachable)
     Reachable = Prog.reachableStages();

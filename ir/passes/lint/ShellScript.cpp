@@ -36,7 +36,7 @@ public:
 
   void run() {
     ShellCommand cmd;
-    std::string skipUntil; // inside `for x in ...; do` / `case ... in` headers: the word ending it
+    llvm::StringRef skipUntil; // inside `for x in ...; do` / `case ... in` headers: the word ending it
     while (Pos < Text.size()) {
       char c = Text[Pos];
       if (isBlank(c) || (c == '\\' && Pos + 1 < Text.size() && Text[Pos + 1] == '\n')) {
@@ -69,7 +69,7 @@ public:
       }
       ShellWord w = word();
       if (cmd.argv.empty() && cmd.assignments.empty() && skipUntil.empty()) {
-        llvm::StringRef t(w.text);
+        llvm::StringRef t = w.text;
         if (!w.quoted && isPrefixKeyword(t))
           continue;
         if (!w.quoted && isEndKeyword(t))
@@ -81,7 +81,7 @@ public:
       }
       if (!skipUntil.empty()) {
         if (!w.quoted && w.text == skipUntil)
-          skipUntil.clear();
+          skipUntil = llvm::StringRef();
         continue;
       }
       if (cmd.argv.empty() && isAssignment(w.raw)) {
@@ -107,6 +107,8 @@ private:
   PositionFn PositionOf;
   // $(...) and `...` bodies met in the current command: slices of Text, which outlives them.
   llvm::SmallVector<std::pair<uint32_t, llvm::StringRef>, 2> Nested;
+  // The word being read, unquoted; kept in the script only when it differs from the raw text.
+  std::string Scratch;
 
   char peek(size_t k) const { return Pos + k < Text.size() ? Text[Pos + k] : 0; }
 
@@ -144,8 +146,8 @@ private:
       (void)word(); // the target
   }
 
-  // Reads `$(...)` starting at the '(' after '$'; returns the body, records it for nesting.
-  void commandSubstitution(std::string &raw) {
+  // Reads `$(...)` starting at the '(' after '$' (kept as written); records the body for nesting.
+  void commandSubstitution(std::string *text) {
     size_t start = Pos; // at '('
     int depth = 0;
     while (Pos < Text.size()) {
@@ -156,23 +158,33 @@ private:
       if (c == ')' && --depth == 0) { ++Pos; break; }
       ++Pos;
     }
-    llvm::StringRef body = Text.slice(start, Pos);
-    raw.append(body.data(), body.size());
+    if (text)
+      text->append(Text.data() + start, Pos - start);
     size_t bodyEnd = Pos > start + 1 && Text[Pos - 1] == ')' ? Pos - 1 : Pos;
     Nested.push_back({static_cast<uint32_t>(start + 1), Text.slice(start + 1, bodyEnd)});
   }
 
+  // One word. Its unquoted text is the raw slice itself until an escape or a quote drops a
+  // character; only then is it built, in Scratch, and kept in the script.
   ShellWord word() {
     ShellWord w;
     w.begin = static_cast<uint32_t>(Pos);
+    std::string *text = nullptr; // null while the text is the raw word so far
+    auto unquote = [&] {
+      if (!text) {
+        text = &Scratch;
+        text->assign(Text.data() + w.begin, Pos - w.begin);
+      }
+    };
     while (Pos < Text.size()) {
       char c = Text[Pos];
       if (isBlank(c) || isOpChar(c) || c == '>' || c == '<')
         break;
       if (c == '\\') {
+        unquote();
         if (Pos + 1 < Text.size()) {
           if (Text[Pos + 1] != '\n')
-            w.text.push_back(Text[Pos + 1]);
+            text->push_back(Text[Pos + 1]);
           Pos += 2;
         } else {
           ++Pos;
@@ -180,74 +192,67 @@ private:
         continue;
       }
       if (c == '\'') {
+        unquote();
         w.quoted = true;
         size_t e = Text.find('\'', Pos + 1);
         if (e == llvm::StringRef::npos) e = Text.size();
         llvm::StringRef quoted = Text.slice(Pos + 1, e);
-        w.text.append(quoted.data(), quoted.size());
+        text->append(quoted.data(), quoted.size());
         Pos = std::min(e + 1, Text.size());
         continue;
       }
       if (c == '"') {
+        unquote();
         w.quoted = true;
         ++Pos;
         while (Pos < Text.size() && Text[Pos] != '"') {
           if (Text[Pos] == '\\' && Pos + 1 < Text.size()) {
             char n = Text[Pos + 1];
             if (n == '"' || n == '\\' || n == '$' || n == '`')
-              w.text.push_back(n);
+              text->push_back(n);
             else if (n != '\n') {
-              w.text.push_back('\\');
-              w.text.push_back(n);
+              text->push_back('\\');
+              text->push_back(n);
             }
             Pos += 2;
             continue;
           }
           if (Text[Pos] == '$' && peek(1) == '(') {
             ++Pos;
-            std::string raw = "$";
-            commandSubstitution(raw);
-            w.text += raw;
+            text->push_back('$');
+            commandSubstitution(text);
             continue;
           }
-          w.text.push_back(Text[Pos++]);
+          text->push_back(Text[Pos++]);
         }
         ++Pos;
         continue;
       }
+      size_t from = Pos; // the constructs below are copied as written
       if (c == '$' && peek(1) == '(') {
         ++Pos;
-        std::string raw = "$";
-        commandSubstitution(raw);
-        w.text += raw;
-        continue;
-      }
-      if (c == '$' && peek(1) == '{') {
+        commandSubstitution(nullptr);
+      } else if (c == '$' && peek(1) == '{') {
         size_t e = Text.find('}', Pos);
         if (e == llvm::StringRef::npos) e = Text.size() - 1;
-        llvm::StringRef param = Text.slice(Pos, e + 1);
-        w.text.append(param.data(), param.size());
         Pos = e + 1;
-        continue;
-      }
-      if (c == '`') {
+      } else if (c == '`') {
         size_t e = Text.find('`', Pos + 1);
         if (e == llvm::StringRef::npos) e = Text.size();
         Nested.push_back({static_cast<uint32_t>(Pos + 1), Text.slice(Pos + 1, e)});
-        llvm::StringRef sub = Text.slice(Pos, std::min(e + 1, Text.size()));
-        w.text.append(sub.data(), sub.size());
         Pos = std::min(e + 1, Text.size());
-        continue;
+      } else {
+        // A run of ordinary characters.
+        ++Pos;
+        while (Pos < Text.size() && isOrdinary(Text[Pos]))
+          ++Pos;
       }
-      // A run of ordinary characters, appended at once.
-      size_t run = Pos + 1;
-      while (run < Text.size() && isOrdinary(Text[run]))
-        ++run;
-      w.text.append(Text.data() + Pos, run - Pos);
-      Pos = run;
+      if (text)
+        text->append(Text.data() + from, Pos - from);
     }
     w.end = static_cast<uint32_t>(Pos);
-    w.raw.assign(Text.data() + w.begin, w.end - w.begin);
+    w.raw = Text.slice(w.begin, w.end);
+    w.text = text ? Out.keep(*text) : w.raw;
     w.range = {PositionOf(Base + w.begin), PositionOf(Base + w.end)};
     w.begin += Base;
     w.end += Base;
@@ -258,13 +263,12 @@ private:
     if (!cmd.argv.empty() || !cmd.assignments.empty()) {
       cmd.next = conn;
       cmd.depth = Depth;
-      if (cmd.argv.empty())
-        cmd.begin = cmd.assignments.front().begin - Base, cmd.end = cmd.assignments.back().end - Base;
-      else
-        cmd.begin -= Base, cmd.end -= Base;
-      cmd.range = {PositionOf(Base + cmd.begin), PositionOf(Base + cmd.end)};
-      cmd.begin += Base;
-      cmd.end += Base;
+      // The command spans its words (the assignments' when it has no argv): their ranges are
+      // already known.
+      const std::vector<ShellWord> &words = cmd.argv.empty() ? cmd.assignments : cmd.argv;
+      cmd.begin = words.front().begin;
+      cmd.end = words.back().end;
+      cmd.range = {words.front().range.begin, words.back().range.end};
       // `set -o pipefail` / `set -euo pipefail`
       if (cmd.name() == "set")
         for (const ShellWord &a : cmd.argv)
@@ -334,9 +338,9 @@ size_t programAfterSudo(const ShellCommand &c) {
   return i;
 }
 
-ShellScript parsed(std::string text, PositionFn positionOf) {
+ShellScript parsed(llvm::StringRef text, PositionFn positionOf) {
   ShellScript script;
-  script.text = std::move(text);
+  script.text = script.keep(text);
   Reader(script.text, 0, 0, script, positionOf).run();
   // `sudo x`, `env A=b x`, `nice x`: the real command is after the wrapper.
   for (ShellCommand &c : script.commands) {
@@ -358,14 +362,26 @@ ShellScript parsed(std::string text, PositionFn positionOf) {
 
 void ShellScript::index() {
   ByProgram.clear();
+  // Scripts call the same program over and over (`apt-get ... && apt-get ...`): the entry of
+  // the last name is reused without hashing (StringMap entries stay put when the table grows).
+  llvm::StringRef lastName;
+  Calls *last = nullptr;
+  auto entry = [&](llvm::StringRef name) -> Calls & {
+    if (!last || name != lastName) {
+      auto it = ByProgram.try_emplace(name).first;
+      last = &it->getValue();
+      lastName = it->getKey();
+    }
+    return *last;
+  };
   for (uint32_t k = 0; k < commands.size(); ++k) {
     const ShellCommand &c = commands[k];
     if (c.argv.empty())
       continue;
-    ByProgram[baseName(c.argv[0].text)].named.push_back(k);
+    entry(baseName(c.argv[0].text)).named.push_back(k);
     size_t i = programAfterSudo(c);
     if (i < c.argv.size())
-      ByProgram[baseName(c.argv[i].text)].called.push_back(ShellCall{k, static_cast<uint32_t>(i)});
+      entry(baseName(c.argv[i].text)).called.push_back(ShellCall{k, static_cast<uint32_t>(i)});
   }
 }
 
@@ -383,13 +399,13 @@ llvm::ArrayRef<ShellCall> ShellScript::calls(llvm::StringRef name) const {
   return it == ByProgram.end() ? llvm::ArrayRef<ShellCall>() : llvm::ArrayRef<ShellCall>(it->second.called);
 }
 
-ShellScript parseShellScript(std::string text, const SourceText &src,
+ShellScript parseShellScript(llvm::StringRef text, const SourceText &src,
                              const std::function<uint32_t(uint32_t)> &mapOffset) {
-  return parsed(std::move(text), [&](uint32_t o) { return src.position(mapOffset(o)); });
+  return parsed(text, [&](uint32_t o) { return src.position(mapOffset(o)); });
 }
 
-ShellScript parseShellScript(std::string text, const SourceText &, const OffsetMap &map, uint32_t base) {
-  return parsed(std::move(text), [&](uint32_t o) { return map.toPosition(base + o); });
+ShellScript parseShellScript(llvm::StringRef text, const SourceText &, const OffsetMap &map, uint32_t base) {
+  return parsed(text, [&](uint32_t o) { return map.toPosition(base + o); });
 }
 
 } // namespace dfc::lint

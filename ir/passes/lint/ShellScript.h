@@ -9,7 +9,9 @@
 #include <llvm/ADT/ArrayRef.h>
 #include <llvm/ADT/SmallVector.h>
 #include <llvm/ADT/StringMap.h>
+#include <llvm/Support/Allocator.h>
 
+#include <cstring>
 #include <functional>
 
 #include <string>
@@ -17,9 +19,10 @@
 
 namespace dfc::lint {
 
+// Words are views into their ShellScript's storage: valid while the script lives (it may move).
 struct ShellWord {
-  std::string text;  // quotes removed; `$VAR` and `$(...)` kept as written
-  std::string raw;   // exactly as written
+  llvm::StringRef text; // quotes removed; `$VAR` and `$(...)` kept as written
+  llvm::StringRef raw;  // exactly as written
   uint32_t begin = 0, end = 0; // offsets in the script text
   Range range;       // in the Dockerfile
   bool quoted = false;
@@ -35,7 +38,7 @@ struct ShellCommand {
   uint32_t begin = 0, end = 0;             // offsets in the script
   Range range;
 
-  llvm::StringRef name() const { return argv.empty() ? llvm::StringRef() : llvm::StringRef(argv[0].text); }
+  llvm::StringRef name() const { return argv.empty() ? llvm::StringRef() : argv[0].text; }
   // argv[i] for i >= 1 without options starting with '-' (and not after `--`... kept simple).
   llvm::SmallVector<const ShellWord *, 8> operands() const;
   bool hasFlag(llvm::StringRef shortOrLong) const; // "-y", "--yes", also in combined "-qy"
@@ -49,7 +52,7 @@ struct ShellCall {
 };
 
 struct ShellScript {
-  std::string text;
+  llvm::StringRef text; // the script as parsed, in Strings
   std::vector<ShellCommand> commands;
   bool setsPipefail = false; // `set -o pipefail` (or -eo pipefail) appears before a pipe
 
@@ -69,16 +72,27 @@ struct ShellScript {
   // The index itself, by program base name (Context merges the RUNs' indexes into one).
   const llvm::StringMap<Calls> &programs() const { return ByProgram; }
 
+  // A copy of `s` in the script's storage (the reader keeps the script text and every word's
+  // unquoted text there, so words are slices rather than strings of their own).
+  llvm::StringRef keep(llvm::StringRef s) {
+    if (s.empty())
+      return llvm::StringRef();
+    char *p = Strings.Allocate<char>(s.size());
+    std::memcpy(p, s.data(), s.size());
+    return llvm::StringRef(p, s.size());
+  }
+
 private:
   llvm::StringMap<Calls> ByProgram;
+  llvm::BumpPtrAllocator Strings; // moves with the script; its slabs (and so every slice) stay put
 };
 
 // `mapOffset` maps an offset in `text` to a source offset (for ranges).
-ShellScript parseShellScript(std::string text, const SourceText &src,
+ShellScript parseShellScript(llvm::StringRef text, const SourceText &src,
                              const std::function<uint32_t(uint32_t)> &mapOffset);
 // A shell-form RUN body: offset `o` of `text` is offset `base + o` of the instruction's logical
 // line, so `map` gives line and column directly (no search of the file's line index per word).
-ShellScript parseShellScript(std::string text, const SourceText &src, const OffsetMap &map,
+ShellScript parseShellScript(llvm::StringRef text, const SourceText &src, const OffsetMap &map,
                              uint32_t base);
 
 } // namespace dfc::lint

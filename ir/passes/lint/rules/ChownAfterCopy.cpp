@@ -40,8 +40,8 @@ static void check(Context &ctx) {
           for (const Copied &c : copied) {
             if (!(within(c.path, target) || within(target, c.path)) || target == "/")
               continue;
-            ctx.report(chown->range, "chown of '" + ops[k]->text + "' copied at line " + std::to_string(c.line + 1) +
-                                         " stores the files twice; use COPY --chown=" + ops[0]->text + " instead");
+            ctx.report(chown->range, "chown of '" + ops[k]->text.str() + "' copied at line " + std::to_string(c.line + 1) +
+                                         " stores the files twice; use COPY --chown=" + ops[0]->text.str() + " instead");
             k = ops.size();
             break;
           }

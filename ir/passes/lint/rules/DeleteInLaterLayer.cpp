@@ -61,7 +61,7 @@ static void check(Context &ctx) {
             llvm::StringRef base = glob ? t.drop_back(2) : t;
             if (!(within(c.path, t) || within(t, c.path) || (glob && within(c.path, base))) || t == "/")
               continue;
-            ctx.report(w->range, "'" + w->text + "' was added in an earlier layer (line " +
+            ctx.report(w->range, "'" + w->text.str() + "' was added in an earlier layer (line " +
                                      std::to_string(c.line + 1) +
                                      "); deleting it in a later RUN does not make the image smaller");
             break;

@@ -104,6 +104,12 @@ inline llvm::SmallVector<Invocation, 4> invocations(const ShellScript &s, llvm::
   return out;
 }
 
+// Whether pipInvocations() can find anything in the program: the word it reads is argv[0], or
+// one after `sudo`.
+inline bool mayCallPip(Context &ctx) {
+  return ctx.names("sudo") || ctx.namesPrefixed("pip") || ctx.namesPrefixed("python");
+}
+
 // `pip`, `pip3`, `pip3.12`, `python3 -m pip`: the Invocation's program is the `pip` word.
 inline llvm::SmallVector<Invocation, 4> pipInvocations(const ShellScript &s) {
   llvm::SmallVector<Invocation, 4> out;

@@ -5,6 +5,8 @@
 namespace dfc::lint::rules {
 
 static void check(Context &ctx) {
+  if (!mayCallPip(ctx))
+    return;
   for (const RunScript &r : ctx.runs()) {
     if (!r.script)
       continue;

@@ -53,6 +53,8 @@ static bool isDecided(llvm::StringRef p) {
 }
 
 static void check(Context &ctx) {
+  if (!mayCallPip(ctx))
+    return;
   for (const RunScript &r : ctx.runs()) {
     if (!r.script)
       continue;

@@ -33,7 +33,7 @@ static std::optional<CacheHint> cleanup(const ShellCommand &c) {
     for (const ShellWord *w : ops)
       for (const auto &[dir, target] : dirs)
         if (llvm::StringRef(w->text).rtrim("/*") == dir)
-          return CacheHint{"rm " + w->text, target};
+          return CacheHint{"rm " + w->text.str(), target};
   }
   return std::nullopt;
 }

@@ -50,3 +50,31 @@ TEST_CASE("compound commands, substitutions and wrappers flatten", "[lint][shell
   CHECK_FALSE(s.setsPipefail);
   CHECK(parse("set -o pipefail && a | b", src).setsPipefail);
 }
+
+TEST_CASE("words: text unquoted, raw as written, both views that outlive a move", "[lint][shell]") {
+  SourceText src;
+  ShellScript parsed =
+      parse("echo plain a'b'c \"x\\\"y\" p\\ q $(date -u) ${A:-b c} `id -u` pre$(x)post \"in $(y) q\" 'it''s'", src);
+  ShellScript s = std::move(parsed); // words are slices: they must survive the script moving
+  REQUIRE(s.commands.size() >= 1);
+  const ShellCommand &echo = s.commands[0];
+  std::vector<std::pair<std::string, std::string>> want = {
+      {"echo", "echo"},         {"plain", "plain"},
+      {"abc", "a'b'c"},         {"x\"y", "\"x\\\"y\""},
+      {"p q", "p\\ q"},         {"$(date -u)", "$(date -u)"},
+      {"${A:-b c}", "${A:-b c}"}, // the reader takes ${...} whole, blanks included
+      {"`id -u`", "`id -u`"},   {"pre$(x)post", "pre$(x)post"},
+      {"in $(y) q", "\"in $(y) q\""}, {"its", "'it''s'"}};
+  REQUIRE(echo.argv.size() == want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    INFO("word " << i << ": " << want[i].second);
+    CHECK(echo.argv[i].text == want[i].first);
+    CHECK(echo.argv[i].raw == want[i].second);
+    CHECK(src.text().slice(echo.argv[i].range.begin.offset, echo.argv[i].range.end.offset) == want[i].second);
+  }
+  CHECK(echo.range.begin.offset == 0);
+  CHECK(echo.range.end.offset == echo.argv.back().range.end.offset);
+  // $(date -u), `id -u`, $(x) and $(y) are read as commands of their own, one level down.
+  CHECK(names(s) == std::vector<std::string>{"echo", "date", "id", "x", "y"});
+  CHECK(s.commands[1].depth == 1);
+}
