@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <map>
 
 namespace dfc::lint {
@@ -92,6 +93,8 @@ public:
     size_t i = 0;
     while (i < s.size()) {
       size_t plain = i;
+      while (plain + 8 <= s.size() && plainAscii8(s.data() + plain))
+        plain += 8; // eight bytes at a time while none needs a look
       for (unsigned char p; plain < s.size() && (p = static_cast<unsigned char>(s[plain])) >= 0x20 && p < 0x80 &&
                             p != '"' && p != '\\';)
         ++plain; // a run of printable ASCII, copied at once
@@ -134,6 +137,18 @@ public:
   }
 
 private:
+  // Whether none of the 8 bytes at p is a control byte, '"', '\\' or non-ASCII (SWAR: a
+  // byte's high bit in each term marks it; exact for "any", which is all that is asked).
+  static bool plainAscii8(const char *p) {
+    uint64_t x;
+    std::memcpy(&x, p, 8);
+    constexpr uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t control = (x - ones * 0x20) & ~x;
+    uint64_t q = x ^ (ones * '"'), quote = (q - ones) & ~q;
+    uint64_t b = x ^ (ones * '\\'), backslash = (b - ones) & ~b;
+    return ((control | quote | backslash | x) & high) == 0;
+  }
+
   // Length of the well-formed UTF-8 sequence at s[i] (RFC 3629: no overlongs, no surrogates,
   // nothing above U+10FFFF), 0 if there is none.
   static size_t utf8Length(llvm::StringRef s, size_t i) {
@@ -165,7 +180,9 @@ std::string formatJson(const std::vector<FileReport> &files) {
   j.out.reserve(count * 400);
   j.out.push_back('[');
   bool firstFinding = true;
-  for (const FileReport &r : files)
+  for (const FileReport &r : files) {
+    JsonText file; // the same for each of the file's findings: escaped once
+    file.string(r.file);
     for (const Finding &f : r.findings) {
       j.raw(firstFinding ? "\n  {\n    \"aliases\": " : ",\n  {\n    \"aliases\": ");
       firstFinding = false;
@@ -185,7 +202,7 @@ std::string formatJson(const std::vector<FileReport> &files) {
       j.raw(",\n    \"endLine\": ");
       j.number(line1(f.range.end));
       j.raw(",\n    \"file\": ");
-      j.string(r.file);
+      j.raw(file.out);
       j.raw(",\n    \"fix\": ");
       if (!f.fix) {
         j.raw("null");
@@ -224,6 +241,7 @@ std::string formatJson(const std::vector<FileReport> &files) {
       j.string(severityName(f.severity));
       j.raw("\n  }");
     }
+  }
   j.raw("\n]\n");
   return std::move(j.out);
 }

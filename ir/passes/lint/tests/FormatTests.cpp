@@ -185,6 +185,22 @@ TEST_CASE("tty report shows the line and a caret under the range", "[lint][forma
   CHECK(formatReport(OutputFormat::Tty, {{"D", &l.tree.source, {}}}).empty());
 }
 
+TEST_CASE("json strings: a byte that needs a look anywhere in an 8-byte chunk", "[lint][format]") {
+  // The escaper skips eight plain bytes at a time; each special byte, at each offset of a
+  // message longer than two chunks, must still come out as nlohmann writes it.
+  Linted l = lintOnly("FROM busybox:1.36 AS Build\n", {"StageNameCasing"});
+  REQUIRE(l.findings.size() == 1);
+  const std::string specials[] = {"\x01", "\x1f", "\"", "\\", "\x7f", " ", "~", "\xc3\xa9", "\xe2\x82\xac", "\t"};
+  for (const std::string &special : specials)
+    for (size_t at = 0; at <= 18; ++at) {
+      Finding f = l.findings[0];
+      f.message = std::string(at, 'a') + special + std::string(20 - at, 'b');
+      std::vector<FileReport> files = {{"d/" + std::string(at, 'f') + special, &l.tree.source, {f}}};
+      INFO("special byte " << static_cast<unsigned>(static_cast<unsigned char>(special[0])) << " at " << at);
+      CHECK(formatReport(OutputFormat::Json, files) == referenceJson(files));
+    }
+}
+
 TEST_CASE("xml and annotation formats escape what they must", "[lint][format]") {
   Linted l = lintOnly(Bad, {"MaintainerDeprecated"});
   l.findings[0].message = "a <b> & \"c\", 100%\nnext: line";
