@@ -2,23 +2,31 @@
 // case like `Run` never counts toward the majority and is always reported).
 #include "ir/passes/lint/Context.h"
 
+#include <llvm/ADT/STLExtras.h>
+
 namespace dfc::lint::rules {
+
+// Whether `kw` has no letter in the other case (what lower()/upper() would leave unchanged),
+// asked without building either string.
+static bool noneIn(llvm::StringRef kw, char from, char to) {
+  return llvm::none_of(kw, [&](char c) { return c >= from && c <= to; });
+}
 
 static void check(Context &ctx) {
   unsigned lower = 0, upper = 0;
   for (const Instruction &ins : ctx.tree().instructions) {
     llvm::StringRef kw(ins.keyword);
-    if (kw.lower() == kw)
+    if (noneIn(kw, 'A', 'Z'))
       ++lower;
-    else if (kw.upper() == kw)
+    else if (noneIn(kw, 'a', 'z'))
       ++upper;
   }
   bool majorityLower = lower > upper;
   for (const Instruction &ins : ctx.tree().instructions) {
     llvm::StringRef kw(ins.keyword);
-    std::string want = majorityLower ? kw.lower() : kw.upper();
-    if (want == kw)
+    if (majorityLower ? noneIn(kw, 'A', 'Z') : noneIn(kw, 'a', 'z'))
       continue;
+    std::string want = majorityLower ? kw.lower() : kw.upper();
     ctx.report(ins.keywordRange,
                "Command '" + ins.keyword + "' should match the case of the command majority (" +
                    (majorityLower ? "lowercase" : "uppercase") + ")",

@@ -30,15 +30,16 @@ inline bool isIn(llvm::StringRef s, const std::vector<llvm::StringRef> &v) {
 
 // Calls of the manager's programs that install something, over the whole program.
 template <typename F> void forEachInstall(Context &ctx, const PackageManager &pm, F &&f) {
-  forEach<RunInstruction>(ctx.program(), [&](const Stage &st, size_t i, const RunInstruction &run) {
-    const ShellScript *s = ctx.script(run);
-    if (!s)
-      return;
+  if (!ctx.callsAny(pm.programs))
+    return;
+  for (const RunScript &r : ctx.runs()) {
+    if (!r.script)
+      continue;
     for (llvm::StringRef prog : pm.programs)
-      for (const Invocation &inv : invocations(*s, prog))
+      for (const Invocation &inv : invocations(*r.script, prog))
         if (isIn(inv.subcommand(rpmValued()), pm.installs))
-          f(st, i, run, *s, inv);
-  });
+          f(*r.stage, r.index, *r.run, *r.script, inv);
+  }
 }
 
 inline void checkNonInteractive(Context &ctx, const PackageManager &pm, const std::string &message) {
@@ -90,17 +91,20 @@ inline bool cleansCache(const PackageManager &pm, const RunInstruction &run, con
 }
 
 inline void checkCleaned(Context &ctx, const PackageManager &pm, const std::string &message) {
-  forEach<RunInstruction>(ctx.program(), [&](const Stage &, size_t, const RunInstruction &run) {
-    const ShellScript *s = ctx.script(run);
-    if (!s || cleansCache(pm, run, *s))
-      return;
-    for (llvm::StringRef prog : pm.programs)
-      for (const Invocation &inv : invocations(*s, prog))
-        if (isIn(inv.subcommand(rpmValued()), pm.installs)) {
-          ctx.report(inv.cmd->range, message);
-          return;
-        }
-  });
+  if (!ctx.callsAny(pm.programs)) // only calls of the manager are reported
+    return;
+  for (const RunScript &r : ctx.runs()) {
+    if (!r.script || cleansCache(pm, *r.run, *r.script))
+      continue;
+    [&] {
+      for (llvm::StringRef prog : pm.programs)
+        for (const Invocation &inv : invocations(*r.script, prog))
+          if (isIn(inv.subcommand(rpmValued()), pm.installs)) {
+            ctx.report(inv.cmd->range, message);
+            return;
+          }
+    }();
+  }
 }
 
 // `name-1.2.3`: a dash followed by a digit.

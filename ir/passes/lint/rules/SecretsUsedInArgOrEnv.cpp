@@ -12,12 +12,11 @@ static bool looksSecret(llvm::StringRef name) {
   llvm::StringRef(name).split(parts, '_');
   bool secret = false;
   for (llvm::StringRef p : parts) {
-    std::string l = p.lower();
-    if (l == "public")
+    if (p.equals_insensitive("public"))
       return false;
     for (const char *deny : {"apikey", "auth", "credential", "credentials", "key", "password", "pword", "passwd",
                              "secret", "token"})
-      if (l == deny)
+      if (p.equals_insensitive(deny))
         secret = true;
   }
   return secret;

@@ -9,6 +9,9 @@
 namespace dfc::lint::rules {
 
 static void check(Context &ctx) {
+  const auto &stages = ctx.program().stages;
+  if (std::none_of(stages.begin(), stages.end(), [](const Stage &s) { return !s.undefinedVars.empty(); }))
+    return;
   std::vector<std::string> declared;
   for (const ArgInstruction &a : ctx.program().globalArgs)
     for (const ArgDecl &d : a.args)
