@@ -111,7 +111,7 @@ int runContainer(RunFlags &f, CLI::App *cmd) {
     auto c = all.info(*id);
     if (!c)
       return reportRun(c.takeError());
-    return c->exitCode;
+    return c->firstExitCode >= 0 ? c->firstExitCode : c->exitCode;
   }
   return all.runAttached(*id);
 }

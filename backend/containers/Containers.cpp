@@ -320,6 +320,8 @@ std::string State::toJson() const {
                       {"supervisorStart", supervisorStart},
                       {"exitCode", exitCode},
                       {"restartCount", restartCount},
+                      {"firstExitCode", firstExitCode},
+                      {"firstRunLogEnd", firstRunLogEnd},
                       {"startedAt", startedAt},
                       {"finishedAt", finishedAt},
                       {"ports", ports},
@@ -354,6 +356,8 @@ State State::fromJson(llvm::StringRef text) {
   s.supervisorStart = j.value("supervisorStart", 0ULL);
   s.exitCode = j.value("exitCode", 0);
   s.restartCount = j.value("restartCount", 0);
+  s.firstExitCode = j.value("firstExitCode", -1);
+  s.firstRunLogEnd = j.value("firstRunLogEnd", int64_t(-1));
   s.startedAt = j.value("startedAt", int64_t(0));
   s.finishedAt = j.value("finishedAt", int64_t(0));
   s.ports = j.value("ports", std::vector<PortBinding>{});
@@ -553,6 +557,7 @@ static ContainerInfo infoFrom(const store::ContainerRow &row, const State &s) {
   c.status = s.status;
   c.exitCode = s.exitCode;
   c.restartCount = s.restartCount;
+  c.firstExitCode = s.firstExitCode >= 0 ? s.firstExitCode : s.status == Status::Exited ? s.exitCode : -1;
   c.pid = s.status == Status::Running ? s.pid : 0;
   c.created = row.created;
   c.startedAt = s.startedAt;
@@ -730,25 +735,23 @@ llvm::Error Containers::remove(llvm::StringRef idOrName, bool force) {
 }
 
 llvm::Error Containers::logs(llvm::StringRef idOrName, bool follow,
-                             const std::function<void(bool, llvm::StringRef)> &sink, bool untilRunEnds) {
+                             const std::function<void(bool, llvm::StringRef)> &sink, bool untilFirstRunEnds) {
   auto id = resolve(idOrName);
   if (!id)
     return id.takeError();
-  int restarts = -1;
-  if (untilRunEnds) {
-    auto s = loadState(Store, *id);
-    if (!s)
-      return s.takeError();
-    restarts = s->restartCount;
-  }
   int fd = ::open(logPath(*id).c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0 && !follow)
     return llvm::Error::success();
   std::string pending;
+  // untilFirstRunEnds: the log's size when the first run ended, once known; nothing after it is read.
+  int64_t offset = 0, limit = -1;
   auto drain = [&]() {
     char buf[65536];
     ssize_t got;
-    while (fd >= 0 && (got = ::read(fd, buf, sizeof buf)) > 0) {
+    while (fd >= 0 && (limit < 0 || offset < limit) &&
+           (got = ::read(fd, buf, limit < 0 ? sizeof buf : std::min<size_t>(sizeof buf, limit - offset))) >
+               0) {
+      offset += got;
       pending.append(buf, static_cast<size_t>(got));
       size_t nl;
       while ((nl = pending.find('\n')) != std::string::npos) {
@@ -759,7 +762,8 @@ llvm::Error Containers::logs(llvm::StringRef idOrName, bool follow,
       }
     }
   };
-  drain();
+  if (!untilFirstRunEnds)
+    drain();
   while (follow) {
     auto s = loadState(Store, *id);
     if (!s) {
@@ -767,11 +771,12 @@ llvm::Error Containers::logs(llvm::StringRef idOrName, bool follow,
         ::close(fd);
       return s.takeError();
     }
+    if (untilFirstRunEnds && s->firstExitCode >= 0)
+      limit = s->firstRunLogEnd;
     if (fd < 0)
       fd = ::open(logPath(*id).c_str(), O_RDONLY | O_CLOEXEC);
     drain();
-    if (s->status == Status::Exited ||
-        (untilRunEnds && (s->status != Status::Running || s->restartCount != restarts))) {
+    if (s->status == Status::Exited || (untilFirstRunEnds && s->firstExitCode >= 0)) {
       drain();
       break;
     }

@@ -86,6 +86,7 @@ struct ContainerInfo {
   Status status = Status::Created;
   int exitCode = 0;       // the last run's, also while restarting
   int restartCount = 0;   // restarts by the restart policy since the container was started
+  int firstExitCode = -1; // the first run's exit code once it ended
   int pid = 0;            // host pid of the container's PID 1 while running
   int64_t created = 0;    // unix seconds
   int64_t startedAt = 0, finishedAt = 0;
@@ -142,10 +143,10 @@ public:
   // Blocks until the container is not running (nor restarting); returns its exit code.
   llvm::Expected<int> wait(llvm::StringRef idOrName);
   // Writes the logged output (stdout lines to out, stderr lines to err); follow: until it stops, or with
-  // untilRunEnds until the run under way ends (restart policy or not): `dfc run --restart` without -d.
+  // untilFirstRunEnds until its first run ended (restarts or not): `dfc run --restart` without -d.
   llvm::Error logs(llvm::StringRef idOrName, bool follow,
                    const std::function<void(bool isStderr, llvm::StringRef)> &sink,
-                   bool untilRunEnds = false);
+                   bool untilFirstRunEnds = false);
   // `docker inspect` JSON object for the container.
   llvm::Expected<std::string> inspect(llvm::StringRef idOrName);
   // Runs a process inside a running container's namespaces; returns its exit code (126/127 for exec failures).

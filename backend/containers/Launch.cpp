@@ -24,6 +24,7 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <thread>
@@ -378,6 +379,8 @@ llvm::Error markStarted(store::ImageStore &store, const std::string &id, State &
 void markExited(store::ImageStore &store, const std::string &id, State &s, int exitCode, const std::string &error) {
   s.status = Status::Exited;
   s.exitCode = exitCode;
+  if (s.firstExitCode < 0)
+    s.firstExitCode = exitCode;
   s.error = error;
   s.finishedAt = nowSeconds();
   llvm::consumeError(saveState(store, id, s));
@@ -393,6 +396,11 @@ void forwardSignal(int sig) {
 void removeContainer(store::ImageStore &store, const std::string &id, const std::string &dir) {
   llvm::consumeError(store.db().removeContainer(id).takeError());
   llvm::consumeError(store::removeTree(dir));
+}
+
+int64_t logSize(int fd) {
+  struct stat st;
+  return fd >= 0 && ::fstat(fd, &st) == 0 ? st.st_size : -1;
 }
 
 // One json-file log line, as Docker's json-file driver writes them.
@@ -531,6 +539,8 @@ void pumpLogs(int logFd, int out, int err, int terminal) {
   l.options.stderrTarget = runtime::Stdio::capture();
   std::mutex stateMutex;
   s.restartCount = 0;
+  s.firstExitCode = -1;
+  s.firstRunLogEnd = -1;
   // Docker's backoff: 100 ms before the first restart, doubling up to a minute, back to 100 ms after a
   // run of 10 s or more.
   int64_t backoffMs = 0;
@@ -603,6 +613,10 @@ void pumpLogs(int logFd, int out, int err, int terminal) {
     backoffMs = backoffMs == 0 ? 100 : std::min<int64_t>(backoffMs * 2, 60000);
     {
       std::lock_guard<std::mutex> lock(stateMutex);
+      if (s.firstExitCode < 0) {
+        s.firstExitCode = r.exitCode;
+        s.firstRunLogEnd = logSize(logFd);
+      }
       ++s.restartCount;
       s.status = Status::Restarting;
       s.exitCode = r.exitCode;

@@ -22,6 +22,8 @@ struct State {
   unsigned long long supervisorStart = 0; // its /proc starttime: a reused pid is not ours
   int exitCode = 0;
   int restartCount = 0; // restarts by the policy since the supervisor started it
+  int firstExitCode = -1;      // the first run's exit code once it ended (restarts reset exitCode to 0)
+  int64_t firstRunLogEnd = -1; // the log's size then: the end of the first run's output
   int64_t startedAt = 0, finishedAt = 0;
   std::vector<PortBinding> ports;
   std::string error;
