@@ -1123,11 +1123,17 @@ llvm::Error Build::execute(size_t s, const opt::Unit &u, const StageResult &r,
     }
     // A shell that reads a startup file per process ($BASH_ENV, $ENV) runs it once per body at
     // O0: then every body keeps its own process.
-    bool mayInline = true;
-    for (const auto &[name, value] : before.runEnv())
+    // The way back to the workdir between bodies unsets the OLDPWD its cd sets: not when the env
+    // has one.
+    bool mayInline = true, mayReturn = true;
+    for (const auto &[name, value] : before.runEnv()) {
       if (name == "BASH_ENV" || name == "ENV")
         mayInline = false;
-    std::string script = opt::joinRunScripts(before.shell, bodies, mayInline);
+      if (name == "OLDPWD")
+        mayReturn = false;
+    }
+    std::string script =
+        opt::joinRunScripts(before.shell, bodies, mayInline, mayReturn ? before.workdir : std::string());
     err = runRun(s, *inst.as<RunInstruction>(), before, merged, stepDir, upper, progressId, &script);
   } else if (u.kind == opt::UnitKind::MergedCopy) {
     // Each COPY in turn into the same mounted root: the later ones see the earlier ones' files,

@@ -131,6 +131,12 @@ TEST_CASE("-O0 and -O2 build the same filesystem and config", "[build][opt][inte
        "RUN tool-x > second\n",
        {{"a.txt", "A\n"}},
        2},
+      // The workdir removed and made again: each RUN alone starts in the new one.
+      {"a body re-makes the workdir", "",
+       "FROM busybox:latest\nWORKDIR /app\nRUN rm -rf /app && mkdir /app\nRUN touch x && ls > list\n"
+       "RUN cd / && rm -r /app && mkdir /app\nRUN touch y && pwd > where && echo \"$OLDPWD\" > old\n",
+       {},
+       1},
   };
   if (::access(DFC_SHARED_DIR "/peers/build/b/Dockerfile", R_OK) == 0)
     cases.push_back({"peers/build/b", DFC_SHARED_DIR "/peers/build/b", "", {}, 2});

@@ -90,8 +90,12 @@ std::optional<std::string> notInlinable(llvm::StringRef body);
 // `hash -r` when it is not the first; any other body (or all, when `mayInline` is false: the
 // shell reads a startup file such as $BASH_ENV per process) runs in a fresh `shell` process:
 // `'/bin/sh' '-c' 'BODY'`. Example: `{ A\n} && hash -r && '/bin/sh' '-c' 'cd /x' && hash -r && { C\n}`.
+// With `workdir` (the RUNs' absolute working directory), every body after the first starts with
+// `{ hash -r; [ . -ef 'W' ] || { cd -P -- 'W' && unset OLDPWD; }; }` (no hash -r before a `SH -c`
+// body): a body that removed and re-made W would otherwise leave the next in the deleted
+// directory.
 std::string joinRunScripts(const std::vector<std::string> &shell, const std::vector<std::string> &bodies,
-                           bool mayInline = true);
+                           bool mayInline = true, const std::string &workdir = "");
 
 // The cache key of a merged unit: distinct from any single step's key (a merged layer holds the
 // effect of several steps) and determined by the members' keys, which chain through each other.

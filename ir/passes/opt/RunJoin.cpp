@@ -74,6 +74,7 @@ bool isBuiltin(llvm::StringRef name) {
 // Variables the shell itself sets that differ between a fresh shell and one that ran A.
 bool processParam(llvm::StringRef name) {
   return llvm::StringSwitch<bool>(name)
+      .Cases("OLDPWD", "PWD", true) // the way back to the workdir may `cd`
       .Cases("PPID", "LINENO", "RANDOM", "SECONDS", "BASHPID", "OPTIND", "OPTARG", "REPLY", true)
       .Cases("SHLVL", "EPOCHSECONDS", "EPOCHREALTIME", "SRANDOM", "BASH_COMMAND", "BASH_LINENO", true)
       .Cases("BASH_SUBSHELL", "PIPESTATUS", "_", true)
@@ -506,15 +507,28 @@ std::optional<std::string> notInlinable(llvm::StringRef body) {
 }
 
 std::string joinRunScripts(const std::vector<std::string> &shell, const std::vector<std::string> &bodies,
-                           bool mayInline) {
+                           bool mayInline, const std::string &workdir) {
   std::string prefix;
   for (const std::string &a : shell)
     prefix += singleQuoted(a) + " ";
+  // Each RUN alone starts in the workdir, which the runtime (re)creates; a body that removed and
+  // made it again would leave the next one in the deleted directory: go back to it, by its
+  // physical path as getcwd() gives a fresh shell its $PWD, only when `.` is not it, and forget
+  // the OLDPWD that cd sets (a fresh shell has none; the builder passes no workdir when the env
+  // sets one).
+  std::string back = workdir.empty() ? std::string()
+                                     : "[ . -ef " + singleQuoted(workdir) + " ] || { cd -P -- " +
+                                           singleQuoted(workdir) + " && unset OLDPWD; }";
   std::string out;
   for (const std::string &b : bodies) {
     bool inlined = mayInline && !notInlinable(b);
-    if (!out.empty())
-      out += inlined ? " && hash -r && " : " && ";
+    if (!out.empty()) {
+      if (!back.empty())
+        out += " && { " + std::string(inlined ? "hash -r; " : "") + back + "; }";
+      else if (inlined)
+        out += " && hash -r";
+      out += " && ";
+    }
     out += inlined ? "{ " + b + "\n}" : prefix + singleQuoted(b);
   }
   return out;

@@ -182,6 +182,9 @@ TEST_CASE("plain bodies run inline in one shell, with the failing body's status"
   CHECK(joinRunScripts({"/bin/sh", "-c"}, {"echo a", "cd /x"}) == "{ echo a\n} && '/bin/sh' '-c' 'cd /x'");
   CHECK(joinRunScripts({"/bin/sh", "-c"}, {"echo a", "echo b"}, /*mayInline=*/false) ==
         "'/bin/sh' '-c' 'echo a' && '/bin/sh' '-c' 'echo b'");
+  CHECK(joinRunScripts({"/bin/sh", "-c"}, {"echo a", "cd /x", "echo c"}, true, "/w") ==
+        "{ echo a\n} && { [ . -ef '/w' ] || { cd -P -- '/w' && unset OLDPWD; }; } && '/bin/sh' '-c' 'cd /x' && "
+        "{ hash -r; [ . -ef '/w' ] || { cd -P -- '/w' && unset OLDPWD; }; } && { echo c\n}");
   // peers/build/b's bodies: all inline.
   for (const char *body : {"mkdir -p /opt/app/bin /opt/app/etc /opt/app/data", "echo \"one\" > /opt/app/data/1.txt",
                            "printf '#!/bin/sh\\necho app\\n' > /opt/app/bin/app", "chmod +x /opt/app/bin/app",
