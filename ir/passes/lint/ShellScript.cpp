@@ -5,16 +5,29 @@
 #include <llvm/ADT/STLFunctionalExtras.h>
 #include <llvm/ADT/StringSwitch.h>
 
+#include <algorithm>
+
 namespace dfc::lint {
 namespace {
 
-bool isOpChar(char c) { return c == ';' || c == '&' || c == '|' || c == '(' || c == ')' || c == '\n'; }
-bool isBlank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
-// Characters word() copies as they are (everything it looks at twice is excluded).
-bool isOrdinary(char c) {
-  return !isBlank(c) && !isOpChar(c) && c != '>' && c != '<' && c != '\\' && c != '\'' && c != '"' &&
-         c != '$' && c != '`';
-}
+constexpr bool isOpChar(char c) { return c == ';' || c == '&' || c == '|' || c == '(' || c == ')' || c == '\n'; }
+constexpr bool isBlank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+// Per byte: whether it ends a word (blank, operator, redirection) and whether word() copies it
+// as it is (everything it looks at twice is excluded). A table: scanning is most of the work.
+struct CharClasses {
+  bool endsWord[256] = {};
+  bool ordinary[256] = {};
+  constexpr CharClasses() {
+    for (int i = 0; i < 256; ++i) {
+      char c = static_cast<char>(i);
+      endsWord[i] = isBlank(c) || isOpChar(c) || c == '>' || c == '<';
+      ordinary[i] = !endsWord[i] && c != '\\' && c != '\'' && c != '"' && c != '$' && c != '`';
+    }
+  }
+};
+constexpr CharClasses Classes;
+bool endsWord(char c) { return Classes.endsWord[static_cast<unsigned char>(c)]; }
+bool isOrdinary(char c) { return Classes.ordinary[static_cast<unsigned char>(c)]; }
 
 // Words that open or continue a compound command: skipped when they lead a command.
 bool isPrefixKeyword(llvm::StringRef w) {
@@ -178,7 +191,7 @@ private:
     };
     while (Pos < Text.size()) {
       char c = Text[Pos];
-      if (isBlank(c) || isOpChar(c) || c == '>' || c == '<')
+      if (endsWord(c))
         break;
       if (c == '\\') {
         unquote();
@@ -405,7 +418,23 @@ ShellScript parseShellScript(llvm::StringRef text, const SourceText &src,
 }
 
 ShellScript parseShellScript(llvm::StringRef text, const SourceText &, const OffsetMap &map, uint32_t base) {
-  return parsed(text, [&](uint32_t o) { return map.toPosition(base + o); });
+  // OffsetMap::toPosition with a cursor: words come in order (nested bodies step back a little),
+  // so the segment is the last one or a neighbour rather than a binary search away.
+  const std::vector<OffsetMap::Segment> &segs = map.segments();
+  size_t k = 0;
+  auto position = [&](uint32_t o) -> Position {
+    if (segs.empty())
+      return {};
+    uint32_t logical = base + o;
+    while (k + 1 < segs.size() && segs[k + 1].logical <= logical)
+      ++k;
+    while (k > 0 && segs[k].logical > logical)
+      --k;
+    const OffsetMap::Segment &sg = segs[k];
+    uint32_t delta = logical < sg.logical ? 0 : std::min(logical - sg.logical, sg.length);
+    return {sg.line, sg.column + delta, sg.source + delta};
+  };
+  return parsed(text, position);
 }
 
 } // namespace dfc::lint

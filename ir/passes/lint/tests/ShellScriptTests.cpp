@@ -1,4 +1,6 @@
 // The RUN-body reader: commands, connectors, nesting, quoting and source ranges.
+#include "ir/Build.h"
+#include "ir/passes/lint/Context.h"
 #include "ir/passes/lint/ShellScript.h"
 
 #include <catch2/catch.hpp>
@@ -77,4 +79,35 @@ TEST_CASE("words: text unquoted, raw as written, both views that outlive a move"
   // $(date -u), `id -u`, $(x) and $(y) are read as commands of their own, one level down.
   CHECK(names(s) == std::vector<std::string>{"echo", "date", "id", "x", "y"});
   CHECK(s.commands[1].depth == 1);
+}
+
+TEST_CASE("RUN words map to the source through the instruction's offset map", "[lint][shell]") {
+  // Continuation lines (with the escape token and a comment line between), nested $(...) and
+  // backticks that send the reader back to earlier offsets: every word's range must be what
+  // OffsetMap::toPosition says for its offset.
+  SyntaxTree tree = parseDockerfile("FROM busybox\n"
+                                    "RUN apt-get update && \\\n"
+                                    "    # a comment line inside the continuation\n"
+                                    "    x=$(cat /etc/os-release | grep ID) \\\n"
+                                    "      apt-get install -y `echo a` b\\\n"
+                                    "c && echo \"done $(date)\"\n");
+  Program program = buildProgram(tree);
+  lint::Config config;
+  lint::Context ctx(tree, program, config);
+  REQUIRE(ctx.runs().size() == 1);
+  const RunInstruction &run = *ctx.runs()[0].run;
+  const ShellScript *s = ctx.script(run);
+  REQUIRE(s);
+  const Instruction &syn = *run.syntax;
+  size_t words = 0;
+  for (const ShellCommand &c : s->commands)
+    for (const auto *list : {&c.assignments, &c.argv})
+      for (const ShellWord &w : *list) {
+        INFO("word '" << w.raw.str() << "' at script offset " << w.begin);
+        CHECK(w.range.begin == syn.map.toPosition(syn.argsOffset + w.begin));
+        CHECK(w.range.end == syn.map.toPosition(syn.argsOffset + w.end));
+        ++words;
+      }
+  CHECK(words >= 14);
+  CHECK(names(*s) == std::vector<std::string>{"apt-get", "apt-get", "cat", "grep", "echo", "echo", "date"});
 }
