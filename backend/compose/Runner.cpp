@@ -503,9 +503,11 @@ llvm::Error Runner::attach(const std::function<int()> &interrupts) {
     if (n >= 2 && !killed) {
       killed = true;
       Print("Killing...");
+      // Through Containers::kill, which also ends restart policies (the stopper may not have got there).
+      containers::Containers cs(Store);
       for (const containers::ContainerInfo &c : *list)
         if (c.status == containers::Status::Running && c.pid > 0)
-          ::kill(c.pid, SIGKILL);
+          llvm::consumeError(cs.kill(c.id, SIGKILL));
     }
   });
   if (stopper.joinable())
