@@ -10,9 +10,12 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <arpa/inet.h>
 #include <chrono>
 #include <csignal>
 #include <fstream>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
 
@@ -87,6 +90,27 @@ template <typename F> bool eventually(F done) {
 }
 
 bool canRun() { return ::geteuid() == 0 && ::access("/bin/busybox", X_OK) == 0; }
+
+// The body of GET /path on 127.0.0.1:port ("" when nothing answers).
+std::string httpGet(uint16_t port, const std::string &path) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string out;
+  if (::connect(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) == 0) {
+    std::string req = "GET " + path + " HTTP/1.0\r\n\r\n";
+    (void)!::write(fd, req.data(), req.size());
+    char buf[4096];
+    ssize_t got;
+    while ((got = ::read(fd, buf, sizeof buf)) > 0)
+      out.append(buf, static_cast<size_t>(got));
+  }
+  ::close(fd);
+  size_t body = out.find("\r\n\r\n");
+  return body == std::string::npos ? "" : out.substr(body + 4);
+}
 
 } // namespace
 
@@ -190,6 +214,36 @@ TEST_CASE("always restarts until dfc stop, then stays stopped", "[containers][in
   REQUIRE(!f.cs->stop(failing, 5));
   CHECK(f.info(failing).status == Status::Exited);
   CHECK(f.info(failing).exitCode == 1);
+}
+
+TEST_CASE("a published port reaches every run of a restarted container", "[containers][integration]") {
+  if (!canRun()) {
+    WARN("SKIPPED: containers need root and /bin/busybox");
+    return;
+  }
+  RestartFixture f;
+  // Each run serves its own number for a second, then exits; `always` starts the next one.
+  RunSpec spec;
+  spec.image = "busybox";
+  spec.command = {"sh", "-c",
+                  "echo x >> /runs; wc -l < /runs > /tmp/n; timeout 1 httpd -f -p 8080 -h /tmp; exit 0"};
+  spec.restart = "always";
+  spec.ports.push_back({"127.0.0.1", 0, 8080, "tcp"});
+  auto id = f.cs->create(spec);
+  REQUIRE(bool(id));
+  f.ids.push_back(*id);
+  REQUIRE(!f.cs->startDetached(*id));
+  ContainerInfo c = f.info(*id);
+  REQUIRE(c.ports.size() == 1);
+  uint16_t port = c.ports[0].hostPort;
+  // A run after the first answers on the same host port.
+  std::string body;
+  CHECK(eventually([&] {
+    body = httpGet(port, "/n");
+    return !body.empty() && body != "1\n";
+  }));
+  CHECK(f.info(*id).restartCount >= 1);
+  REQUIRE(!f.cs->stop(*id, 5));
 }
 
 TEST_CASE("a restart policy and --rm are refused together", "[containers][integration]") {
