@@ -106,7 +106,7 @@ private:
   std::vector<Row> Rows;
   llvm::DenseMap<llvm::StringRef, uint32_t> Index; // path -> Rows index
   std::string SelectionText;                       // the selections file as read
-  std::map<std::string, std::string> Selections;   // key -> encoded record (into nothing)
+  std::map<std::string, llvm::StringRef> Selections; // key -> record after it, into SelectionText or Owned
   std::mutex Mutex;
   bool Dirty = false, SelectionsDirty = false;
   uint64_t Hashed = 0, Reused = 0;
