@@ -460,7 +460,7 @@ std::optional<std::string> structureReason(llvm::StringRef body, Spans &subshell
 // assignment: structureReason finds those at the top level).
 std::optional<std::string> commandsReason(llvm::StringRef body, const Spans &subshells) {
   SourceText src(body.str());
-  lint::ShellScript script = lint::parseShellScript(body.str(), src, [](uint32_t o) { return o; });
+  lint::ShellScript script = lint::parseShellScript(body, src, [](uint32_t o) { return o; });
   for (const lint::ShellCommand &c : script.commands) {
     if (c.next == lint::Connector::Background)
       return std::string("a background job ('&')");
