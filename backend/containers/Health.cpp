@@ -1,7 +1,8 @@
 // HEALTHCHECK for detached containers: the supervisor probes with exec every interval, with docker's
 // defaults (30 s interval and timeout, 3 retries, no start period) and its rules: the first success makes
 // the container healthy, `retries` failures in a row unhealthy, failures within the start period do not
-// count. Results go into the container's record, so `ps` and `inspect` show them.
+// count, and a start interval (when given) spaces the probes within it. Results go into the container's
+// record, so `ps` and `inspect` show them.
 #include "backend/containers/State.h"
 
 #include <cerrno>
@@ -44,6 +45,7 @@ std::unique_ptr<HealthMonitor> HealthMonitor::start(store::ImageStore &store, co
   m->IntervalMs = msOr(config.Interval, 30000);
   m->TimeoutMs = msOr(config.Timeout, 30000);
   m->StartPeriodMs = config.StartPeriod > 0 ? config.StartPeriod / 1000000 : 0;
+  m->StartIntervalMs = config.StartInterval > 0 ? msOr(config.StartInterval, 0) : 0;
   m->Retries = config.Retries > 0 ? config.Retries : 3;
   {
     std::lock_guard<std::mutex> lock(stateMutex);
@@ -58,9 +60,11 @@ std::unique_ptr<HealthMonitor> HealthMonitor::start(store::ImageStore &store, co
 void HealthMonitor::loop() {
   int64_t started = nowMs();
   for (;;) {
+    // --start-interval (when given) spaces the probes within the start period.
+    int64_t wait = StartIntervalMs > 0 && nowMs() - started < StartPeriodMs ? StartIntervalMs : IntervalMs;
     {
       std::unique_lock<std::mutex> lock(WakeMutex);
-      if (Wake.wait_for(lock, std::chrono::milliseconds(IntervalMs), [this] { return Stopping.load(); }))
+      if (Wake.wait_for(lock, std::chrono::milliseconds(wait), [this] { return Stopping.load(); }))
         return;
     }
     State::Probe p = probe();

@@ -102,7 +102,7 @@ private:
   State &S;
   std::mutex &StateMutex;
   std::vector<std::string> Command;
-  int64_t IntervalMs = 0, TimeoutMs = 0, StartPeriodMs = 0;
+  int64_t IntervalMs = 0, TimeoutMs = 0, StartPeriodMs = 0, StartIntervalMs = 0;
   int Retries = 3;
   std::mutex WakeMutex;
   std::condition_variable Wake;

@@ -228,7 +228,8 @@ check "nothing was created for it" noneOfOurs
 
 # --- 5. depends_on conditions and restart: ---
 # app starts only once init has exited 0 and db's healthcheck passed (db makes /data/ready after a
-# while, and app looks for both files when it starts); a failing service restarts by its policy.
+# while, and app looks for both files when it starts; db is probed every start_interval within its
+# start_period); a failing service restarts by its policy.
 P5="$WORK/p5"
 mkdir -p "$P5"
 cat >"$P5/compose.yaml" <<'YAML'
@@ -243,8 +244,9 @@ services:
     volumes: [shared:/data]
     healthcheck:
       test: ["CMD", "test", "-f", "/data/ready"]
-      interval: 200ms
+      interval: 1h
       start_period: 5m
+      start_interval: 200ms
   app:
     image: busybox
     command: sh -c 'test -f /data/init && test -f /data/ready && echo deps-ok; sleep 600'
@@ -262,7 +264,7 @@ volumes:
   shared:
 YAML
 cd "$P5" || exit 1
-"$DFC" compose up -d >"$WORK/up5.txt" 2>&1
+"$DFC" compose up -d --dependency-timeout 120 >"$WORK/up5.txt" 2>&1
 check "up with conditions exits 0" test $? -eq 0 || cat "$WORK/up5.txt"
 check "up waited for db to be healthy" grep -q "Container p5-db-1  Healthy" "$WORK/up5.txt"
 check "up waited for init to complete" grep -q "Container p5-init-1  Exited" "$WORK/up5.txt"
