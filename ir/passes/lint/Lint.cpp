@@ -78,10 +78,10 @@ void Context::indexRuns() {
   for (uint32_t r = 0; r < Runs.size(); ++r) {
     if (!Runs[r].script)
       continue;
-    for (const auto &entry : Runs[r].script->programs()) {
-      ProgramIndex &into = Programs[entry.getKey()];
-      into.named |= !entry.getValue().named.empty();
-      for (const ShellCall &c : entry.getValue().called)
+    for (const ShellScript::Calls &entry : Runs[r].script->programs()) {
+      ProgramIndex &into = Programs[entry.program];
+      into.named |= !entry.named.empty();
+      for (const ShellCall &c : entry.called)
         into.called.push_back(ProgramCall{r, c.command, c.program});
     }
   }

@@ -373,43 +373,66 @@ ShellScript parsed(llvm::StringRef text, PositionFn positionOf) {
 
 } // namespace
 
+const ShellScript::Calls *ShellScript::lookup(llvm::StringRef name) const {
+  if (!ByName.empty()) {
+    auto it = ByName.find(name);
+    return it == ByName.end() ? nullptr : &ByProgram[it->second];
+  }
+  for (const Calls &c : ByProgram)
+    if (c.program == name)
+      return &c;
+  return nullptr;
+}
+
+ShellScript::Calls &ShellScript::entry(llvm::StringRef name) {
+  if (const Calls *c = lookup(name))
+    return const_cast<Calls &>(*c);
+  ByProgram.push_back(Calls{name, {}, {}});
+  if (!ByName.empty())
+    ByName[name] = ByProgram.size() - 1;
+  else if (ByProgram.size() > 8)
+    for (uint32_t i = 0; i < ByProgram.size(); ++i)
+      ByName[ByProgram[i].program] = i;
+  return ByProgram.back();
+}
+
 void ShellScript::index() {
   ByProgram.clear();
+  ByName.clear();
   // Scripts call the same program over and over (`apt-get ... && apt-get ...`): the entry of
-  // the last name is reused without hashing (StringMap entries stay put when the table grows).
+  // the last name is reused without a lookup (an index, since ByProgram may grow).
   llvm::StringRef lastName;
-  Calls *last = nullptr;
-  auto entry = [&](llvm::StringRef name) -> Calls & {
-    if (!last || name != lastName) {
-      auto it = ByProgram.try_emplace(name).first;
-      last = &it->getValue();
-      lastName = it->getKey();
+  size_t last = 0;
+  auto at = [&](llvm::StringRef name) -> Calls & {
+    if (ByProgram.empty() || name != lastName) {
+      Calls &e = entry(name);
+      last = &e - ByProgram.data();
+      lastName = e.program;
     }
-    return *last;
+    return ByProgram[last];
   };
   for (uint32_t k = 0; k < commands.size(); ++k) {
     const ShellCommand &c = commands[k];
     if (c.argv.empty())
       continue;
-    entry(baseName(c.argv[0].text)).named.push_back(k);
+    at(baseName(c.argv[0].text)).named.push_back(k);
     size_t i = programAfterSudo(c);
     if (i < c.argv.size())
-      entry(baseName(c.argv[i].text)).called.push_back(ShellCall{k, static_cast<uint32_t>(i)});
+      at(baseName(c.argv[i].text)).called.push_back(ShellCall{k, static_cast<uint32_t>(i)});
   }
 }
 
 llvm::SmallVector<const ShellCommand *, 4> ShellScript::find(llvm::StringRef name) const {
   llvm::SmallVector<const ShellCommand *, 4> out;
-  auto it = ByProgram.find(name);
-  if (it != ByProgram.end())
-    for (uint32_t k : it->second.named)
+  if (const Calls *c = lookup(name))
+    for (uint32_t k : c->named)
       out.push_back(&commands[k]);
   return out;
 }
 
 llvm::ArrayRef<ShellCall> ShellScript::calls(llvm::StringRef name) const {
-  auto it = ByProgram.find(name);
-  return it == ByProgram.end() ? llvm::ArrayRef<ShellCall>() : llvm::ArrayRef<ShellCall>(it->second.called);
+  const Calls *c = lookup(name);
+  return c ? llvm::ArrayRef<ShellCall>(c->called) : llvm::ArrayRef<ShellCall>();
 }
 
 ShellScript parseShellScript(llvm::StringRef text, const SourceText &src,

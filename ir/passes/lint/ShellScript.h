@@ -7,8 +7,8 @@
 #include "frontend/SyntaxTree.h"
 
 #include <llvm/ADT/ArrayRef.h>
+#include <llvm/ADT/DenseMap.h>
 #include <llvm/ADT/SmallVector.h>
-#include <llvm/ADT/StringMap.h>
 #include <llvm/Support/Allocator.h>
 
 #include <cstring>
@@ -66,11 +66,13 @@ struct ShellScript {
   void index();
 
   struct Calls {
-    llvm::SmallVector<uint32_t, 2> named; // argv[0]'s base name
+    llvm::StringRef program;              // a base name, in the script's storage
+    llvm::SmallVector<uint32_t, 2> named; // commands whose argv[0] is it
     llvm::SmallVector<ShellCall, 2> called;
   };
-  // The index itself, by program base name (Context merges the RUNs' indexes into one).
-  const llvm::StringMap<Calls> &programs() const { return ByProgram; }
+  // The index itself, one entry per program in order of first use (Context merges the RUNs'
+  // indexes into one).
+  llvm::ArrayRef<Calls> programs() const { return ByProgram; }
 
   // A copy of `s` in the script's storage (the reader keeps the script text and every word's
   // unquoted text there, so words are slices rather than strings of their own).
@@ -83,8 +85,13 @@ struct ShellScript {
   }
 
 private:
-  llvm::StringMap<Calls> ByProgram;
-  llvm::BumpPtrAllocator Strings; // moves with the script; its slabs (and so every slice) stay put
+  // A script names a few programs: they are scanned; past 8 a hash index is kept beside them.
+  llvm::SmallVector<Calls, 4> ByProgram;
+  llvm::DenseMap<llvm::StringRef, uint32_t> ByName;
+  const Calls *lookup(llvm::StringRef name) const;
+  Calls &entry(llvm::StringRef name);
+  // Moves with the script; its slabs (and so every slice) stay put. Most scripts are short.
+  llvm::BumpPtrAllocatorImpl<llvm::MallocAllocator, 1024> Strings;
 };
 
 // `mapOffset` maps an offset in `text` to a source offset (for ranges).

@@ -111,3 +111,23 @@ TEST_CASE("RUN words map to the source through the instruction's offset map", "[
   CHECK(words >= 14);
   CHECK(names(*s) == std::vector<std::string>{"apt-get", "apt-get", "cat", "grep", "echo", "echo", "date"});
 }
+
+TEST_CASE("the program index past a few programs (scanned, then hashed)", "[lint][shell]") {
+  SourceText src;
+  ShellScript s = parse("a 1; b; c; d; e; f; /usr/bin/g; h; sudo -u x i; j; k; a 2; l; /bin/a 3; sudo m", src);
+  CHECK(s.find("a").size() == 3);
+  CHECK(s.calls("a").size() == 3);
+  for (llvm::StringRef p : {"b", "c", "d", "e", "f", "g", "h", "j", "k", "l"}) {
+    INFO(p.str());
+    CHECK(s.find(p).size() == 1);
+    CHECK(s.calls(p).size() == 1);
+  }
+  CHECK(s.find("i").empty()); // named sudo, calls i
+  REQUIRE(s.calls("i").size() == 1);
+  CHECK(s.calls("i")[0].program == 3);
+  CHECK(s.find("sudo").size() == 2);
+  CHECK(s.calls("m").size() == 1);
+  CHECK(s.calls("zz").empty());
+  CHECK(s.find("zz").empty());
+  CHECK(s.programs().size() == 14); // a..l, sudo, m
+}
