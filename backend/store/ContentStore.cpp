@@ -180,9 +180,10 @@ llvm::Expected<Digest> ContentStore::putFile(llvm::StringRef path, std::optional
     ::close(in);
     return w.takeError();
   }
-  static thread_local char buf[1 << 16];
+  static thread_local ThreadBuffer bufBuffer;
+  char *buf = bufBuffer.get();
   for (;;) {
-    ssize_t n = ::read(in, buf, sizeof buf);
+    ssize_t n = ::read(in, buf, ThreadBuffer::Size);
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0) {

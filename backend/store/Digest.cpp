@@ -48,9 +48,10 @@ llvm::Expected<Digest> Digest::ofFile(llvm::StringRef path) {
   if (fd < 0)
     return systemError("open", path);
   Sha256Hasher h;
-  static thread_local char buf[1 << 16];
+  static thread_local ThreadBuffer bufBuffer;
+  char *buf = bufBuffer.get();
   for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
+    ssize_t n = ::read(fd, buf, ThreadBuffer::Size);
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0) {

@@ -65,9 +65,10 @@ public:
       return systemError("stat", src);
     if (llvm::Error e = header(path, AE_IFREG, 0644, st.st_size))
       return e;
-    static thread_local char buf[1 << 16];
+    static thread_local ThreadBuffer bufBuffer;
+    char *buf = bufBuffer.get();
     for (;;) {
-      ssize_t n = ::read(fd, buf, sizeof buf);
+      ssize_t n = ::read(fd, buf, ThreadBuffer::Size);
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)

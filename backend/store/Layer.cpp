@@ -276,10 +276,11 @@ private:
     archive_entry_set_size(e, st.st_size);
     if (llvm::Error err = header(e, path))
       return err;
-    static thread_local char buf[1 << 16];
+    static thread_local ThreadBuffer bufBuffer;
+    char *buf = bufBuffer.get();
     int64_t left = st.st_size;
     while (left > 0) {
-      ssize_t n = ::read(in.V, buf, size_t(std::min<int64_t>(left, sizeof buf)));
+      ssize_t n = ::read(in.V, buf, size_t(std::min<int64_t>(left, ThreadBuffer::Size)));
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)
@@ -674,11 +675,12 @@ llvm::Expected<ApplyStats> applyLayerFile(llvm::StringRef tarPath, llvm::StringR
 // --- compression ---
 
 llvm::Error compress(int inFd, const ByteSink &out, Compression c) {
-  static thread_local char in[1 << 16];
+  static thread_local ThreadBuffer inBuffer;
+  char *in = inBuffer.get();
   std::vector<char> buf(1 << 17);
   if (c == Compression::None) {
     for (;;) {
-      ssize_t n = ::read(inFd, in, sizeof in);
+      ssize_t n = ::read(inFd, in, ThreadBuffer::Size);
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)
@@ -696,7 +698,7 @@ llvm::Error compress(int inFd, const ByteSink &out, Compression c) {
       return storeError("deflateInit2 failed");
     auto end = llvm::make_scope_exit([&] { deflateEnd(&z); });
     for (bool done = false; !done;) {
-      ssize_t n = ::read(inFd, in, sizeof in);
+      ssize_t n = ::read(inFd, in, ThreadBuffer::Size);
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)
@@ -721,7 +723,7 @@ llvm::Error compress(int inFd, const ByteSink &out, Compression c) {
   auto end = llvm::make_scope_exit([&] { ZSTD_freeCCtx(cctx); });
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 3);
   for (bool done = false; !done;) {
-    ssize_t n = ::read(inFd, in, sizeof in);
+    ssize_t n = ::read(inFd, in, ThreadBuffer::Size);
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0)
@@ -756,9 +758,10 @@ llvm::Error decompress(int inFd, const ByteSink &out) {
     return llvm::Error::success();
   if (rc < ARCHIVE_WARN)
     return storeError(llvm::Twine("decompress: ") + archive_error_string(a));
-  static thread_local char buf[1 << 16];
+  static thread_local ThreadBuffer bufBuffer;
+  char *buf = bufBuffer.get();
   for (;;) {
-    la_ssize_t n = archive_read_data(a, buf, sizeof buf);
+    la_ssize_t n = archive_read_data(a, buf, ThreadBuffer::Size);
     if (n < 0)
       return storeError(llvm::Twine("decompress: ") + archive_error_string(a));
     if (n == 0)
