@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <memory>
 
 namespace dfc::lint {
 namespace {
@@ -74,7 +75,20 @@ std::string fingerprint(const std::string &file, const Finding &f) {
 // control bytes as \u00xx, UTF-8 as is); invalid UTF-8 becomes U+FFFD rather than an exception.
 class JsonText {
 public:
-  std::string out;
+  explicit JsonText(size_t reserve = 64) : Cap(std::max<size_t>(reserve, 64)), Buf(new char[Cap]) {}
+
+  // The text so far; take() hands it over (the writer is done then).
+  llvm::StringRef text() const { return llvm::StringRef(Buf.get(), Len); }
+  std::string take() { return std::string(Buf.get(), Len); }
+  void put(char c) {
+    room(1);
+    Buf[Len++] = c;
+  }
+  void put(const char *p, size_t n) {
+    room(n);
+    std::memcpy(Buf.get() + Len, p, n);
+    Len += n;
+  }
 
   void number(uint32_t v) {
     char buf[10];
@@ -83,13 +97,13 @@ public:
       *--p = static_cast<char>('0' + v % 10);
       v /= 10;
     } while (v);
-    out.append(p, static_cast<size_t>(end - p));
+    put(p, static_cast<size_t>(end - p));
   }
   // Text known to need no escaping, such as `,\n    "column": `, appended at once.
-  template <size_t N> void raw(const char (&s)[N]) { out.append(s, N - 1); }
-  void raw(llvm::StringRef s) { out.append(s.data(), s.size()); }
+  template <size_t N> void raw(const char (&s)[N]) { put(s, N - 1); }
+  void raw(llvm::StringRef s) { put(s.data(), s.size()); }
   void string(llvm::StringRef s) {
-    out.push_back('"');
+    put('"');
     size_t i = 0;
     while (i < s.size()) {
       size_t plain = i;
@@ -98,7 +112,7 @@ public:
       for (unsigned char p; plain < s.size() && (p = static_cast<unsigned char>(s[plain])) >= 0x20 && p < 0x80 &&
                             p != '"' && p != '\\';)
         ++plain; // a run of printable ASCII, copied at once
-      out.append(s.data() + i, plain - i);
+      put(s.data() + i, plain - i);
       i = plain;
       if (i >= s.size())
         break;
@@ -106,37 +120,52 @@ public:
       if (c >= 0x80) {
         size_t len = utf8Length(s, i);
         if (len == 0) {
-          out += "\xEF\xBF\xBD";
+          raw("\xEF\xBF\xBD");
           ++i;
         } else {
-          out.append(s.data() + i, len);
+          put(s.data() + i, len);
           i += len;
         }
         continue;
       }
       switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"': raw("\\\""); break;
+      case '\\': raw("\\\\"); break;
+      case '\b': raw("\\b"); break;
+      case '\f': raw("\\f"); break;
+      case '\n': raw("\\n"); break;
+      case '\r': raw("\\r"); break;
+      case '\t': raw("\\t"); break;
       default:
         if (c < 0x20) {
           char buf[8];
           std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
+          put(buf, std::strlen(buf));
         } else {
-          out.push_back(static_cast<char>(c));
+          put(static_cast<char>(c));
         }
       }
       ++i;
     }
-    out.push_back('"');
+    put('"');
   }
 
 private:
+  // Written up to Len of Cap bytes (never zero-filled), doubled when full: a put is a bounds
+  // check and a copy. take() copies the text out once.
+  size_t Cap;
+  std::unique_ptr<char[]> Buf;
+  size_t Len = 0;
+
+  void room(size_t n) {
+    if (Len + n <= Cap)
+      return;
+    Cap = std::max(Cap * 2, Len + n);
+    std::unique_ptr<char[]> bigger(new char[Cap]);
+    std::memcpy(bigger.get(), Buf.get(), Len);
+    Buf = std::move(bigger);
+  }
+
   // Whether none of the 8 bytes at p is a control byte, '"', '\\' or non-ASCII (SWAR: a
   // byte's high bit in each term marks it; exact for "any", which is all that is asked).
   static bool plainAscii8(const char *p) {
@@ -171,14 +200,13 @@ private:
 
 std::string formatJson(const std::vector<FileReport> &files) {
   // Keys in nlohmann's (std::map) order: byte-wise sorted.
-  JsonText j;
   size_t count = 0;
   for (const FileReport &r : files)
     count += r.findings.size();
   if (count == 0)
     return "[]\n";
-  j.out.reserve(count * 400);
-  j.out.push_back('[');
+  JsonText j(count * 400);
+  j.put('[');
   bool firstFinding = true;
   for (const FileReport &r : files) {
     JsonText file; // the same for each of the file's findings: escaped once
@@ -202,7 +230,7 @@ std::string formatJson(const std::vector<FileReport> &files) {
       j.raw(",\n    \"endLine\": ");
       j.number(line1(f.range.end));
       j.raw(",\n    \"file\": ");
-      j.raw(file.out);
+      j.raw(file.text());
       j.raw(",\n    \"fix\": ");
       if (!f.fix) {
         j.raw("null");
@@ -243,7 +271,7 @@ std::string formatJson(const std::vector<FileReport> &files) {
     }
   }
   j.raw("\n]\n");
-  return std::move(j.out);
+  return j.take();
 }
 
 const char *sarifLevel(Severity s) {
