@@ -63,6 +63,10 @@ private:
   char Escape = '\\';
   bool DirectivesDone = false;
   std::vector<std::string> Comments;
+  // Reused across instructions: the logical line and its map grow here, then each instruction
+  // takes a copy of exactly its size (one allocation, not one per doubling).
+  std::string LineBuf;
+  OffsetMap MapBuf;
 
   void error(Range r, std::string message, Severity sev = Severity::Error, std::string code = "syntax") {
     Tree.diagnostics.push_back({r, sev, std::move(code), std::move(message)});
@@ -180,6 +184,10 @@ private:
 
 void LineParser::splitWhitespace(Instruction &ins, uint32_t b, uint32_t e) {
   llvm::StringRef line(ins.line);
+  size_t count = 0;
+  for (uint32_t i = b; i < e; ++i)
+    count += !isSplitSpace(line[i]) && (i == b || isSplitSpace(line[i - 1]));
+  ins.args.reserve(ins.args.size() + count);
   uint32_t i = b;
   while (i < e) {
     uint32_t w = i;
@@ -203,6 +211,7 @@ bool LineParser::maybeJson(Instruction &ins, uint32_t b, uint32_t e, bool toList
   }
   if (json.isJson) {
     ins.json = true;
+    ins.args.reserve(ins.args.size() + json.elements.size());
     for (Span &s : json.elements)
       addWord(ins, std::move(s.value), b + s.begin, b + s.end);
     return true;
@@ -231,11 +240,13 @@ void LineParser::nameValue(Instruction &ins, uint32_t b, uint32_t e, const char 
       fail(ins, b, e, std::string(key) + " must have two arguments");
       return;
     }
+    ins.args.reserve(3);
     addWord(ins, line.slice(b, k).str(), b, k);
     addWord(ins, line.slice(v, e).str(), v, e);
     addWord(ins, "", k, v);
     return;
   }
+  ins.args.reserve(3 * words.size());
   for (Span &w : words) {
     llvm::StringRef word(w.value);
     size_t eq = word.find('=');
@@ -272,6 +283,7 @@ void LineParser::parse(Instruction &ins) {
   if (rest < te) {
     std::vector<Span> flags;
     uint32_t at = rest + extractBuilderFlags(line.slice(rest, te), Escape, flags);
+    ins.flags.reserve(flags.size());
     for (Span &f : flags)
       ins.flags.push_back({std::move(f.value), ins.rangeOf(Src, rest + f.begin, rest + f.end)});
     b = at;
@@ -304,10 +316,13 @@ void LineParser::parse(Instruction &ins) {
   case InstructionKind::Label:
     nameValue(ins, b, e, "LABEL");
     break;
-  case InstructionKind::Arg:
-    for (Span &w : parseWords(line.slice(b, e), Escape))
+  case InstructionKind::Arg: {
+    std::vector<Span> words = parseWords(line.slice(b, e), Escape);
+    ins.args.reserve(words.size());
+    for (Span &w : words)
       addWord(ins, std::move(w.value), b + w.begin, b + w.end);
     break;
+  }
   case InstructionKind::Maintainer:
   case InstructionKind::StopSignal:
   case InstructionKind::User:
@@ -442,8 +457,9 @@ void Parser::run() {
       continue; // blank line
     Instruction ins;
     ins.startLine = l.number + 1;
-    ins.map.add(0, {l.number, begin - l.raw, begin}, keep - begin);
-    ins.line.assign(Text.data() + begin, keep - begin);
+    MapBuf.clear();
+    MapBuf.add(0, {l.number, begin - l.raw, begin}, keep - begin);
+    LineBuf.assign(Text.data() + begin, keep - begin);
     uint32_t lastLine = l.number, lastEnd = l.end, lastNext = l.next;
     bool emptyContinuation = false;
     while (!endOfLine && readLine(l)) {
@@ -460,12 +476,13 @@ void Parser::run() {
         continue;
       }
       uint32_t k = trimContinuation(l.begin, l.end, endOfLine);
-      ins.map.add(static_cast<uint32_t>(ins.line.size()), {l.number, l.begin - l.raw, l.begin}, k - l.begin);
-      ins.line.append(Text.data() + l.begin, k - l.begin);
+      MapBuf.add(static_cast<uint32_t>(LineBuf.size()), {l.number, l.begin - l.raw, l.begin}, k - l.begin);
+      LineBuf.append(Text.data() + l.begin, k - l.begin);
     }
     // The logical line as BuildKit keeps it, without trailing whitespace.
-    size_t trimmed = llvm::StringRef(ins.line).rtrim(" \t\v\f\r\n").size();
-    ins.line.resize(trimmed);
+    size_t trimmed = llvm::StringRef(LineBuf).rtrim(" \t\v\f\r\n").size();
+    ins.line.assign(LineBuf.data(), trimmed);
+    ins.map = MapBuf;
     LineParser(Tree.source, Escape, Tree.diagnostics).parse(ins);
     if (emptyContinuation)
       error(Tree.source.range(ins.map.toSource(0), lastEnd), "Empty continuation line found in: " + ins.line,

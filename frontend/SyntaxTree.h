@@ -6,6 +6,9 @@
 #include "frontend/Diagnostic.h"
 #include "frontend/Source.h"
 
+#include <llvm/ADT/ArrayRef.h>
+#include <llvm/ADT/SmallVector.h>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -56,10 +59,12 @@ public:
   // An offset at a segment's end maps to that segment's end (so ranges stay on their line).
   Position toPosition(uint32_t logical) const;
   uint32_t toSource(uint32_t logical) const { return toPosition(logical).offset; }
-  const std::vector<Segment> &segments() const { return Segments; }
+  llvm::ArrayRef<Segment> segments() const { return Segments; }
+  void clear() { Segments.clear(); }
 
 private:
-  std::vector<Segment> Segments;
+  // Most instructions are one line: one segment, held inline.
+  llvm::SmallVector<Segment, 1> Segments;
 };
 
 // One argument node of BuildKit's AST. `value` is what BuildKit stores (quotes kept or removed

@@ -221,14 +221,18 @@ private:
   void resolveTarget();
 
   // ProcessWord against `env`; on failure reports at `range` and keeps the raw text.
+  // Nothing to expand and nothing to unquote: the word is its own expansion (ASCII only, as
+  // the lexer rewrites invalid UTF-8).
+  static bool plainWord(llvm::StringRef w, char escape) {
+    return llvm::all_of(w, [&](char c) {
+      return c != '$' && c != '\'' && c != '"' && c != escape && static_cast<unsigned char>(c) < 0x80;
+    });
+  }
+
   bool expand(Operand &op, const shell::Environment &env, std::vector<std::string> &unmatched,
               const shell::LexOptions *opts = nullptr) {
     const shell::LexOptions &lex = opts ? *opts : Lex;
-    // Nothing to expand and nothing to unquote: the word is its own expansion (ASCII only, as
-    // the lexer rewrites invalid UTF-8).
-    if (llvm::all_of(op.raw, [&](char c) {
-          return c != '$' && c != '\'' && c != '"' && c != lex.escape && static_cast<unsigned char>(c) < 0x80;
-        })) {
+    if (plainWord(op.raw, lex.escape)) {
       op.expanded = op.raw;
       return true;
     }
@@ -487,6 +491,7 @@ void ProgramBuilder::buildStages() {
 void ProgramBuilder::dispatch(size_t stageIndex, EnvTable &env, std::vector<std::string> &declared) {
   Stage &stage = P.stages[stageIndex];
   stage.Envs.clear();
+  stage.Envs.reserve(stage.instructions.size() + 1);
   for (size_t i = 0; i < stage.instructions.size(); ++i) {
     stage.Envs.push_back(env.sharedSnapshot());
     size_t diags = P.diagnostics.size(), forward = Forward.size();
@@ -619,6 +624,8 @@ void ProgramBuilder::dispatchOne(Stage &stage, size_t idx, AnyInstruction &any, 
             if (f.name() != "mount")
               continue;
             WordExpander ex = [&](const std::string &w, std::string *err) -> std::optional<std::string> {
+              if (plainWord(w, Lex.escape))
+                return w;
               auto r = shell::processWord(w, env, Lex);
               unmatched.insert(unmatched.end(), r.unmatched.begin(), r.unmatched.end());
               if (!r.ok()) {

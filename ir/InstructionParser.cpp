@@ -6,7 +6,6 @@
 
 #include <llvm/ADT/StringExtras.h>
 
-#include <regex>
 
 namespace dfc {
 namespace {
@@ -36,6 +35,29 @@ std::string getComment(const std::vector<std::string> &comments, const std::stri
   return "";
 }
 
+// `^[a-z][a-z0-9-_.]*$` (the name is already lowercased).
+bool validStageName(llvm::StringRef name) {
+  if (name.empty() || !(name[0] >= 'a' && name[0] <= 'z'))
+    return false;
+  return llvm::all_of(name.drop_front(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+  });
+}
+
+// `^\s*[oO][nN][bB][uU][iI][lL][dD]\s*` removed once (\s in the C locale: ASCII whitespace).
+std::string dropOnbuildPrefix(llvm::StringRef line) {
+  auto space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
+  size_t i = 0;
+  while (i < line.size() && space(line[i]))
+    ++i;
+  if (!line.substr(i).startswith_insensitive("onbuild"))
+    return line.str();
+  i += 7;
+  while (i < line.size() && space(line[i]))
+    ++i;
+  return line.substr(i).str();
+}
+
 class Parser {
 public:
   Parser(const SyntaxTree &tree, const Instruction &node, uint32_t index, std::vector<Diagnostic> &diags)
@@ -63,11 +85,11 @@ private:
 
   // BFlags.Parse over the node's flags; false after reporting.
   bool parseFlags() {
-    std::vector<std::string> words;
+    llvm::SmallVector<llvm::StringRef, 4> words;
     for (const Flag &f : Node.flags)
       words.push_back(f.text);
     size_t bad = 0;
-    if (auto err = Flags.parse(words, &bad)) {
+    if (auto err = Flags.parse(llvm::ArrayRef<llvm::StringRef>(words), &bad)) {
       // BFlags says "unknown flag: --x"; the instruction parser adds BuildKit's suggestion.
       llvm::StringRef name = bad < Node.flags.size() ? Node.flags[bad].name() : "";
       if (llvm::StringRef(*err).startswith("unknown flag: "))
@@ -79,24 +101,24 @@ private:
     return true;
   }
 
-  const Flag *flagFor(const std::string &name) const {
+  const Flag *flagFor(llvm::StringRef name) const {
     const BuilderFlags::Value *v = Flags.get(name);
     if (!v || v->indexes.empty())
       return nullptr;
     return &Node.flags[v->indexes.back()];
   }
-  std::optional<Operand> stringFlag(const std::string &name) const {
+  std::optional<Operand> stringFlag(llvm::StringRef name) const {
     const Flag *f = flagFor(name);
     if (!f)
       return std::nullopt;
     std::string v = Flags.get(name)->value;
     return Operand{v, v, f->range};
   }
-  bool boolFlag(const std::string &name) const {
+  bool boolFlag(llvm::StringRef name) const {
     const BuilderFlags::Value *v = Flags.get(name);
     return v && v->value == "true";
   }
-  std::optional<bool> triStateFlag(const std::string &name) const {
+  std::optional<bool> triStateFlag(llvm::StringRef name) const {
     const BuilderFlags::Value *v = Flags.get(name);
     if (!v || !v->used)
       return std::nullopt;
@@ -246,8 +268,7 @@ void Parser::parseFrom() {
   if (a.size() == 3 && llvm::StringRef(a[1].value).equals_insensitive("as")) {
     spec.name = llvm::StringRef(a[2].value).lower();
     spec.nameRange = a[2].range;
-    static const std::regex valid("^[a-z][a-z0-9-_.]*$");
-    if (!std::regex_match(spec.name, valid)) {
+    if (!validStageName(spec.name)) {
       error(a[2].range, "invalid name for build stage: \"" + a[2].value +
                             "\", name can't start with a number or contain symbols");
       return;
@@ -619,8 +640,7 @@ void Parser::parseOnbuild() {
     error(trig.keywordRange, upper + " isn't allowed as an ONBUILD trigger");
     return;
   }
-  static const std::regex prefix("^\\s*[oO][nN][bB][uU][iI][lL][dD]\\s*");
-  o.expression = std::regex_replace(Node.line, prefix, "", std::regex_constants::format_first_only);
+  o.expression = dropOnbuildPrefix(Node.line);
   const std::vector<Heredoc> &heredocs = Node.heredocs.empty() ? trig.heredocs : Node.heredocs;
   for (const Heredoc &h : heredocs)
     o.expression += "\n" + h.content + h.name;

@@ -14,26 +14,36 @@ namespace dfc {
 // ---------------------------------------------------------------------------------------------
 // BuilderFlags
 
-void BuilderFlags::addBool(const std::string &name, bool def) {
-  Value &v = Flags[name];
+BuilderFlags::Value &BuilderFlags::declare(llvm::StringRef name) {
+  for (auto &f : Flags)
+    if (f.first == name)
+      return f.second = Value();
+  Flags.emplace_back(name.str(), Value());
+  return Flags.back().second;
+}
+
+void BuilderFlags::addBool(llvm::StringRef name, bool def) {
+  Value &v = declare(name);
   v.type = Type::Bool;
   v.value = def ? "true" : "false";
 }
 
-void BuilderFlags::addString(const std::string &name, std::string def) {
-  Value &v = Flags[name];
+void BuilderFlags::addString(llvm::StringRef name, llvm::StringRef def) {
+  Value &v = declare(name);
   v.type = Type::String;
-  v.value = std::move(def);
+  v.value = def.str();
 }
 
-void BuilderFlags::addStrings(const std::string &name) { Flags[name].type = Type::Strings; }
+void BuilderFlags::addStrings(llvm::StringRef name) { declare(name).type = Type::Strings; }
 
-const BuilderFlags::Value *BuilderFlags::get(const std::string &name) const {
-  auto it = Flags.find(name);
-  return it == Flags.end() ? nullptr : &it->second;
+const BuilderFlags::Value *BuilderFlags::get(llvm::StringRef name) const {
+  for (const auto &f : Flags)
+    if (f.first == name)
+      return &f.second;
+  return nullptr;
 }
 
-bool BuilderFlags::isUsed(const std::string &name) const {
+bool BuilderFlags::isUsed(llvm::StringRef name) const {
   const Value *v = get(name);
   return v && v->used;
 }
@@ -42,6 +52,7 @@ std::vector<std::string> BuilderFlags::names() const {
   std::vector<std::string> out;
   for (const auto &f : Flags)
     out.push_back(f.first);
+  std::sort(out.begin(), out.end());
   return out;
 }
 
@@ -50,10 +61,16 @@ std::vector<std::string> BuilderFlags::used() const {
   for (const auto &[name, v] : Flags)
     if (v.used)
       out.push_back(name);
-  return out; // std::map keeps them sorted
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 std::optional<std::string> BuilderFlags::parse(const std::vector<std::string> &words, size_t *badIndex) {
+  llvm::SmallVector<llvm::StringRef, 8> refs(words.begin(), words.end());
+  return parse(llvm::ArrayRef<llvm::StringRef>(refs), badIndex);
+}
+
+std::optional<std::string> BuilderFlags::parse(llvm::ArrayRef<llvm::StringRef> words, size_t *badIndex) {
   for (size_t i = 0; i < words.size(); ++i) {
     if (badIndex)
       *badIndex = i;
@@ -70,14 +87,17 @@ std::optional<std::string> BuilderFlags::parse(const std::vector<std::string> &w
       value = arg.substr(eq + 1);
       arg = arg.substr(0, eq);
     }
-    auto it = Flags.find(arg.str());
-    if (it == Flags.end())
+    Value *found = nullptr;
+    for (auto &f : Flags)
+      if (f.first == arg)
+        found = &f.second;
+    if (!found)
       return "unknown flag: --" + arg.str();
-    Value &flag = it->second;
+    Value &flag = *found;
     if (flag.used && flag.type != Type::Strings)
       return "duplicate flag specified: --" + arg.str();
     flag.used = true;
-    flag.indexes.push_back(i);
+    flag.indexes.push_back(static_cast<uint32_t>(i));
     switch (flag.type) {
     case Type::Bool: {
       if (hasValue && value.empty())
@@ -429,8 +449,11 @@ std::optional<Mount> parseMount(llvm::StringRef csv, const WordExpander *expand,
         return fail(err);
       value = *v;
     } else if (key == "from") {
-      static const std::regex var(R"(\$.)");
-      if (std::regex_search(value, var))
+      // `\$.`: a '$' before any character but a line terminator.
+      bool variable = false;
+      for (size_t d = value.find('$'); d != std::string::npos && !variable; d = value.find('$', d + 1))
+        variable = d + 1 < value.size() && value[d + 1] != '\n' && value[d + 1] != '\r';
+      if (variable)
         return fail("'" + key + "' doesn't support variable expansion, define alias stage instead");
       continue;
     } else {

@@ -4,6 +4,9 @@
 
 #include "ir/Program.h"
 
+#include <llvm/ADT/ArrayRef.h>
+#include <llvm/ADT/SmallVector.h>
+
 #include <functional>
 #include <map>
 #include <optional>
@@ -13,6 +16,8 @@
 namespace dfc {
 
 // BuildKit's BFlags: declare the flags an instruction takes, then parse its flag words.
+// An instruction declares at most seven flags, with short names: a flat array searched linearly
+// costs less than a map's nodes (this runs for every instruction of every file).
 class BuilderFlags {
 public:
   enum class Type : uint8_t { Bool, String, Strings };
@@ -20,25 +25,27 @@ public:
     Type type = Type::String;
     std::string value;               // bool: "true"/"false"; string: the value or default
     std::vector<std::string> values; // Strings
-    std::vector<size_t> indexes;     // which input words set it
+    llvm::SmallVector<uint32_t, 1> indexes; // which input words set it
     bool used = false;
   };
 
-  void addBool(const std::string &name, bool def = false);
-  void addString(const std::string &name, std::string def = "");
-  void addStrings(const std::string &name);
+  void addBool(llvm::StringRef name, bool def = false);
+  void addString(llvm::StringRef name, llvm::StringRef def = "");
+  void addStrings(llvm::StringRef name);
 
   // Parses `--name[=value]` words; returns BuildKit's message for the first bad word and sets
   // *badIndex to it. A bare "--" ends the flags.
+  std::optional<std::string> parse(llvm::ArrayRef<llvm::StringRef> words, size_t *badIndex = nullptr);
   std::optional<std::string> parse(const std::vector<std::string> &words, size_t *badIndex = nullptr);
 
-  const Value *get(const std::string &name) const;
-  bool isUsed(const std::string &name) const;
+  const Value *get(llvm::StringRef name) const;
+  bool isUsed(llvm::StringRef name) const;
   std::vector<std::string> used() const;  // sorted names
   std::vector<std::string> names() const; // every declared flag, sorted
 
 private:
-  std::map<std::string, Value> Flags;
+  Value &declare(llvm::StringRef name);
+  llvm::SmallVector<std::pair<std::string, Value>, 7> Flags;
 };
 
 // "did you mean X?" as BuildKit's suggest package: closest option by Levenshtein distance.

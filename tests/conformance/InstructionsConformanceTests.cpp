@@ -193,9 +193,9 @@ TEST_CASE("instructions.json: builder_flags", "[conformance][instructions]") {
       dfc::BuilderFlags flags;
       for (const json &def : c["defs"]) {
         if (def[1] == "bool")
-          flags.addBool(def[0], def[2].get<bool>());
+          flags.addBool(def[0].get<std::string>(), def[2].get<bool>());
         else
-          flags.addString(def[0], def[2].get<std::string>());
+          flags.addString(def[0].get<std::string>(), def[2].get<std::string>());
       }
       auto err = flags.parse(c["args"].get<std::vector<std::string>>());
       CHECK(!err == c["ok"].get<bool>());
