@@ -99,38 +99,24 @@ bool isNonEnvArg(llvm::StringRef name) {
 class EnvTable : public shell::Environment {
 public:
   void set(const std::string &k, const std::string &v) {
-    for (auto &e : Entries)
-      if (e.first == k) {
-        if (e.second != v) {
-          e.second = v;
-          Last.reset();
-        }
-        return;
-      }
-    Entries.emplace_back(k, v);
+    if (const std::string *cur = Env.lookup(k); cur && *cur == v)
+      return;
+    Env.set(k, v);
     Last.reset();
   }
-  const std::string *lookup(llvm::StringRef name) const override {
-    for (const auto &e : Entries)
-      if (e.first == name)
-        return &e.second;
-    return nullptr;
-  }
-  shell::ListEnvironment snapshot() const {
-    shell::ListEnvironment env;
-    for (const auto &e : Entries)
-      env.set(e.first, e.second);
-    return env;
-  }
+  const std::string *lookup(llvm::StringRef name) const override { return Env.lookup(name); }
+  // A copy of the entries, sized exactly (the table itself is a ListEnvironment, so a snapshot is
+  // one vector copy rather than one set() per entry).
+  shell::ListEnvironment snapshot() const { return Env; }
   std::shared_ptr<const shell::ListEnvironment> sharedSnapshot() const {
     if (!Last)
-      Last = std::make_shared<const shell::ListEnvironment>(snapshot());
+      Last = std::make_shared<const shell::ListEnvironment>(Env);
     return Last;
   }
 
 private:
-  std::vector<std::pair<std::string, std::string>> Entries;
-  mutable std::shared_ptr<const shell::ListEnvironment> Last; // snapshot of Entries as they are
+  shell::ListEnvironment Env; // case-sensitive, one entry per name, in order of first definition
+  mutable std::shared_ptr<const shell::ListEnvironment> Last; // snapshot of Env as it is
 };
 
 struct Platform {
