@@ -316,16 +316,27 @@ std::optional<std::string> structureReason(llvm::StringRef body, Spans &subshell
   Lexer lex(body);
   std::vector<size_t> opens; // offsets after each open '('
 
-  std::vector<char> open; // '(' subshell, '{' group, 'i' if, 'w' while/until condition, 'd' loop body
-  bool cmdStart = true;   // a reserved word would be recognised here
+  // What is open: '(' subshell, '{' group, 'i' if/elif condition, 't' then part, 'e' else part,
+  // 'w' while/until condition, 'd' loop body; and `commands` when it opened or last moved on, since
+  // each of these parts needs a command of its own (else the body is a syntax error, which the
+  // shell would report for the whole joined script before running anything).
+  std::vector<char> open;
+  std::vector<size_t> since;
+  bool cmdStart = true; // a reserved word would be recognised here
   bool haveName = false, haveAssign = false, haveRedirect = false, afterClose = false;
   bool expectTarget = false;
+  bool bang = false; // a `!` that still needs its command
   std::string name;
   size_t commands = 0;
   std::string lastOp;
   auto endCommand = [&]() -> std::optional<std::string> {
     if (haveAssign && !haveName && std::find(open.begin(), open.end(), '(') == open.end())
       return std::string("an assignment without a command");
+    if (!haveName && (haveAssign || haveRedirect))
+      ++commands; // `X=1` in a subshell, `> file`
+    if (bang && !haveName && !haveAssign && !haveRedirect && !afterClose)
+      return std::string("a '!' without a command");
+    bang = false;
     cmdStart = true;
     haveName = haveAssign = haveRedirect = afterClose = false;
     name.clear();
@@ -344,6 +355,7 @@ std::optional<std::string> structureReason(llvm::StringRef body, Spans &subshell
       continue;
     }
     if (t.kind == Token::Word) {
+      std::string prevOp = std::move(lastOp);
       lastOp.clear();
       if (afterClose)
         return "'" + t.text + "' after a compound command";
@@ -351,25 +363,51 @@ std::optional<std::string> structureReason(llvm::StringRef body, Spans &subshell
       if (reserved && cmdStart && !haveName && !haveAssign && !haveRedirect) {
         llvm::StringRef w(t.text);
         auto top = [&] { return open.empty() ? '\0' : open.back(); };
+        // Moves the open part on (or closes it) when it had a command of its own.
+        auto step = [&](llvm::StringRef from, char to) -> std::optional<std::string> {
+          if (!from.contains(top()))
+            return "a '" + w.str() + "' where it does not belong";
+          if (commands == since.back())
+            return "an empty part before '" + w.str() + "'";
+          if (to) {
+            open.back() = to;
+            since.back() = commands;
+          } else {
+            open.pop_back();
+            since.pop_back();
+            ++commands; // the compound command, in the list around it
+            cmdStart = false;
+            afterClose = true;
+          }
+          return std::nullopt;
+        };
+        std::optional<std::string> why;
         if (w == "{" || w == "if" || w == "while" || w == "until") {
           open.push_back(w == "{" ? '{' : w == "if" ? 'i' : 'w');
-        } else if (w == "then" || w == "else" || w == "elif") {
-          if (top() != 'i')
-            return "'" + w.str() + "' outside an if";
+          since.push_back(commands);
+        } else if (w == "then") {
+          why = step("i", 't');
+        } else if (w == "elif") {
+          why = step("t", 'i');
+        } else if (w == "else") {
+          why = step("t", 'e');
+        } else if (w == "fi") {
+          why = step("te", 0);
         } else if (w == "do") {
-          if (top() != 'w')
-            return std::string("'do' outside a while or until");
-          open.back() = 'd';
-        } else if (w == "}" || w == "fi" || w == "done") {
-          char want = w == "}" ? '{' : w == "fi" ? 'i' : 'd';
-          if (top() != want)
-            return "a '" + w.str() + "' that closes what the body did not open";
-          open.pop_back();
-          cmdStart = false;
-          afterClose = true;
-        } else if (w != "!") {
+          why = step("w", 'd');
+        } else if (w == "done") {
+          why = step("d", 0);
+        } else if (w == "}") {
+          why = step("{", 0);
+        } else if (w == "!") {
+          if (bang || prevOp == "|") // `! !`, `a | ! b`: syntax errors in some shells
+            return std::string("a '!' the check does not place");
+          bang = true;
+        } else {
           return "'" + w.str() + "'";
         }
+        if (why)
+          return why;
         continue;
       }
       if (reserved && !haveName)
@@ -419,6 +457,7 @@ std::optional<std::string> structureReason(llvm::StringRef body, Spans &subshell
       if (haveName || haveAssign || haveRedirect || afterClose || !cmdStart)
         return std::string("a function definition or a '(' the check cannot place");
       open.push_back('(');
+      since.push_back(commands);
       opens.push_back(lex.offset());
       continue;
     }
@@ -427,7 +466,11 @@ std::optional<std::string> structureReason(llvm::StringRef body, Spans &subshell
         return std::string("a ')' that closes what the body did not open");
       if (auto why = endCommand())
         return why;
+      if (commands == since.back())
+        return std::string("an empty subshell");
       open.pop_back();
+      since.pop_back();
+      ++commands;
       subshells.push_back({opens.back(), lex.offset()});
       opens.pop_back();
       cmdStart = false;

@@ -72,10 +72,11 @@ std::pair<int, std::string> sh(const std::string &script, const std::string &pat
 }
 
 // O0: each body in its own `sh -c`, stopping at the first failure with its status.
-std::pair<int, std::string> separately(const std::vector<std::string> &bodies, const std::string &path = "") {
+std::pair<int, std::string> separately(const std::vector<std::string> &bodies, const std::string &path = "",
+                                       const std::string &dir = "") {
   std::pair<int, std::string> out{0, ""};
   for (const std::string &b : bodies) {
-    auto r = sh(b, path);
+    auto r = sh(dir.empty() ? b : "cd " + dir + "\n" + b, path);
     out.second += r.second;
     out.first = r.first;
     if (r.first != 0)
@@ -240,8 +241,8 @@ TEST_CASE("bodies that change the shell or leave their control flow keep their o
       {"echo ${X:=1}", "echo ${X:-unset}", "an assignment in ${X=...}"},
       {"echo $((X=1))", "echo ${X:-unset}", "an arithmetic assignment"},
       {"for X in a; do :; done", "echo ${X:-unset}", "'for'"},
-      {"echo x; }  && { echo y", "echo z", "closes what the body did not open"},
-      {"echo {; } && { echo }", "echo z", "closes what the body did not open"},
+      {"echo x; }  && { echo y", "echo z", "a '}' where it does not belong"},
+      {"echo {; } && { echo }", "echo z", "a '}' where it does not belong"},
   };
   for (const Case &c : cases) {
     DYNAMIC_SECTION(c.a) {
@@ -266,6 +267,38 @@ TEST_CASE("bodies that change the shell or leave their control flow keep their o
     INFO(body);
     CHECK(notInlinable(body));
   }
+}
+
+TEST_CASE("random bodies: the join prints and ends as separate shells do", "[opt]") {
+  // Bodies drawn from words that change the shell, words that do not, structure and operators,
+  // whatever notInlinable decides: the join must equal separate `sh -c` runs (stdout and status).
+  const char *pieces[] = {"echo a", "echo $X", "X=1", "cd /", "pwd", "false", "true", "set -e", "exit 3",
+                          "{", "}", "(", ")", "if true;", "then", "else", "fi", "while false;", "do", "done",
+                          ";", "&&", "||", "|", "\n", "export X=2", "unset X", "# c", "echo ${X:-u}",
+                          "echo $(echo s)", ">/dev/null", "X=3 echo p", "trap 'echo t' EXIT", "!",
+                          "f() { echo f; }", "f", "cat", "exit 0", "echo \"$((1+1))\""};
+  uint32_t seed = 12345;
+  auto next = [&seed](uint32_t n) {
+    seed = seed * 1103515245u + 12345u;
+    return (seed >> 8) % n;
+  };
+  size_t inlined = 0;
+  for (int k = 0; k < 300; ++k) {
+    std::vector<std::string> bodies;
+    for (uint32_t b = 0, nb = 2 + next(2); b < nb; ++b) {
+      std::string body;
+      for (uint32_t p = 0, np = 1 + next(5); p < np; ++p)
+        body += (body.empty() ? "" : " ") + std::string(pieces[next(std::size(pieces))]);
+      if (unmergeableBody(body))
+        body = "echo " + std::to_string(b); // merging itself refuses it
+      inlined += !notInlinable(body);
+      bodies.push_back(body);
+    }
+    std::string joined = joinRunScripts({"/bin/sh", "-c"}, bodies, true, "/");
+    INFO(joined);
+    CHECK(sh("cd / && " + joined) == separately(bodies, "", "/"));
+  }
+  CHECK(inlined > 100); // the draw reaches the inline path
 }
 
 TEST_CASE("an inlined body finds a command installed by the body before it", "[opt]") {
