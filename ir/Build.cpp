@@ -105,6 +105,11 @@ public:
     Last.reset();
   }
   const std::string *lookup(llvm::StringRef name) const override { return Env.lookup(name); }
+  // Starts from `base` (its names, in its order, with its values).
+  void preset(const shell::ListEnvironment &base) {
+    Env = base;
+    Last.reset();
+  }
   // A copy of the entries, sized exactly (the table itself is a ListEnvironment, so a snapshot is
   // one vector copy rather than one set() per entry).
   shell::ListEnvironment snapshot() const { return Env; }
@@ -368,8 +373,17 @@ void ProgramBuilder::resolveGlobalArgs() {
       {"BUILDARCH", bp.arch},        {"BUILDVARIANT", bp.variant}, {"TARGETPLATFORM", targetPlat},
       {"TARGETOS", tp.os},           {"TARGETOSVERSION", ""},      {"TARGETARCH", tp.arch},
       {"TARGETVARIANT", tp.variant}, {"TARGETSTAGE", targetName}};
+  // Every file starts with the same eleven names: copy them at once (one allocation), then fill
+  // in the values, rather than growing the table name by name.
+  static const shell::ListEnvironment automaticNames = [&] {
+    shell::ListEnvironment names;
+    for (const auto &entry : automatic)
+      names.set(entry.first, "");
+    return names;
+  }();
+  Global.preset(automaticNames);
   for (const auto &[k, v] : automatic) {
-    auto it = Opts.buildArgs.find(k);
+    auto it = Opts.buildArgs.empty() ? Opts.buildArgs.end() : Opts.buildArgs.find(k);
     Global.set(k, it != Opts.buildArgs.end() ? it->second : v);
   }
 
