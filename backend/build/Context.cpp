@@ -280,7 +280,7 @@ void StatCache::load() {
     Selection sel;
     if (!parseSelection(in, sel))
       break;
-    Selections[key.str()] = start.take_front(start.size() - in.size());
+    Selections[key.str()] = Record{start.take_front(start.size() - in.size()), false};
   }
 }
 
@@ -289,7 +289,8 @@ std::optional<StatCache::Selection> StatCache::selection(const std::string &key)
   auto it = Selections.find(key);
   if (it == Selections.end())
     return std::nullopt;
-  llvm::StringRef in = it->second;
+  it->second.used = true;
+  llvm::StringRef in = it->second.bytes;
   Selection sel;
   if (!parseSelection(in, sel))
     return std::nullopt;
@@ -314,7 +315,7 @@ bool StatCache::recordSelection(const std::string &key, const std::string &host,
   rec += body;
   std::lock_guard<std::mutex> lock(Mutex);
   Owned.push_back(std::move(rec));
-  Selections[key] = Owned.back();
+  Selections[key] = Record{Owned.back(), true};
   SelectionsDirty = true;
   return true;
 }
@@ -383,11 +384,16 @@ llvm::Error StatCache::save() {
     Dirty = false;
   }
   if (SelectionsDirty) {
+    // What this process used, then older records while the file stays under 4 MiB (records of
+    // sources no Dockerfile copies any more, or of an earlier .dockerignore, age out).
     std::string out = SelectionsMagic;
-    for (const auto &[key, rec] : Selections) {
-      putString(out, key);
-      out += rec;
-    }
+    for (bool used : {true, false})
+      for (const auto &[key, rec] : Selections) {
+        if (rec.used != used || (!used && out.size() + key.size() + rec.bytes.size() > (4u << 20)))
+          continue;
+        putString(out, key);
+        out += rec.bytes;
+      }
     if (llvm::Error e = store::writeFileAtomic(File + ".sel", out, dir, /*sync=*/false))
       return e;
     SelectionsDirty = false;

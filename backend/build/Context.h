@@ -106,7 +106,11 @@ private:
   std::vector<Row> Rows;
   llvm::DenseMap<llvm::StringRef, uint32_t> Index; // path -> Rows index
   std::string SelectionText;                       // the selections file as read
-  std::map<std::string, llvm::StringRef> Selections; // key -> record after it, into SelectionText or Owned
+  struct Record {
+    llvm::StringRef bytes; // after the key, into SelectionText or Owned
+    bool used = false;     // looked up or recorded by this process
+  };
+  std::map<std::string, Record> Selections;
   std::mutex Mutex;
   bool Dirty = false, SelectionsDirty = false;
   uint64_t Hashed = 0, Reused = 0;

@@ -327,6 +327,27 @@ TEST_CASE("a wide recorded selection notices an edit in either half", "[context]
   }
 }
 
+TEST_CASE("a process saving its selections keeps the ones it did not use", "[context]") {
+  Dir d;
+  d.write("ctx/one/f", "1");
+  d.write("ctx/two/g", "2");
+  std::string ctx = d.path + "/ctx", cacheFile = d.path + "/cache/stat";
+  ::usleep(50000);
+  for (const char *source : {"one", "two"}) { // two builds, each copying one source
+    StatCache c(cacheFile, 0);
+    c.load();
+    SourceTree t(ctx, SourceTree::Kind::Context, {}, &c);
+    REQUIRE(bool(t.selectionDigest(source, {})));
+    REQUIRE(noError(c.save()));
+  }
+  StatCache c(cacheFile, 0);
+  c.load();
+  SourceTree t(ctx, SourceTree::Kind::Context, {}, &c);
+  REQUIRE(bool(t.selectionDigest("one", {})));
+  REQUIRE(bool(t.selectionDigest("two", {})));
+  CHECK(c.selectionsReused() == 2);
+}
+
 TEST_CASE("a selection walked right after a change is not recorded", "[context]") {
   Dir d;
   d.write("ctx/f", "fresh");
