@@ -77,11 +77,27 @@ bool processParam(llvm::StringRef name) {
       .Cases("OLDPWD", "PWD", true) // the way back to the workdir may `cd`
       .Cases("PPID", "LINENO", "RANDOM", "SECONDS", "BASHPID", "OPTIND", "OPTARG", "REPLY", true)
       .Cases("SHLVL", "EPOCHSECONDS", "EPOCHREALTIME", "SRANDOM", "BASH_COMMAND", "BASH_LINENO", true)
-      .Cases("BASH_SUBSHELL", "PIPESTATUS", "_", true)
+      .Cases("BASH_SUBSHELL", "PIPESTATUS", "_", "BASH_EXECUTION_STRING", "BASH_ARGV", "BASH_ARGC", true)
       .Default(false);
 }
 
 bool nameChar(char c) { return llvm::isAlnum(c) || c == '_'; }
+
+// An arithmetic expression that assigns: `=` that is not `==`, `!=`, `<=`, `>=` (but `<<=` and
+// `>>=` are), `++`, `--`.
+bool arithmeticAssigns(llvm::StringRef expr) {
+  if (expr.contains("++") || expr.contains("--"))
+    return true;
+  for (size_t k = 0; k < expr.size(); ++k) {
+    if (expr[k] != '=' || (k + 1 < expr.size() && expr[k + 1] == '='))
+      continue;
+    char p = k > 0 ? expr[k - 1] : '\0';
+    bool shift = (p == '<' || p == '>') && k > 1 && expr[k - 2] == p;
+    if (!llvm::StringRef("=!<>").contains(p) || shift)
+      return true;
+  }
+  return false;
+}
 
 // Reads of process-specific parameters and assignments hidden in expansions, anywhere in the
 // text (quotes included: a false alarm only keeps a body in its own shell).
@@ -92,17 +108,15 @@ std::optional<std::string> expansionReason(llvm::StringRef t) {
         return std::string("an arithmetic command '(('");
       size_t end = t.find("))", i);
       llvm::StringRef expr = t.slice(i + 2, end == llvm::StringRef::npos ? t.size() : end);
-      if (expr.contains("++") || expr.contains("--"))
+      if (arithmeticAssigns(expr))
         return std::string("an arithmetic assignment");
-      for (size_t k = 0; k < expr.size(); ++k)
-        if (expr[k] == '=' && !(k > 0 && llvm::StringRef("=!<>").contains(expr[k - 1])) &&
-            !(k + 1 < expr.size() && expr[k + 1] == '='))
-          return std::string("an arithmetic assignment");
       continue;
     }
     if (t[i] != '$')
       continue;
     char c = t[i + 1];
+    if (c == '[') // bash's old `$[ ]` arithmetic, which may assign
+      return std::string("an arithmetic expansion '$['");
     if (c == '$' || c == '!' || c == '-')
       return "the special parameter $" + std::string(1, c);
     size_t k = i + 1;
@@ -121,15 +135,35 @@ std::optional<std::string> expansionReason(llvm::StringRef t) {
     if (braced && !name.empty() && k < t.size() &&
         (t[k] == '=' || (t[k] == ':' && k + 1 < t.size() && t[k + 1] == '=')))
       return "an assignment in ${" + name.str() + "=...}";
+    // bash evaluates an array subscript `${a[..]}` and a substring's `${X:offset:length}` as
+    // arithmetic, which may assign.
+    if (braced && !name.empty() && k < t.size() &&
+        (t[k] == '[' || (t[k] == ':' && k + 1 < t.size() && !llvm::StringRef("-=?+").contains(t[k + 1])))) {
+      size_t e = t.find('}', k);
+      if (arithmeticAssigns(t.slice(k + 1, e == llvm::StringRef::npos ? t.size() : e)))
+        return "an arithmetic assignment in ${" + name.str() + "...}";
+    }
   }
   return std::nullopt;
 }
 
+// NAME=, bash's NAME+= and NAME[subscript]= (quotes in the value or the subscript do not matter;
+// a quoted name taken for one only keeps the body in its own shell).
 bool isAssignmentWord(llvm::StringRef w) {
-  size_t eq = w.find('=');
-  if (eq == 0 || eq == llvm::StringRef::npos || llvm::isDigit(w[0]))
+  size_t n = 0;
+  while (n < w.size() && nameChar(w[n]))
+    ++n;
+  if (n == 0 || llvm::isDigit(w[0]))
     return false;
-  return llvm::all_of(w.take_front(eq), nameChar);
+  if (n < w.size() && w[n] == '[') {
+    size_t close = w.find(']', n);
+    if (close == llvm::StringRef::npos)
+      return false;
+    n = close + 1;
+  }
+  if (n < w.size() && w[n] == '+')
+    ++n;
+  return n < w.size() && w[n] == '=';
 }
 
 bool reservedLike(llvm::StringRef w) {
@@ -412,7 +446,7 @@ std::optional<std::string> structureReason(llvm::StringRef body, Spans &subshell
       }
       if (reserved && !haveName)
         return "'" + t.text + "' where the check cannot tell a reserved word from a command";
-      if (!haveName && !t.quoted && isAssignmentWord(t.text)) {
+      if (!haveName && isAssignmentWord(t.text)) {
         haveAssign = true;
         cmdStart = false;
         continue;

@@ -47,7 +47,7 @@ using S = std::vector<std::string>;
 
 // Runs `sh -c script` (with PATH set to `path` when given) and returns its exit status and
 // output.
-std::pair<int, std::string> sh(const std::string &script, const std::string &path = "") {
+std::pair<int, std::string> shWith(const char *shell, const std::string &script, const std::string &path = "") {
   int fds[2];
   REQUIRE(::pipe(fds) == 0);
   pid_t pid = ::fork();
@@ -56,7 +56,7 @@ std::pair<int, std::string> sh(const std::string &script, const std::string &pat
     ::close(fds[0]);
     if (!path.empty())
       ::setenv("PATH", path.c_str(), 1);
-    ::execl("/bin/sh", "/bin/sh", "-c", script.c_str(), nullptr);
+    ::execl(shell, shell, "-c", script.c_str(), nullptr);
     ::_exit(127);
   }
   ::close(fds[1]);
@@ -69,6 +69,10 @@ std::pair<int, std::string> sh(const std::string &script, const std::string &pat
   int st = 0;
   ::waitpid(pid, &st, 0);
   return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+}
+
+std::pair<int, std::string> sh(const std::string &script, const std::string &path = "") {
+  return shWith("/bin/sh", script, path);
 }
 
 // O0: each body in its own `sh -c`, stopping at the first failure with its status.
@@ -266,6 +270,43 @@ TEST_CASE("bodies that change the shell or leave their control flow keep their o
                            "{ echo; }\r"}) {
     INFO(body);
     CHECK(notInlinable(body));
+  }
+}
+
+TEST_CASE("assignments hidden in arithmetic and bash's assignment forms keep their own process", "[opt]") {
+  // Each (shell, A, B): A naively inlined changes what B prints in that shell; the join does not.
+  struct Case {
+    const char *shell;
+    std::string a, b;
+  } cases[] = {
+      {"/bin/sh", "echo $((X<<=1))", "echo ${X:-unset}"},
+      {"/bin/sh", "echo $((X>>=1))", "echo ${X:-unset}"},
+      {"/bin/bash", "echo $[X=5]", "echo ${X:-unset}"},
+      {"/bin/bash", "echo ${a[X=3]}", "echo ${X:-unset}"},
+      {"/bin/bash", "echo ${HOME:X=0:1}", "echo ${X:-unset}"},
+      {"/bin/bash", "X+=1", "echo ${X:-unset}"},
+      {"/bin/bash", "X=\"1\"", "echo ${X:-unset}"},
+      {"/bin/sh", "X='1'", "echo ${X:-unset}"},
+      {"/bin/bash", "a[0]=1", "echo ${a:-unset}"},
+      {"/bin/bash", "a[\"k\"]=1", "echo ${a[k]:-unset}"},
+      {"/bin/bash", "echo a", "echo \"$BASH_EXECUTION_STRING\""},
+  };
+  for (const Case &c : cases) {
+    DYNAMIC_SECTION(c.shell << " " << c.a) {
+      if (::access(c.shell, X_OK) != 0) {
+        WARN("SKIP: no " << c.shell);
+        continue;
+      }
+      std::vector<std::string> bodies = {c.a, c.b};
+      std::pair<int, std::string> alone{0, ""};
+      for (const std::string &b : bodies) {
+        auto r = shWith(c.shell, b);
+        alone.second += r.second;
+        alone.first = r.first;
+      }
+      CHECK(shWith(c.shell, naivelyInlined(bodies)) != alone);
+      CHECK(shWith(c.shell, joinRunScripts({c.shell, "-c"}, bodies)) == alone);
+    }
   }
 }
 
