@@ -678,8 +678,18 @@ llvm::Error Containers::stop(llvm::StringRef idOrName, int timeoutSeconds) {
   bool killed = false;
   for (int delay = 1;; delay = std::min(delay * 2, 50)) {
     auto now = loadState(Store, *id);
-    if (!now)
+    if (!now) {
+      // An attached --rm container is removed by the dfc that runs it as soon as it ends: gone is
+      // stopped (as `docker stop` of a --rm container).
+      auto row = Store.db().container(*id);
+      if (row && !*row) {
+        llvm::consumeError(now.takeError());
+        return llvm::Error::success();
+      }
+      if (!row)
+        llvm::consumeError(row.takeError());
       return now.takeError();
+    }
     if (!supervised(now->status)) {
       awaitSupervisorEnd(*now);
       return llvm::Error::success();

@@ -64,6 +64,25 @@ check "env and workdir" outHas '^1 /made$'
 run ps -a
 check "--rm leaves no container" outLacks 'busybox'
 
+# --- an attached --rm container seen and stopped from another process, as docker stop does: the
+# attached dfc removes it as soon as it ends, which is no error for stop ---
+"$DFC" run --rm --name attached busybox sleep 30 >"$WORK/attached.out" 2>&1 &
+client=$!
+for _ in $(seq 100); do
+  "$DFC" ps 2>/dev/null | grep -q ' attached$' && break
+  sleep 0.05
+done
+run ps
+check "ps shows the attached --rm container" outHas ' Up .* attached$'
+run stop -t 5 attached
+check "stop of an attached --rm container succeeds" is "$rc" 0
+check "stop prints its name" outHas '^attached$'
+check "stop says nothing on stderr" errEmpty
+wait "$client"
+check "the attached run ends with the stop signal's status" is "$?" 143
+run ps -a
+check "the stopped --rm container is gone" outLacks 'attached'
+
 # --- -d prints the full id; the state outlives the process that started it ---
 run run -d --name web -p 127.0.0.1:0:8080 busybox sh -c 'mkdir -p /www; echo hello > /www/index.html; exec httpd -f -p 8080 -h /www'
 id="$(cat "$WORK/out")"
