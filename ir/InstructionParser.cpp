@@ -303,8 +303,13 @@ void Parser::parseRun() {
   // Post hooks: mounts (only the `from` check before expansion), network, security, devices.
   if (const BuilderFlags::Value *mounts = Flags.get("mount")) {
     for (size_t i = 0; i < mounts->values.size(); ++i) {
+      // Without expansion parseMount can only fail on CSV quoting, an empty spec or a variable
+      // in `from`: a spec with no '"' and no '$' needs no check.
+      llvm::StringRef spec = mounts->values[i];
+      if (!spec.empty() && spec.find_first_of("\"$") == llvm::StringRef::npos)
+        continue;
       std::string err;
-      parseMount(mounts->values[i], nullptr, &err);
+      parseMount(spec, nullptr, &err);
       if (!err.empty()) {
         error(Node.flags[mounts->indexes[i]].range, err);
         return;

@@ -241,6 +241,14 @@ TEST_CASE("--from errors", "[ir][stages]") {
     CHECK_THAT(messages(p),
                Catch::Contains("'from' doesn't support variable expansion, define alias stage instead"));
   }
+  SECTION("a mount spec with bad CSV quoting or nothing in it is an instruction error") {
+    Program p = build("FROM scratch\nRUN --mount='type=bind,\"target=/t' true\n");
+    CHECK_THAT(messages(p), Catch::Contains("failed to parse csv mounts: parse error on line 1, column 21"));
+    Program bare = build("FROM scratch\nRUN --mount='a\"b' true\n");
+    CHECK_THAT(messages(bare), Catch::Contains("bare \" in non-quoted-field"));
+    Program empty = build("FROM scratch\nRUN --mount= true\n");
+    CHECK_THAT(messages(empty), Catch::Contains("failed to parse csv mounts: EOF"));
+  }
 }
 
 TEST_CASE("RUN --mount is expanded and validated at dispatch", "[ir][mounts]") {
