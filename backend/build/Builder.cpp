@@ -1015,6 +1015,7 @@ llvm::Error Build::runRun(size_t s, const RunInstruction &run, const cachekey::S
   ro.stdinTarget = runtime::Stdio::null();
   ro.stdoutTarget = runtime::Stdio::toFd(fds[1]);
   ro.stderrTarget = runtime::Stdio::toFd(fds[1]);
+  ro.cacheDir = Store.root() + "/cache";
   ro.network = run.network == "none" ? runtime::NetworkMode::None
                : ownNetwork          ? runtime::NetworkMode::Default
                                      : runtime::NetworkMode::Host;

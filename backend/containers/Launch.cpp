@@ -301,6 +301,7 @@ llvm::Error prepare(store::ImageStore &store, const std::string &id, const std::
   runtime::RunOptions &o = l.options;
   o.containerId = id;
   o.pooledNetwork = false;
+  o.cacheDir = store.root() + "/cache";
   std::vector<PortBinding> ports = spec.ports;
   if (spec.publishAll)
     for (const auto &[port, unused] : c.ExposedPorts) {

@@ -635,7 +635,7 @@ llvm::Error prepare(const Bundle &original, const RunOptions &options, Prepared 
       return e;
   plan.noNewPrivileges = proc.noNewPrivileges;
   if (bundle.linuxSpec.seccomp) {
-    auto filter = detail::compileSeccomp(*bundle.linuxSpec.seccomp);
+    auto filter = detail::compileSeccomp(*bundle.linuxSpec.seccomp, options.cacheDir);
     if (!filter)
       return setupError(llvm::toString(filter.takeError()));
     p.filter = std::move(*filter);

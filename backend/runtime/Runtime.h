@@ -58,6 +58,8 @@ struct RunOptions {
   // Take a fresh network namespace from a pool a helper thread keeps filled (a process that starts many,
   // as the builder). Off for one container per process: the pool would only make namespaces to discard.
   bool pooledNetwork = true;
+  // Where compiled seccomp programs are kept between processes (the store's cache); empty: not kept.
+  std::string cacheDir;
   // Runs in the caller after the namespaces exist and before the process starts, with the host pid of PID 1
   // (network setup, extra cgroup work). A returned error aborts the start.
   std::function<llvm::Error(pid_t)> prestart;

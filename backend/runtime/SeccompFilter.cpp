@@ -4,15 +4,19 @@
 
 #include <llvm/ADT/StringExtras.h>
 #include <llvm/ADT/Twine.h>
+#include <llvm/Support/xxhash.h>
 
 #include <seccomp.h>
 
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 namespace dfc::runtime::detail {
@@ -155,9 +159,75 @@ llvm::Expected<std::vector<struct sock_filter>> build(const Seccomp &profile) {
   return program;
 }
 
+// A program kept on disk is trusted only for the exact inputs that made it: the profile, libseccomp's
+// version, the kernel (libseccomp asks it what it supports) and this very executable (its inode, size
+// and mtime, so a rebuilt dfc never reads an older build's program). The file is the program followed
+// by an xxHash64 of those inputs and the program, so a torn or foreign file is recompiled, not loaded.
+std::string diskKey(const std::string &key) {
+  const scmp_version *v = seccomp_version();
+  struct utsname u {};
+  ::uname(&u);
+  struct stat exe {};
+  ::stat("/proc/self/exe", &exe);
+  return key + "#libseccomp " + std::to_string(v ? v->major : 0) + "." + std::to_string(v ? v->minor : 0) +
+         "." + std::to_string(v ? v->micro : 0) + "#" + u.release + " " + u.machine + "#" +
+         std::to_string(exe.st_dev) + ":" + std::to_string(exe.st_ino) + ":" + std::to_string(exe.st_size) +
+         ":" + std::to_string(exe.st_mtim.tv_sec) + "." + std::to_string(exe.st_mtim.tv_nsec);
+}
+
+uint64_t checksum(const std::string &key, const std::vector<struct sock_filter> &program) {
+  std::string bytes = key;
+  bytes.append(reinterpret_cast<const char *>(program.data()), program.size() * sizeof(struct sock_filter));
+  return llvm::xxHash64(bytes);
+}
+
+std::string diskPath(const std::string &cacheDir, const std::string &key) {
+  return cacheDir + "/seccomp-" + llvm::utohexstr(llvm::xxHash64(key), true) + ".bpf";
+}
+
+std::optional<std::vector<struct sock_filter>> readCached(const std::string &path, const std::string &key) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return std::nullopt;
+  std::string bytes(BPF_MAXINSNS * sizeof(struct sock_filter) + sizeof(uint64_t) + 1, '\0');
+  ssize_t n = ::read(fd, bytes.data(), bytes.size());
+  ::close(fd);
+  if (n < ssize_t(sizeof(struct sock_filter) + sizeof(uint64_t)) || n == ssize_t(bytes.size()) ||
+      (size_t(n) - sizeof(uint64_t)) % sizeof(struct sock_filter) != 0)
+    return std::nullopt;
+  size_t length = (size_t(n) - sizeof(uint64_t)) / sizeof(struct sock_filter);
+  std::vector<struct sock_filter> program(length);
+  std::memcpy(program.data(), bytes.data(), length * sizeof(struct sock_filter));
+  uint64_t stored;
+  std::memcpy(&stored, bytes.data() + length * sizeof(struct sock_filter), sizeof stored);
+  if (stored != checksum(key, program))
+    return std::nullopt;
+  return program;
+}
+
+// Best effort: temp + rename, so a reader sees a whole file or none (the checksum covers a torn one).
+void writeCached(const std::string &cacheDir, const std::string &path, const std::string &key,
+                 const std::vector<struct sock_filter> &program) {
+  if (::mkdir(cacheDir.c_str(), 0700) != 0 && errno != EEXIST)
+    return;
+  std::string tmp = path + "." + std::to_string(::getpid()) + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return;
+  std::string bytes(reinterpret_cast<const char *>(program.data()),
+                    program.size() * sizeof(struct sock_filter));
+  uint64_t sum = checksum(key, program);
+  bytes.append(reinterpret_cast<const char *>(&sum), sizeof sum);
+  bool ok = ::write(fd, bytes.data(), bytes.size()) == ssize_t(bytes.size());
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0)
+    ::unlink(tmp.c_str());
+}
+
 } // namespace
 
-llvm::Expected<std::vector<struct sock_filter>> compileSeccomp(const Seccomp &profile) {
+llvm::Expected<std::vector<struct sock_filter>> compileSeccomp(const Seccomp &profile,
+                                                               const std::string &cacheDir) {
   static std::mutex mutex;
   static std::map<std::string, std::vector<struct sock_filter>> cache;
   std::string key = cacheKey(profile);
@@ -167,12 +237,22 @@ llvm::Expected<std::vector<struct sock_filter>> compileSeccomp(const Seccomp &pr
     if (it != cache.end())
       return it->second;
   }
-  auto program = build(profile);
-  if (!program)
-    return program.takeError();
+  std::string onDisk = cacheDir.empty() ? "" : diskKey(key);
+  std::string path = cacheDir.empty() ? "" : diskPath(cacheDir, onDisk);
+  std::optional<std::vector<struct sock_filter>> program;
+  if (!cacheDir.empty())
+    program = readCached(path, onDisk);
+  if (!program) {
+    auto built = build(profile);
+    if (!built)
+      return built.takeError();
+    program = std::move(*built);
+    if (!cacheDir.empty())
+      writeCached(cacheDir, path, onDisk, *program);
+  }
   std::lock_guard<std::mutex> lock(mutex);
   cache.emplace(key, *program);
-  return program;
+  return *program;
 }
 
 } // namespace dfc::runtime::detail

@@ -83,6 +83,20 @@ check "the attached run ends with the stop signal's status" is "$?" 143
 run ps -a
 check "the stopped --rm container is gone" outLacks 'attached'
 
+# --- the compiled seccomp program is kept in the store's cache and used only when it checks out ---
+seccompCheck='grep -q "^Seccomp:.2" /proc/self/status && ! unshare -U true 2>/dev/null && echo filtered'
+run run --rm busybox sh -c "$seccompCheck"
+check "seccomp filter on (first run compiles it)" outHas '^filtered$'
+cached=("$DFC_ROOT"/cache/seccomp-*.bpf)
+check "the compiled program is kept" test -s "${cached[0]}"
+run run --rm busybox sh -c "$seccompCheck"
+check "seccomp filter on (from the cache)" outHas '^filtered$'
+# A torn or foreign file is compiled again, never loaded: here one that would allow everything.
+printf '\x06\x00\x00\x00\x00\x00\xff\x7f%.0s' 1 2 3 >"${cached[0]}"
+run run --rm busybox sh -c "$seccompCheck"
+check "seccomp filter on (bad cache file ignored)" outHas '^filtered$'
+check "bad cache file rewritten" test "$(stat -c %s "${cached[0]}")" -gt 100
+
 # --- -d prints the full id; the state outlives the process that started it ---
 run run -d --name web -p 127.0.0.1:0:8080 busybox sh -c 'mkdir -p /www; echo hello > /www/index.html; exec httpd -f -p 8080 -h /www'
 id="$(cat "$WORK/out")"
