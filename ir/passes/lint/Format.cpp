@@ -75,18 +75,21 @@ std::string fingerprint(const std::string &file, const Finding &f) {
 // control bytes as \u00xx, UTF-8 as is); invalid UTF-8 becomes U+FFFD rather than an exception.
 class JsonText {
 public:
-  explicit JsonText(size_t reserve = 64) : Cap(std::max<size_t>(reserve, 64)), Buf(new char[Cap]) {}
+  explicit JsonText(size_t reserve = 64) : Buf(std::max<size_t>(reserve, 64), '\0') {}
 
   // The text so far; take() hands it over (the writer is done then).
-  llvm::StringRef text() const { return llvm::StringRef(Buf.get(), Len); }
-  std::string take() { return std::string(Buf.get(), Len); }
+  llvm::StringRef text() const { return llvm::StringRef(Buf.data(), Len); }
+  std::string take() {
+    Buf.resize(Len);
+    return std::move(Buf);
+  }
   void put(char c) {
     room(1);
     Buf[Len++] = c;
   }
   void put(const char *p, size_t n) {
     room(n);
-    std::memcpy(Buf.get() + Len, p, n);
+    std::memcpy(Buf.data() + Len, p, n);
     Len += n;
   }
 
@@ -151,19 +154,15 @@ public:
   }
 
 private:
-  // Written up to Len of Cap bytes (never zero-filled), doubled when full: a put is a bounds
-  // check and a copy. take() copies the text out once.
-  size_t Cap;
-  std::unique_ptr<char[]> Buf;
+  // Written up to Len; sized ahead (the caller's estimate, then doubling), so a put is a bounds
+  // check and a copy, and the text is handed over without copying it again (one buffer: a
+  // second one of that size costs its page faults again on every report).
+  std::string Buf;
   size_t Len = 0;
 
   void room(size_t n) {
-    if (Len + n <= Cap)
-      return;
-    Cap = std::max(Cap * 2, Len + n);
-    std::unique_ptr<char[]> bigger(new char[Cap]);
-    std::memcpy(bigger.get(), Buf.get(), Len);
-    Buf = std::move(bigger);
+    if (Len + n > Buf.size())
+      Buf.resize(std::max(Buf.size() * 2, Len + n));
   }
 
   // Whether none of the 8 bytes at p is a control byte, '"', '\\' or non-ASCII (SWAR: a
