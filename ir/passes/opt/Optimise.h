@@ -87,7 +87,8 @@ std::optional<std::string> notInlinable(llvm::StringRef body);
 
 // The script the outer shell runs for a merged group, in order, stopping at the first failure
 // with its status. A body notInlinable() accepts runs inline as `{ BODY<newline>}`, after
-// `hash -r` when it is not the first; any other body (or all, when `mayInline` is false: the
+// `hash -r` when it is not the first (and then only when it sends its stderr nowhere but the log or
+// /dev/null: the shell's messages name the script's line); any other body (or all, when `mayInline` is false: the
 // shell reads a startup file such as $BASH_ENV per process) runs in a fresh `shell` process:
 // `'/bin/sh' '-c' 'BODY'`. Example: `{ A\n} && hash -r && '/bin/sh' '-c' 'cd /x' && hash -r && { C\n}`.
 // With `workdir` (the RUNs' absolute working directory), every body after the first starts with

@@ -126,6 +126,8 @@ std::optional<std::string> expansionReason(llvm::StringRef t) {
       if (k < t.size() && llvm::StringRef("$!-_").contains(t[k]))
         return "the special parameter ${" + std::string(1, t[k]) + "}";
     }
+    if (braced && k < t.size() && t[k] == '#') // ${#name}, ${#a[..]}: the length of what follows
+      ++k;
     size_t nameBegin = k;
     while (k < t.size() && nameChar(t[k]))
       ++k;
@@ -559,6 +561,43 @@ std::optional<std::string> commandsReason(llvm::StringRef body, const Spans &sub
   return std::nullopt;
 }
 
+// Whether the body may send its stderr anywhere but the RUN's own (the build log) or /dev/null:
+// the shell's own messages (`sh: 1: foo: not found`, `bash: line 1: ...`) carry the line number,
+// which counts from the top of the joined script for every body but the first (`2>`, `2<>`, `&>`,
+// bash's `>&file` and `|&`; quotes included: a false alarm only keeps a body in its own shell).
+bool mayCaptureStderr(llvm::StringRef t) {
+  auto toNull = [&](size_t i) { // after a redirection operator: /dev/null and a word's end?
+    while (i < t.size() && (t[i] == ' ' || t[i] == '\t'))
+      ++i;
+    llvm::StringRef rest = t.substr(i);
+    return rest.startswith("/dev/null") &&
+           (rest.size() == 9 || llvm::StringRef(" \t\n;&|)").contains(rest[9]));
+  };
+  for (size_t i = 0; i + 1 < t.size(); ++i) {
+    char c = t[i], d = t[i + 1];
+    if (c == '2' && d == '>') {
+      size_t k = i + 2;
+      if (k < t.size() && (t[k] == '>' || t[k] == '|'))
+        ++k;
+      if (!toNull(k))
+        return true;
+    } else if (c == '2' && d == '<' && i + 2 < t.size() && t[i + 2] == '>') {
+      return true;
+    } else if (c == '&' && d == '>') {
+      size_t k = i + 2;
+      if (k < t.size() && t[k] == '>')
+        ++k;
+      if (!toNull(k))
+        return true;
+    } else if (c == '>' && d == '&' && i + 2 < t.size() && !llvm::isDigit(t[i + 2]) && t[i + 2] != '-') {
+      return true;
+    } else if (c == '|' && d == '&') {
+      return true;
+    }
+  }
+  return false;
+}
+
 std::string singleQuoted(llvm::StringRef s) {
   std::string out = "'";
   for (char c : s) {
@@ -598,7 +637,7 @@ std::string joinRunScripts(const std::vector<std::string> &shell, const std::vec
                                            singleQuoted(workdir) + " && unset OLDPWD; }";
   std::string out;
   for (const std::string &b : bodies) {
-    bool inlined = mayInline && !notInlinable(b);
+    bool inlined = mayInline && !notInlinable(b) && (out.empty() || !mayCaptureStderr(b));
     if (!out.empty()) {
       if (!back.empty())
         out += " && { " + std::string(inlined ? "hash -r; " : "") + back + "; }";

@@ -290,6 +290,13 @@ TEST_CASE("assignments hidden in arithmetic and bash's assignment forms keep the
       {"/bin/bash", "a[0]=1", "echo ${a:-unset}"},
       {"/bin/bash", "a[\"k\"]=1", "echo ${a[k]:-unset}"},
       {"/bin/bash", "echo a", "echo \"$BASH_EXECUTION_STRING\""},
+      {"/bin/bash", "a=(1 2); echo ${#a[X=1]}", "echo ${X:-unset}"},
+      // The shell's messages name the line, which counts from the top of the joined script.
+      {"/bin/sh", "echo a", "no-such-command 2>/tmp/dfc-opt-test-err || true; cat /tmp/dfc-opt-test-err"},
+      {"/bin/sh", "echo a", "{ no-such-command; } 2>&1 | cat"},
+      {"/bin/bash", "echo a", "no-such-command |& cat"},
+      {"/bin/bash", "echo a", "no-such-command &>/tmp/dfc-opt-test-err; cat /tmp/dfc-opt-test-err"},
+      {"/bin/bash", "echo a", "no-such-command >&/tmp/dfc-opt-test-err; cat /tmp/dfc-opt-test-err"},
   };
   for (const Case &c : cases) {
     DYNAMIC_SECTION(c.shell << " " << c.a) {
@@ -307,6 +314,14 @@ TEST_CASE("assignments hidden in arithmetic and bash's assignment forms keep the
       CHECK(shWith(c.shell, naivelyInlined(bodies)) != alone);
       CHECK(shWith(c.shell, joinRunScripts({c.shell, "-c"}, bodies)) == alone);
     }
+  }
+  ::unlink("/tmp/dfc-opt-test-err");
+}
+
+TEST_CASE("a later body whose stderr goes to the log or /dev/null still runs inline", "[opt]") {
+  for (const char *b : {"ls /nonexistent 2>/dev/null || true", "echo x >&2", "true 2>>/dev/null", "true 2> /dev/null"}) {
+    INFO(b);
+    CHECK_THAT(joinRunScripts({"/bin/sh", "-c"}, {"true", b}), Catch::Contains(std::string("{ ") + b));
   }
 }
 
