@@ -299,7 +299,7 @@ TEST_CASE("assignments hidden in arithmetic and bash's assignment forms keep the
       {"/bin/bash", "echo a", "no-such-command >&/tmp/dfc-opt-test-err; cat /tmp/dfc-opt-test-err"},
   };
   for (const Case &c : cases) {
-    DYNAMIC_SECTION(c.shell << " " << c.a) {
+    DYNAMIC_SECTION(c.shell << " " << c.a << " then " << c.b) {
       if (::access(c.shell, X_OK) != 0) {
         WARN("SKIP: no " << c.shell);
         continue;
