@@ -287,6 +287,23 @@ std::optional<std::string> unmergeableCopy(const CopyCommon &c) {
   return std::nullopt;
 }
 
+// The kernel takes no single argument longer than MAX_ARG_STRLEN (32 pages, 131,072 bytes with its
+// NUL), and a merged group's script is one argument of its shell: past it the group cannot start
+// (E2BIG) where each RUN alone can.
+constexpr size_t ScriptLimit = 131072 - 1;
+
+size_t quotedSize(llvm::StringRef s) { return s.size() + 3 * s.count('\'') + 2; }
+
+// What one body can add to the joined script at most (RunJoin.cpp's joinRunScripts): the body in
+// single quotes after the quoted shell (or inline, which is shorter), the separators and `hash -r`,
+// and the way back to the workdir, whose quoted form takes `workdirBytes`, twice.
+size_t joinedCost(const std::vector<std::string> &shell, llvm::StringRef body, size_t workdirBytes) {
+  size_t n = 0;
+  for (const std::string &a : shell)
+    n += quotedSize(a) + 1;
+  return n + quotedSize(body) + 2 * workdirBytes + 96;
+}
+
 // Groups a stage's instructions into units at `level`, recording refused merges.
 std::vector<Unit> unitsOf(const Program &program, const Stage &stage, Level level, const ShellLookup &shellAt,
                           std::vector<Refusal> &refusals) {
@@ -301,8 +318,17 @@ std::vector<Unit> unitsOf(const Program &program, const Stage &stage, Level leve
   // The shell each instruction runs with when the caller does not know the base's config.
   std::vector<std::string> shell = {"/bin/sh", "-c"};
   std::vector<std::vector<std::string>> shells;
+  // Each instruction's workdir, quoted, in bytes: exact from an absolute WORKDIR of this stage on;
+  // before one, the base image's unknown workdir counts as PATH_MAX.
+  size_t workdir = 4096 + 2;
+  std::vector<size_t> workdirs;
   for (const AnyInstruction &in : ins) {
     shells.push_back(shell);
+    workdirs.push_back(workdir);
+    if (const auto *wd = in.as<WorkdirInstruction>()) {
+      llvm::StringRef path = wd->path.expanded;
+      workdir = path.startswith("/") ? quotedSize(path) : workdir + quotedSize(path);
+    }
     if (const auto *sh = in.as<ShellInstruction>()) {
       shell.clear();
       for (const Operand &o : sh->shell)
@@ -339,6 +365,8 @@ std::vector<Unit> unitsOf(const Program &program, const Stage &stage, Level leve
     }
     std::optional<std::string> selfWhy = isRun ? runAlone(i) : unmergeableCopy(*copyOf(in));
     Unit group{isRun ? UnitKind::MergedRun : UnitKind::MergedCopy, {i}};
+    auto costOf = [&](size_t k) { return joinedCost(shellOf(k), runBody(*ins[k].as<RunInstruction>()), workdirs[k]); };
+    size_t scriptBytes = isRun ? costOf(i) : 0;
     std::vector<size_t> moved; // transparent metadata between members
     size_t j = i + 1;
     size_t last = i;
@@ -366,6 +394,11 @@ std::vector<Unit> unitsOf(const Program &program, const Stage &stage, Level leve
         why = isRun ? runAlone(j) : unmergeableCopy(*copyOf(next));
       if (!why && isRun)
         why = runsDiffer(*ins[last].as<RunInstruction>(), *next.as<RunInstruction>());
+      if (!why && isRun) {
+        scriptBytes += costOf(j);
+        if (scriptBytes > ScriptLimit)
+          why = std::string("the joined script would pass the kernel's 128 KiB limit for one argument");
+      }
       if (why) {
         refusals.push_back({stage.index, last, j, *why});
         break;

@@ -106,6 +106,25 @@ TEST_CASE("O0 keeps every step; O1 folds metadata; O2 merges RUNs", "[opt]") {
   CHECK(unitsOf(df, Level::O2) == S{"config:0,1", "merged-run:2,3,5", "config:4", "config:6"});
 }
 
+TEST_CASE("O2 stops a RUN group before its script passes the kernel's limit for one argument", "[opt]") {
+  // Each body is ~90 KB (three lines under BuildKit's 64 KiB line limit): alone each runs, joined
+  // two of them no longer fit in one execve argument (E2BIG: the merged group could not start).
+  std::string line(30000, 'x');
+  std::string body = "echo " + line + " \\\n " + line + " \\\n " + line + " | wc -c";
+  std::string df = "FROM busybox\nWORKDIR /w\nRUN " + body + " >/one\nRUN " + body + " >/two\nRUN " + body + " >/three\n";
+  Plan p;
+  CHECK(unitsOf(df, Level::O2, &p) == S{"step:0", "step:1", "step:2", "step:3"});
+  REQUIRE(p.refusals.size() == 2);
+  CHECK_THAT(p.refusals[0].reason, Catch::Contains("128 KiB"));
+  // Small bodies still merge, and a stage without WORKDIR still merges a long run of them.
+  std::string many = "FROM busybox\n";
+  for (int k = 0; k < 40; ++k)
+    many += "RUN echo " + std::to_string(k) + "\n";
+  std::vector<std::string> units = unitsOf(many, Level::O2);
+  REQUIRE(units.size() >= 2);
+  CHECK(units[0].rfind("merged-run:0,1,2,3,4,5,6,7,8,9,10,11,12", 0) == 0);
+}
+
 TEST_CASE("O2 merges consecutive COPYs and refuses --link", "[opt]") {
   CHECK(unitsOf("FROM x\nCOPY a /a\nCOPY b /b\nADD c /c\n", Level::O2) == S{"merged-copy:0,1,2"});
   Plan p;
