@@ -49,6 +49,9 @@ llvm::Error fail(const llvm::Twine &message) { return runError(125, message); }
 // Everything a running container holds on the host side.
 struct Launch {
   std::string dir;
+  // Where the overlay's upper and work go when not under `dir` (an attached --rm container: its
+  // writes belong on the store's disk, not on the tmpfs that holds its other files).
+  std::string layerDir;
   build::OverlayMount rootfs;
   runtime::Bundle bundle;
   runtime::RunOptions options;
@@ -76,9 +79,11 @@ void privateMounts() {
 }
 
 // The directory of a container that runs attached and goes when it ends (--rm): on a tmpfs mounted in
-// this process's private mount namespace, so its files, mount point, overlay upper and work never touch
-// the store's disk (creating and removing a dozen inodes on a busy ext4 cost more CPU than the rest of
-// the start), and it vanishes with this process, killed or not. "" when it cannot be had there.
+// this process's private mount namespace, so its files and mount point never touch the store's disk
+// (creating and removing a dozen inodes on a busy ext4 cost more CPU than the rest of the start), and
+// it vanishes with this process, killed or not. "" when it cannot be had there. The overlay's upper
+// and work stay on the store's disk (Launch::layerDir): what the container writes may be far more
+// than a tmpfs holds (half the RAM, never paged out).
 std::string ephemeralDirectory(const std::string &root, const std::string &id) {
   if (!mountsPrivate)
     return "";
@@ -174,11 +179,12 @@ llvm::Error prepare(store::ImageStore &store, const std::string &id, const std::
   auto lowers = store.lowerDirs(*img);
   if (!lowers)
     return fail(llvm::toString(lowers.takeError()));
-  for (const char *sub : {"/upper", "/work", "/empty", "/rootfs"})
-    if (llvm::Error e = store::makeDirs(dir + sub))
+  const std::string &layers = l.layerDir.empty() ? dir : l.layerDir;
+  for (const std::string &sub : {layers + "/upper", layers + "/work", dir + "/empty", dir + "/rootfs"})
+    if (llvm::Error e = store::makeDirs(sub))
       return e;
   auto mount =
-      build::OverlayMount::mount(*lowers, dir + "/upper", dir + "/work", dir + "/rootfs", dir + "/empty", true);
+      build::OverlayMount::mount(*lowers, layers + "/upper", layers + "/work", dir + "/rootfs", dir + "/empty", true);
   if (!mount)
     return fail(llvm::toString(mount.takeError()));
   l.rootfs = std::move(*mount);
@@ -723,7 +729,15 @@ int Containers::runAttached(llvm::StringRef idRef) {
   State s = *loaded;
   privateMounts();
   std::string dir = s.spec.autoRemove ? ephemeralDirectory(Store.root(), id) : "";
-  if (dir.empty()) {
+  Launch l;
+  if (!dir.empty()) {
+    l.layerDir = directory(id);
+    if (llvm::Error e = store::makeDirs(l.layerDir, 0710)) {
+      std::cerr << "dfc: " << explain(std::move(e)).message << "\n";
+      removeContainer(Store, id, l.layerDir);
+      return 125;
+    }
+  } else {
     dir = directory(id);
     if (llvm::Error e = store::makeDirs(dir, 0710)) {
       std::cerr << "dfc: " << explain(std::move(e)).message << "\n";
@@ -732,12 +746,13 @@ int Containers::runAttached(llvm::StringRef idRef) {
       return 125;
     }
   }
-  Launch l;
   auto done = [&](int code, const std::string &error) {
     store::trace::mark("run: container ended");
     finish(l);
     store::trace::mark("run: network, relays and rootfs released");
     // --rm: the record goes at once, no need to write its end first.
+    if (!l.layerDir.empty())
+      llvm::consumeError(store::removeTree(l.layerDir));
     if (s.spec.autoRemove)
       removeContainer(Store, id, dir);
     else

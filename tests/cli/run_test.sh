@@ -83,6 +83,13 @@ check "the attached run ends with the stop signal's status" is "$?" 143
 run ps -a
 check "the stopped --rm container is gone" outLacks 'attached'
 
+# --- what an attached --rm container writes goes to the store's disk, as any container's (not to
+# memory: a tmpfs holds at most half the RAM and cannot be paged out) ---
+run run --rm busybox df -k /
+rootSize="$(awk 'NR == 2 { print $2 }' "$WORK/out")"
+storeSize="$(df -k --output=size "$DFC_ROOT" | tail -n 1 | tr -d ' ')"
+check "an attached --rm container's root is as large as the store's filesystem" is "$rootSize" "$storeSize"
+
 # --- the compiled seccomp program is kept in the store's cache and used only when it checks out ---
 seccompCheck='grep -q "^Seccomp:.2" /proc/self/status && ! unshare -U true 2>/dev/null && echo filtered'
 run run --rm busybox sh -c "$seccompCheck"
