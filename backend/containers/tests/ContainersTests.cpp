@@ -10,6 +10,8 @@
 // Listeners (the supervisor hook below) are an external interface in Catch2 v2.
 #define CATCH_CONFIG_EXTERNAL_INTERFACES
 #include <catch2/catch.hpp>
+// After catch.hpp: the define above must come first.
+#include "backend/containers/tests/ContainerFixture.h"
 #include <nlohmann/json.hpp>
 
 #include <arpa/inet.h>
@@ -24,6 +26,7 @@
 
 using namespace dfc;
 using namespace dfc::containers;
+using namespace dfc::containers::test;
 
 namespace {
 
@@ -35,58 +38,7 @@ struct SupervisorHook : Catch::TestEventListenerBase {
 };
 CATCH_REGISTER_LISTENER(SupervisorHook)
 
-bool canRun() {
-  return ::geteuid() == 0 && ::access("/bin/busybox", X_OK) == 0;
-}
-
-#define REQUIRE_RUNNER()                                                                                          \
-  do {                                                                                                            \
-    if (!canRun()) {                                                                                              \
-      WARN("SKIPPED: containers need root and /bin/busybox");                                                     \
-      return;                                                                                                     \
-    }                                                                                                             \
-  } while (0)
-
-struct Fixture {
-  std::string dir;
-  std::unique_ptr<store::ImageStore> store;
-  std::unique_ptr<Containers> cs;
-  std::vector<std::string> ids;
-
-  Fixture() {
-    char t[] = "/tmp/dfc-containers-test-XXXXXX";
-    REQUIRE(::mkdtemp(t));
-    dir = t;
-    auto s = store::ImageStore::open(dir + "/root");
-    REQUIRE(bool(s));
-    store = std::move(*s);
-    auto bb = store::bootstrapBusybox(*store, "busybox:latest");
-    if (!bb)
-      FAIL(llvm::toString(bb.takeError()));
-    cs = std::make_unique<Containers>(*store);
-  }
-  ~Fixture() {
-    for (const std::string &id : ids)
-      llvm::consumeError(cs->remove(id, true));
-    cs.reset();
-    store.reset();
-    llvm::consumeError(store::removeTree(dir));
-  }
-  std::string create(RunSpec spec) {
-    if (spec.image.empty())
-      spec.image = "busybox";
-    auto id = cs->create(spec);
-    if (!id)
-      FAIL(llvm::toString(id.takeError()));
-    ids.push_back(*id);
-    return *id;
-  }
-  std::string detached(RunSpec spec) {
-    std::string id = create(std::move(spec));
-    if (llvm::Error e = cs->startDetached(id))
-      FAIL(llvm::toString(std::move(e)));
-    return id;
-  }
+struct Fixture : ContainerFixture {
   // Runs a shell script to its end in a detached container; returns its exit code and output.
   std::pair<int, std::string> script(const std::string &text, RunSpec spec = {}) {
     spec.command = {"sh", "-c", text};
@@ -95,34 +47,7 @@ struct Fixture {
     REQUIRE(bool(code));
     return {*code, logs(id)};
   }
-  std::string logs(const std::string &id) {
-    std::string out;
-    llvm::Error e = cs->logs(id, false, [&](bool, llvm::StringRef t) { out += t.str(); });
-    REQUIRE(!e);
-    return out;
-  }
 };
-
-std::string httpGet(uint16_t port, const std::string &path) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) != 0) {
-    ::close(fd);
-    return "";
-  }
-  std::string req = "GET " + path + " HTTP/1.0\r\nHost: localhost\r\n\r\n";
-  (void)!::write(fd, req.data(), req.size());
-  std::string out;
-  char buf[4096];
-  ssize_t got;
-  while ((got = ::read(fd, buf, sizeof buf)) > 0)
-    out.append(buf, static_cast<size_t>(got));
-  ::close(fd);
-  return out;
-}
 
 } // namespace
 

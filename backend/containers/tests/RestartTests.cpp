@@ -4,52 +4,26 @@
 // never asserts on time. Needs root, overlayfs and /bin/busybox; skips visibly otherwise.
 #include "backend/containers/Containers.h"
 #include "backend/containers/State.h"
-#include "backend/store/Bootstrap.h"
+#include "backend/containers/tests/ContainerFixture.h"
 #include "backend/store/Files.h"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include <arpa/inet.h>
 #include <chrono>
 #include <csignal>
 #include <fstream>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
 
 using namespace dfc;
 using namespace dfc::containers;
+using namespace dfc::containers::test;
 
 namespace {
 
-struct RestartFixture {
-  std::string dir;
-  std::unique_ptr<store::ImageStore> store;
-  std::unique_ptr<Containers> cs;
-  std::vector<std::string> ids;
-
-  RestartFixture() {
-    char t[] = "/tmp/dfc-restart-test-XXXXXX";
-    REQUIRE(::mkdtemp(t));
-    dir = t;
-    auto s = store::ImageStore::open(dir + "/root");
-    REQUIRE(bool(s));
-    store = std::move(*s);
-    auto bb = store::bootstrapBusybox(*store, "busybox:latest");
-    if (!bb)
-      FAIL(llvm::toString(bb.takeError()));
-    cs = std::make_unique<Containers>(*store);
-    REQUIRE(!store::makeDirs(dir + "/data"));
-  }
-  ~RestartFixture() {
-    for (const std::string &id : ids)
-      llvm::consumeError(cs->remove(id, true));
-    cs.reset();
-    store.reset();
-    llvm::consumeError(store::removeTree(dir));
-  }
+struct RestartFixture : ContainerFixture {
+  RestartFixture() : ContainerFixture("restart") { REQUIRE(!store::makeDirs(dir + "/data")); }
   // A detached busybox container running `script` with the fixture's data directory on /data.
   std::string detached(const std::string &script, const std::string &restart) {
     RunSpec spec;
@@ -57,13 +31,7 @@ struct RestartFixture {
     spec.command = {"sh", "-c", script};
     spec.restart = restart;
     spec.volumes.push_back({dir + "/data", "/data", false, false});
-    auto id = cs->create(spec);
-    if (!id)
-      FAIL(llvm::toString(id.takeError()));
-    ids.push_back(*id);
-    if (llvm::Error e = cs->startDetached(*id))
-      FAIL(llvm::toString(std::move(e)));
-    return *id;
+    return ContainerFixture::detached(std::move(spec));
   }
   std::vector<std::string> lines(const std::string &file) {
     std::ifstream in(dir + "/data/" + file);
@@ -71,11 +39,6 @@ struct RestartFixture {
     for (std::string line; std::getline(in, line);)
       out.push_back(line);
     return out;
-  }
-  ContainerInfo info(const std::string &id) {
-    auto i = cs->info(id);
-    REQUIRE(bool(i));
-    return *i;
   }
 };
 
@@ -89,25 +52,9 @@ template <typename F> bool eventually(F done) {
   return done();
 }
 
-bool canRun() { return ::geteuid() == 0 && ::access("/bin/busybox", X_OK) == 0; }
-
 // The body of GET /path on 127.0.0.1:port ("" when nothing answers).
-std::string httpGet(uint16_t port, const std::string &path) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string out;
-  if (::connect(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) == 0) {
-    std::string req = "GET " + path + " HTTP/1.0\r\n\r\n";
-    (void)!::write(fd, req.data(), req.size());
-    char buf[4096];
-    ssize_t got;
-    while ((got = ::read(fd, buf, sizeof buf)) > 0)
-      out.append(buf, static_cast<size_t>(got));
-  }
-  ::close(fd);
+std::string httpBody(uint16_t port, const std::string &path) {
+  std::string out = httpGet(port, path);
   size_t body = out.find("\r\n\r\n");
   return body == std::string::npos ? "" : out.substr(body + 4);
 }
@@ -146,10 +93,7 @@ TEST_CASE("restart policies parse as docker's --restart", "[containers]") {
 
 TEST_CASE("on-failure:2 runs a failing container three times in the same container",
           "[containers][integration]") {
-  if (!canRun()) {
-    WARN("SKIPPED: containers need root and /bin/busybox");
-    return;
-  }
+  REQUIRE_RUNNER();
   RestartFixture f;
   // Each run appends its network namespace to /data/log and counts itself in the rootfs (/runs).
   std::string id = f.detached("echo run $(readlink /proc/self/ns/net) >> /data/log; echo x >> /runs; "
@@ -183,10 +127,7 @@ TEST_CASE("on-failure:2 runs a failing container three times in the same contain
 }
 
 TEST_CASE("always restarts until dfc stop, then stays stopped", "[containers][integration]") {
-  if (!canRun()) {
-    WARN("SKIPPED: containers need root and /bin/busybox");
-    return;
-  }
+  REQUIRE_RUNNER();
   RestartFixture f;
   std::string id = f.detached("echo run >> /data/always; sleep 0.1; exit 0", "always");
   REQUIRE(eventually([&] { return f.lines("always").size() >= 3; }));
@@ -217,10 +158,7 @@ TEST_CASE("always restarts until dfc stop, then stays stopped", "[containers][in
 }
 
 TEST_CASE("a published port reaches every run of a restarted container", "[containers][integration]") {
-  if (!canRun()) {
-    WARN("SKIPPED: containers need root and /bin/busybox");
-    return;
-  }
+  REQUIRE_RUNNER();
   RestartFixture f;
   // Each run serves its own number for a second, then exits; `always` starts the next one.
   RunSpec spec;
@@ -239,7 +177,7 @@ TEST_CASE("a published port reaches every run of a restarted container", "[conta
   // A run after the first answers on the same host port.
   std::string body;
   CHECK(eventually([&] {
-    body = httpGet(port, "/n");
+    body = httpBody(port, "/n");
     return !body.empty() && body != "1\n";
   }));
   CHECK(f.info(*id).restartCount >= 1);
@@ -247,10 +185,7 @@ TEST_CASE("a published port reaches every run of a restarted container", "[conta
 }
 
 TEST_CASE("a restart policy and --rm are refused together", "[containers][integration]") {
-  if (!canRun()) {
-    WARN("SKIPPED: containers need root and /bin/busybox");
-    return;
-  }
+  REQUIRE_RUNNER();
   RestartFixture f;
   RunSpec spec;
   spec.image = "busybox";
