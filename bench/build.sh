@@ -36,16 +36,14 @@ fi
 START=$SECONDS
 WORK="$(mktemp -d /tmp/dfc-bench-build.XXXXXX)"
 LOG="$WORK/log"
-DOCKERD_PID=""
+# shellcheck source=dockerd.sh
+source "$ROOT/bench/dockerd.sh"
 RESTORE=() # files of the shared benchmarks edited in place: "path|saved copy"
 
 cleanup() {
   local r
   for r in "${RESTORE[@]}"; do cat "${r#*|}" >"${r%%|*}"; done
-  if [[ -n "$DOCKERD_PID" ]]; then
-    kill "$DOCKERD_PID" 2>/dev/null
-    for _ in $(seq 50); do kill -0 "$DOCKERD_PID" 2>/dev/null || break; sleep 0.2; done
-  fi
+  dockerd_stop
   grep -o " $WORK/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
   rm -rf "$WORK"
 }
@@ -89,17 +87,9 @@ fi
 # docker/BuildKit: the running dockerd, else a private one (own data root and socket) with the default
 # bridge, which BuildKit's RUN steps attach to. The bases come from dfc's archives either way.
 HAVE_DOCKER=0
-DOCKER_CLI=/usr/bin/docker
 export DOCKER_BUILDKIT=1
 if [[ " $TOOLS " == *" docker "* && -x "$DOCKER_CLI" ]] && command -v dockerd >/dev/null; then
-  if ! "$DOCKER_CLI" info >/dev/null 2>&1; then
-    mkdir -p "$WORK/docker"
-    setsid dockerd --data-root "$WORK/docker/data" --exec-root "$WORK/docker/exec" --pidfile "$WORK/docker/pid" \
-      -H "unix://$WORK/docker/sock" --exec-opt native.cgroupdriver=cgroupfs >"$WORK/docker/log" 2>&1 &
-    DOCKERD_PID=$!
-    export DOCKER_HOST="unix://$WORK/docker/sock"
-    for _ in $(seq 150); do "$DOCKER_CLI" info >/dev/null 2>&1 && break; sleep 0.2; done
-  fi
+  dockerd_start "$WORK/docker" || true
   if "$DOCKER_CLI" load -i "$WORK/busybox.tar" >>"$LOG" 2>&1; then
     HAVE_DOCKER=1
     [[ -f "$WORK/debian.tar" ]] && "$DOCKER_CLI" load -i "$WORK/debian.tar" >>"$LOG" 2>&1

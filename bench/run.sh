@@ -21,17 +21,15 @@ fi
 
 # A throwaway dfc store and peer storage, so the bench never touches the user's.
 WORK="$(mktemp -d /tmp/dfc-bench-run-XXXXXX)"
-DOCKERD_PID=""
+# shellcheck source=dockerd.sh
+source "$ROOT/bench/dockerd.sh"
 # shellcheck source=../tests/interop/lib.sh
 source "$ROOT/tests/interop/lib.sh"
 cleanup() {
   if [[ -n "${PEER_STORAGE:-}" ]]; then
     podman "${PODMAN_ARGS[@]}" rm -af >/dev/null 2>&1 || true
   fi
-  if [[ -n "$DOCKERD_PID" ]]; then
-    kill "$DOCKERD_PID" 2>/dev/null
-    for _ in $(seq 50); do kill -0 "$DOCKERD_PID" 2>/dev/null || break; sleep 0.2; done
-  fi
+  dockerd_stop
   { grep -o " $WORK/[^ ]*" /proc/self/mounts || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
   rm -rf "$WORK"
 }
@@ -68,21 +66,12 @@ if (need_packages podman runc) >"$WORK/need.log" 2>&1; then
 else
   notes+=("podman: skipped: $(tail -1 "$WORK/need.log")")
 fi
-# Debian's docker.io: the running dockerd, else a private one (own data root, exec root and socket,
-# cgroupfs as this VM's cgroups need), which cleanup stops.
-DOCKER_CLI=/usr/bin/docker
+# Debian's docker.io: the running dockerd, else a private one (bench/dockerd.sh), which cleanup stops.
 docker_ok=0
 if [[ ! -x "$DOCKER_CLI" ]] || ! command -v dockerd >/dev/null; then
   notes+=("docker: skipped: Debian's docker.io is not installed (/usr/bin/docker, dockerd)")
 else
-  if ! "$DOCKER_CLI" info >/dev/null 2>&1; then
-    mkdir -p "$WORK/docker"
-    setsid dockerd --data-root "$WORK/docker/data" --exec-root "$WORK/docker/exec" --pidfile "$WORK/docker/pid" \
-      -H "unix://$WORK/docker/sock" --exec-opt native.cgroupdriver=cgroupfs >"$WORK/docker/log" 2>&1 &
-    DOCKERD_PID=$!
-    export DOCKER_HOST="unix://$WORK/docker/sock"
-    for _ in $(seq 150); do "$DOCKER_CLI" info >/dev/null 2>&1 && break; sleep 0.2; done
-  fi
+  dockerd_start "$WORK/docker" || true
   # A dockerd of the user's keeps its own busybox:latest when it has one.
   if ! "$DOCKER_CLI" info >/dev/null 2>&1; then
     notes+=("docker: skipped: dockerd did not come up: $(tail -1 "$WORK/docker/log" 2>/dev/null)")
