@@ -34,7 +34,7 @@ if [[ -z "${DFC_SKIP_NINJA:-}" ]]; then
   ninja -C "$BUILD" --quiet dfc
 fi
 START=$SECONDS
-WORK="$(mktemp -d /tmp/dfc-bench-build.XXXXXX)"
+WORK="$(mktemp -d "${DFC_BENCH_TMP:-/var/tmp}"/dfc-bench-build.XXXXXX)"
 LOG="$WORK/log"
 # shellcheck source=dockerd.sh
 source "$ROOT/bench/dockerd.sh"

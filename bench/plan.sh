@@ -23,7 +23,7 @@ done
 [[ $(id -u) -eq 0 ]] || { echo "bench/plan.sh: needs root (the first build mounts overlays)" >&2; exit 1; }
 [[ -f "$SHARED/peers/build/a/Dockerfile" ]] || { echo "bench/plan.sh: $SHARED/peers/build/a is absent" >&2; exit 1; }
 DFC="${DFC:-$ROOT/build/bin/dfc}"
-WORK="$(mktemp -d /tmp/dfc-bench-plan.XXXXXX)"
+WORK="$(mktemp -d "${DFC_BENCH_TMP:-/var/tmp}"/dfc-bench-plan.XXXXXX)"
 trap 'rm -rf "$WORK"' EXIT
 export DFC_ROOT="$WORK/store"
 mkdir -p "$WORK/a"

@@ -10,7 +10,7 @@ RUNS=7
 [[ "${1:-}" == "-n" ]] && RUNS="$2"
 [[ $(id -u) -eq 0 ]] || { echo "bench/run-network.sh: needs root" >&2; exit 1; }
 DFC="${DFC:-$ROOT/build/bin/dfc}"
-WORK="$(mktemp -d /tmp/dfc-bench-runnet.XXXXXX)"
+WORK="$(mktemp -d "${DFC_BENCH_TMP:-/var/tmp}"/dfc-bench-runnet.XXXXXX)"
 trap 'rm -rf "$WORK"' EXIT
 export DFC_ROOT="$WORK/store"
 "$DFC" bootstrap busybox >"$WORK/log" 2>&1 || { echo "dfc bootstrap busybox failed:"; cat "$WORK/log"; exit 1; }
