@@ -10,9 +10,32 @@
 #include <chrono>
 #include <csignal>
 #include <iomanip>
+#include <pthread.h>
+#include <thread>
 
 namespace dfc::cli {
 namespace {
+
+// As docker's sig-proxy for an attached run: the signals a terminal or a shell sends this client go
+// to the container's first run (host pid `pid`), whose exit the restart policy then treats as any
+// other. The signals are taken back from SIG_IGN (a shell's background job starts with SIGINT
+// ignored) and waited for by one thread; the client ends with the first run.
+void proxySignals(int pid) {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2}) {
+    sigaddset(&set, s);
+    ::signal(s, SIG_DFL);
+  }
+  ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::thread([pid, set] {
+    for (;;) {
+      int sig = 0;
+      if (::sigwait(&set, &sig) == 0)
+        ::kill(pid, sig);
+    }
+  }).detach();
+}
 
 constexpr int ExitRunFailure = 125;
 
@@ -100,6 +123,8 @@ int runContainer(RunFlags &f, CLI::App *cmd) {
   if (restarts) {
     if (llvm::Error e = all.startDetached(*id))
       return reportRun(std::move(e));
+    if (auto first = all.info(*id); first && first->pid > 0)
+      proxySignals(first->pid);
     llvm::Error e = all.logs(
         *id, true,
         [](bool isStderr, llvm::StringRef text) {

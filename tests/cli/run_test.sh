@@ -233,6 +233,26 @@ check "on-failure:1 restarted once" outHas '"RestartCount": 1'
 run logs again
 check "both runs are in the log" is "$(cat "$WORK/out")" $'attempt\nattempt'
 run rm again
+# A signal to the attached client goes to the container's first run (docker's sig-proxy), even from a
+# shell's background job (which starts with SIGINT ignored); the restart policy then restarts it.
+"$DFC" run --name proxied --restart always busybox sh -c \
+  'trap "echo got-int; exit 7" INT; echo ready; while :; do sleep 0.1; done' >"$WORK/proxied" 2>&1 &
+client=$!
+for _ in $(seq 300); do grep -q ready "$WORK/proxied" && break; sleep 0.1; done
+kill -INT "$client"
+for _ in $(seq 300); do kill -0 "$client" 2>/dev/null || break; sleep 0.1; done
+kill -9 "$client" 2>/dev/null # still there after 30 s: the signal was lost (the check below fails)
+wait "$client"
+rc=$?
+check "SIGINT to an attached --restart client ends the first run with its trap's code" is "$rc" 7
+check "the first run saw the SIGINT" grep -q got-int "$WORK/proxied"
+for _ in $(seq 600); do
+  run inspect proxied
+  grep -q '"RestartCount": 1' "$WORK/out" && grep -q '"Status": "running"' "$WORK/out" && break
+  sleep 0.1
+done
+check "always restarts the run a proxied SIGINT ended" outHas '"RestartCount": 1'
+run rm -f proxied
 
 # --- rm ---
 run rm web
