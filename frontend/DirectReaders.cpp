@@ -270,11 +270,7 @@ private:
 
 JsonArray parseJsonArray(llvm::StringRef text) {
   JsonArray result;
-  // Go: TrimLeftFunc(unicode.IsSpace) then a '[' prefix check; a cheap exit for shell form.
-  size_t lead = 0;
-  while (lead < text.size() && (text[lead] == ' ' || (text[lead] >= '\t' && text[lead] <= '\r')))
-    ++lead;
-  if (lead >= text.size() || text[lead] != '[')
+  if (!startsJsonArray(text))
     return result;
   JsonArray json;
   if (JsonReader(text).read(json))

@@ -167,10 +167,7 @@ bool onlyStrings(grammar::ExecFormParser::ArrayContext *array) {
 
 JsonArray parseJsonArrayWithGrammar(llvm::StringRef text) {
   JsonArray result;
-  size_t lead = 0;
-  while (lead < text.size() && (text[lead] == ' ' || (text[lead] >= '\t' && text[lead] <= '\r')))
-    ++lead;
-  if (lead >= text.size() || text[lead] != '[')
+  if (!startsJsonArray(text))
     return result;
   thread_local ExecSession session;
   CodePoints cp(text);

@@ -10,6 +10,13 @@
 
 namespace dfc {
 
+bool startsJsonArray(llvm::StringRef text) {
+  size_t lead = 0;
+  while (lead < text.size() && (text[lead] == ' ' || (text[lead] >= '\t' && text[lead] <= '\r')))
+    ++lead;
+  return lead < text.size() && text[lead] == '[';
+}
+
 void appendUtf8(std::string &out, uint32_t cp) {
   if (cp < 0x80) {
     out.push_back(static_cast<char>(cp));

@@ -53,6 +53,10 @@ uint32_t extractBuilderFlags(llvm::StringRef text, char escape, std::vector<Span
 // Whitespace as Go's unicode.IsSpace, for one decoded code point.
 bool isUnicodeSpace(uint32_t cp);
 
+// Whether `text` may be a JSON exec form: '[' after leading ASCII white space. A cheap exit for
+// shell form, shared by the direct reader and the grammar reference.
+bool startsJsonArray(llvm::StringRef text);
+
 // Appends `cp` as UTF-8 bytes, surrogates included as three bytes (what the readers decoded from
 // `\u` escapes is written back unchanged; llvm::ConvertCodePointToUTF8 refuses surrogates).
 void appendUtf8(std::string &out, uint32_t cp);
