@@ -6,6 +6,7 @@
 #include "backend/build/Filesystem.h"
 #include "backend/store/Bootstrap.h"
 #include "backend/store/Files.h"
+#include "backend/store/tests/BusyboxStore.h"
 
 #include <catch2/catch.hpp>
 
@@ -43,25 +44,8 @@ inline bool canBuild() {
     }                                                                                                             \
   } while (0)
 
-struct BuildFixture {
-  std::string dir;
-  std::unique_ptr<store::ImageStore> store;
-  BuildFixture() {
-    char t[] = "/tmp/dfc-build-test-XXXXXX";
-    REQUIRE(::mkdtemp(t));
-    dir = t;
-    REQUIRE(noError(store::makeDirs(dir + "/ctx")));
-    auto s = store::ImageStore::open(dir + "/root");
-    REQUIRE(bool(s));
-    store = std::move(*s);
-    auto bb = store::bootstrapBusybox(*store, "busybox:latest");
-    if (!bb)
-      FAIL(llvm::toString(bb.takeError()));
-  }
-  ~BuildFixture() {
-    store.reset();
-    llvm::consumeError(store::removeTree(dir));
-  }
+struct BuildFixture : store::testing::BusyboxStore {
+  BuildFixture() : BusyboxStore("build") { REQUIRE(noError(store::makeDirs(dir + "/ctx"))); }
   void write(const std::string &rel, const std::string &text, unsigned mode = 0644) {
     std::string p = dir + "/ctx/" + rel;
     REQUIRE(noError(store::makeDirs(llvm::StringRef(p).rsplit('/').first)));
@@ -88,8 +72,8 @@ struct BuildFixture {
       FAIL(llvm::toString(r.takeError()));
     return std::move(*r);
   }
-  // Reads a file from the image's merged filesystem ("<missing>" when absent).
-  std::string readFromImage(const store::ResolvedImage &img, const std::string &path, struct stat *st = nullptr) {
+  // The image's merged filesystem, read-only at dir/view until the mount goes.
+  OverlayMount mountImage(const store::ResolvedImage &img) {
     auto lowers = store->lowerDirs(img);
     REQUIRE(bool(lowers));
     std::string view = dir + "/view", empty = dir + "/empty";
@@ -97,7 +81,12 @@ struct BuildFixture {
     auto m = OverlayMount::mount(*lowers, "", "", view, empty);
     if (!m)
       FAIL(llvm::toString(m.takeError()));
-    std::string full = view + path;
+    return std::move(*m);
+  }
+  // Reads a file from the image's merged filesystem ("<missing>" when absent).
+  std::string readFromImage(const store::ResolvedImage &img, const std::string &path, struct stat *st = nullptr) {
+    OverlayMount m = mountImage(img);
+    std::string full = m.path() + path;
     if (st && ::lstat(full.c_str(), st) != 0)
       return "<missing>";
     auto t = store::readFile(full);

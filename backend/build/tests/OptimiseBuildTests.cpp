@@ -35,16 +35,10 @@ struct Store : BuildFixture {
   // Every entry of the image's merged filesystem: type, mode, owner, content digest or link
   // target. Times are left out: they record when a step ran, not what it produced.
   std::map<std::string, std::string> filesystem(const store::ResolvedImage &img) {
-    auto lowers = store->lowerDirs(img);
-    REQUIRE(bool(lowers));
-    std::string view = dir + "/view", empty = dir + "/empty";
-    REQUIRE(noError(store::makeDirs(empty)));
-    auto m = OverlayMount::mount(*lowers, "", "", view, empty);
-    if (!m)
-      FAIL(llvm::toString(m.takeError()));
+    OverlayMount m = mountImage(img);
     std::map<std::string, std::string> out;
-    walk(view, "", out);
-    REQUIRE(noError(m->unmount()));
+    walk(m.path(), "", out);
+    REQUIRE(noError(m.unmount()));
     return out;
   }
   void walk(const std::string &root, const std::string &rel, std::map<std::string, std::string> &out) {

@@ -3,8 +3,8 @@
 #pragma once
 
 #include "backend/containers/Containers.h"
-#include "backend/store/Bootstrap.h"
 #include "backend/store/Files.h"
+#include "backend/store/tests/BusyboxStore.h"
 
 #include <catch2/catch.hpp>
 
@@ -29,33 +29,18 @@ inline bool canRun() { return ::geteuid() == 0 && ::access("/bin/busybox", X_OK)
     }                                                                                                             \
   } while (0)
 
-struct ContainerFixture {
-  std::string dir;
-  std::unique_ptr<store::ImageStore> store;
+// The store (BusyboxStore) outlives `cs`: members go before the base.
+struct ContainerFixture : store::testing::BusyboxStore {
   std::unique_ptr<Containers> cs;
   std::vector<std::string> ids;
 
-  explicit ContainerFixture(const char *name = "containers") {
-    std::string t = std::string("/tmp/dfc-") + name + "-test-XXXXXX";
-    REQUIRE(::mkdtemp(t.data()));
-    dir = t;
-    auto s = store::ImageStore::open(dir + "/root");
-    REQUIRE(bool(s));
-    store = std::move(*s);
-    auto bb = store::bootstrapBusybox(*store, "busybox:latest");
-    if (!bb)
-      FAIL(llvm::toString(bb.takeError()));
+  explicit ContainerFixture(const char *name = "containers") : BusyboxStore(name) {
     cs = std::make_unique<Containers>(*store);
   }
   ~ContainerFixture() {
     for (const std::string &id : ids)
       llvm::consumeError(cs->remove(id, true));
-    cs.reset();
-    store.reset();
-    llvm::consumeError(store::removeTree(dir));
   }
-  ContainerFixture(const ContainerFixture &) = delete;
-  ContainerFixture &operator=(const ContainerFixture &) = delete;
 
   // Creates a container (busybox unless the spec names an image), removed at the end.
   std::string create(RunSpec spec) {
