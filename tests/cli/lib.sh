@@ -29,6 +29,17 @@ run() {
   "$DFC" "$@" <"${STDIN:-/dev/null}" >"$WORK/out" 2>"$WORK/err"
   rc=$?
 }
+# waitFor TRIES COMMAND...: runs COMMAND every 0.1 s until it succeeds (status 0) or TRIES runs failed
+# (status 1): the deadline of a poll, generous because a loaded machine is slow, not wrong.
+waitFor() {
+  local tries="$1" i
+  shift
+  for ((i = 0; i < tries; i++)); do
+    "$@" && return 0
+    sleep 0.1
+  done
+  return 1
+}
 outHas() { grep -qF -- "$1" "$WORK/out"; }
 outMatches() { grep -qE -- "$1" "$WORK/out"; }
 errHas() { grep -qE -- "$1" "$WORK/err"; }

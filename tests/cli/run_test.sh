@@ -25,6 +25,14 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 outHas() { grep -qE -- "$1" "$WORK/out"; } # a regex here
 outLacks() { ! grep -qE -- "$1" "$WORK/out"; }
 is() { [[ "$1" == "$2" ]]; }
+# inspectShows NAME TEXT...: `dfc inspect NAME` (into $WORK/out) shows every TEXT.
+inspectShows() {
+  local name="$1" text
+  shift
+  run inspect "$name"
+  for text in "$@"; do grep -qF -- "$text" "$WORK/out" || return 1; done
+}
+gone() { ! kill -0 "$1" 2>/dev/null; }
 isId() { [[ "$1" =~ ^[0-9a-f]{64}$ ]]; }
 # Supervisors (and the slirp4netns they start) of this test's store: they inherit DFC_ROOT.
 ours() {
@@ -224,11 +232,7 @@ check "an unknown policy is refused" errHas "unknown policy 'sometimes'"
 run run --name again --restart on-failure:1 busybox sh -c 'echo attempt; exit 4'
 check "run --restart without -d returns the first run's code" is "$rc" 4
 check "run --restart without -d prints the first run's output" is "$(cat "$WORK/out")" attempt
-for _ in $(seq 600); do
-  run inspect again
-  grep -q '"RestartCount": 1' "$WORK/out" && grep -q '"Status": "exited"' "$WORK/out" && break
-  sleep 0.1
-done
+waitFor 600 inspectShows again '"RestartCount": 1' '"Status": "exited"'
 check "on-failure:1 restarted once" outHas '"RestartCount": 1'
 run logs again
 check "both runs are in the log" is "$(cat "$WORK/out")" $'attempt\nattempt'
@@ -238,19 +242,15 @@ run rm again
 "$DFC" run --name proxied --restart always busybox sh -c \
   'trap "echo got-int; exit 7" INT; echo ready; while :; do sleep 0.1; done' >"$WORK/proxied" 2>&1 &
 client=$!
-for _ in $(seq 300); do grep -q ready "$WORK/proxied" && break; sleep 0.1; done
+waitFor 300 grep -q ready "$WORK/proxied"
 kill -INT "$client"
-for _ in $(seq 300); do kill -0 "$client" 2>/dev/null || break; sleep 0.1; done
+waitFor 300 gone "$client"
 kill -9 "$client" 2>/dev/null # still there after 30 s: the signal was lost (the check below fails)
 wait "$client"
 rc=$?
 check "SIGINT to an attached --restart client ends the first run with its trap's code" is "$rc" 7
 check "the first run saw the SIGINT" grep -q got-int "$WORK/proxied"
-for _ in $(seq 600); do
-  run inspect proxied
-  grep -q '"RestartCount": 1' "$WORK/out" && grep -q '"Status": "running"' "$WORK/out" && break
-  sleep 0.1
-done
+waitFor 600 inspectShows proxied '"RestartCount": 1' '"Status": "running"'
 check "always restarts the run a proxied SIGINT ended" outHas '"RestartCount": 1'
 run rm -f proxied
 
