@@ -422,6 +422,7 @@ void ProgramBuilder::buildStages() {
   std::map<std::string, size_t> earlier;
   std::vector<std::vector<std::string>> declared(Pending.size());
   StageEnv.resize(Pending.size());
+  P.stages.reserve(Pending.size());
   for (size_t i = 0; i < Pending.size(); ++i) {
     PendingStage &ps = Pending[i];
     Stage st;
@@ -618,22 +619,24 @@ void ProgramBuilder::dispatchOne(Stage &stage, size_t idx, AnyInstruction &any, 
         } else if constexpr (std::is_same_v<T, RunInstruction>) {
           const Instruction &node = *inst.syntax;
           std::vector<Mount> mounts;
-          size_t flagIdx = 0;
+          auto expandValue = [&](llvm::StringRef w, std::string &out, std::string *err) {
+            if (plainWord(w, Lex.escape)) {
+              out.assign(w.data(), w.size());
+              return true;
+            }
+            auto r = shell::processWord(w, env, Lex);
+            unmatched.insert(unmatched.end(), r.unmatched.begin(), r.unmatched.end());
+            if (!r.ok()) {
+              *err = r.error;
+              return false;
+            }
+            out = std::move(r.word);
+            return true;
+          };
+          WordExpander ex = expandValue;
           for (const Flag &f : node.flags) {
-            ++flagIdx;
             if (f.name() != "mount")
               continue;
-            WordExpander ex = [&](const std::string &w, std::string *err) -> std::optional<std::string> {
-              if (plainWord(w, Lex.escape))
-                return w;
-              auto r = shell::processWord(w, env, Lex);
-              unmatched.insert(unmatched.end(), r.unmatched.begin(), r.unmatched.end());
-              if (!r.ok()) {
-                *err = r.error;
-                return std::nullopt;
-              }
-              return r.word;
-            };
             std::string err;
             auto m = parseMount(f.value(), &ex, &err);
             if (!m) {
@@ -654,7 +657,6 @@ void ProgramBuilder::dispatchOne(Stage &stage, size_t idx, AnyInstruction &any, 
             }
             mounts.push_back(std::move(*m));
           }
-          (void)flagIdx;
           inst.mounts = std::move(mounts);
         } else if constexpr (std::is_same_v<T, WorkdirInstruction>) {
           expand(inst.path, env, unmatched);
@@ -667,6 +669,20 @@ void ProgramBuilder::dispatchOne(Stage &stage, size_t idx, AnyInstruction &any, 
             expand(p, env, unmatched);
         } else if constexpr (std::is_same_v<T, ExposeInstruction>) {
           for (Operand &w : inst.words) {
+            // One plain word without blanks expands and splits to itself.
+            if (plainWord(w.raw, Lex.escape) && !w.raw.empty() &&
+                llvm::none_of(w.raw, [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); })) {
+              w.expanded = w.raw;
+              std::string err;
+              auto spec = parsePortSpec(w.raw, &err);
+              if (!spec) {
+                semantic(w.range, err);
+                continue;
+              }
+              spec->range = w.range;
+              inst.ports.push_back(std::move(*spec));
+              continue;
+            }
             auto r = shell::processWords(w.raw, env, Lex);
             unmatched.insert(unmatched.end(), r.unmatched.begin(), r.unmatched.end());
             if (!r.ok()) {

@@ -407,20 +407,32 @@ std::optional<Mount> parseMount(llvm::StringRef csv, const WordExpander *expand,
       *error = std::move(msg);
     return std::nullopt;
   };
-  std::string csvErr;
-  auto fields = splitCsv(csv, &csvErr);
-  if (!fields)
-    return fail("failed to parse csv mounts: " + csvErr);
+  // The fields as slices of `csv`; only quoted CSV needs the decoded copies.
+  std::optional<std::vector<std::string>> decoded;
+  llvm::SmallVector<llvm::StringRef, 8> fields;
+  if (csv.empty() || csv.contains('"')) {
+    std::string csvErr;
+    decoded = splitCsv(csv, &csvErr);
+    if (!decoded)
+      return fail("failed to parse csv mounts: " + csvErr);
+    fields.append(decoded->begin(), decoded->end());
+  } else {
+    csv.split(fields, ',');
+  }
 
   Mount m;
-  m.spec = csv.str();
+  if (expand)
+    m.spec = csv.str();
   bool roAuto = true;
   bool sharingSet = false;
-  for (const std::string &field : *fields) {
-    llvm::StringRef f(field);
+  std::string expanded;
+  for (llvm::StringRef f : fields) {
     size_t eq = f.find('=');
-    std::string key = f.substr(0, eq).lower();
-    std::string value = eq == llvm::StringRef::npos ? "" : f.substr(eq + 1).str();
+    llvm::SmallString<16> keyBuf;
+    for (char c : f.substr(0, eq))
+      keyBuf.push_back(llvm::toLower(c));
+    llvm::StringRef key = keyBuf;
+    llvm::StringRef value = eq == llvm::StringRef::npos ? llvm::StringRef() : f.substr(eq + 1);
     if (eq == llvm::StringRef::npos) {
       if (!expand)
         continue; // evaluated at dispatch
@@ -439,29 +451,28 @@ std::optional<Mount> parseMount(llvm::StringRef csv, const WordExpander *expand,
           m.required = true;
           continue;
         }
-        return fail("unexpected key '" + key + "' for mount type '" + mountTypeName(m.type).str() + "'");
+        return fail("unexpected key '" + key.str() + "' for mount type '" + mountTypeName(m.type).str() + "'");
       }
-      return fail("invalid field '" + field + "' must be a key=value pair");
+      return fail("invalid field '" + f.str() + "' must be a key=value pair");
     }
     if (expand) {
       std::string err;
-      auto v = (*expand)(value, &err);
-      if (!v)
+      if (!(*expand)(value, expanded, &err))
         return fail(err);
-      value = *v;
+      value = expanded;
     } else if (key == "from") {
       // `\$.`: a '$' before any character but a line terminator.
       bool variable = false;
-      for (size_t d = value.find('$'); d != std::string::npos && !variable; d = value.find('$', d + 1))
+      for (size_t d = value.find('$'); d != llvm::StringRef::npos && !variable; d = value.find('$', d + 1))
         variable = d + 1 < value.size() && value[d + 1] != '\n' && value[d + 1] != '\r';
       if (variable)
-        return fail("'" + key + "' doesn't support variable expansion, define alias stage instead");
+        return fail("'" + key.str() + "' doesn't support variable expansion, define alias stage instead");
       continue;
     } else {
       continue;
     }
 
-    if (key == "type") {
+  if (key == "type") {
       std::string t = llvm::StringRef(value).lower();
       if (t == "bind")
         m.type = MountType::Bind;
@@ -474,49 +485,49 @@ std::optional<Mount> parseMount(llvm::StringRef csv, const WordExpander *expand,
       else if (t == "ssh")
         m.type = MountType::Ssh;
       else {
-        std::string msg = "unsupported mount type \"" + value + "\"";
+        std::string msg = "unsupported mount type \"" + value.str() + "\"";
         if (auto s = suggestClosest(value, {"bind", "cache", "tmpfs", "secret", "ssh"}, true))
           msg += " (did you mean " + *s + "?)";
         return fail(msg);
       }
     } else if (key == "from") {
-      m.from = value;
+      m.from = value.str();
     } else if (key == "source" || key == "src") {
-      m.source = value;
+      m.source = value.str();
     } else if (key == "target" || key == "dst" || key == "destination") {
-      m.target = value;
+      m.target = value.str();
     } else if (key == "readonly" || key == "ro") {
       auto b = parseGoBool(value);
       if (!b)
-        return fail("invalid value for " + key + ": " + value);
+        return fail("invalid value for " + key.str() + ": " + value.str());
       m.readOnly = *b;
       roAuto = false;
     } else if (key == "readwrite" || key == "rw") {
       auto b = parseGoBool(value);
       if (!b)
-        return fail("invalid value for " + key + ": " + value);
+        return fail("invalid value for " + key.str() + ": " + value.str());
       m.readOnly = !*b;
       roAuto = false;
     } else if (key == "required") {
       if (m.type != MountType::Secret && m.type != MountType::Ssh)
-        return fail("unexpected key '" + key + "' for mount type '" + mountTypeName(m.type).str() + "'");
+        return fail("unexpected key '" + key.str() + "' for mount type '" + mountTypeName(m.type).str() + "'");
       auto b = parseGoBool(value);
       if (!b)
-        return fail("invalid value for " + key + ": " + value);
+        return fail("invalid value for " + key.str() + ": " + value.str());
       m.required = *b;
     } else if (key == "size") {
       if (m.type != MountType::Tmpfs)
-        return fail("unexpected key '" + key + "' for mount type '" + mountTypeName(m.type).str() + "'");
+        return fail("unexpected key '" + key.str() + "' for mount type '" + mountTypeName(m.type).str() + "'");
       auto sz = ramInBytes(value);
       if (!sz)
-        return fail("invalid value for " + key + ": " + value);
+        return fail("invalid value for " + key.str() + ": " + value.str());
       m.sizeLimit = *sz;
     } else if (key == "id") {
-      m.id = value;
+      m.id = value.str();
     } else if (key == "sharing") {
       std::string v = llvm::StringRef(value).lower();
       if (v != "shared" && v != "private" && v != "locked") {
-        std::string msg = "unsupported sharing value \"" + value + "\"";
+        std::string msg = "unsupported sharing value \"" + value.str() + "\"";
         if (auto s = suggestClosest(value, {"shared", "private", "locked"}, true))
           msg += " (did you mean " + *s + "?)";
         return fail(msg);
@@ -526,22 +537,22 @@ std::optional<Mount> parseMount(llvm::StringRef csv, const WordExpander *expand,
     } else if (key == "mode") {
       auto v = parseUint(value, 8, 32);
       if (!v)
-        return fail("invalid value " + value + " for mode");
+        return fail("invalid value " + value.str() + " for mode");
       m.mode = *v;
     } else if (key == "uid") {
       auto v = parseUint(value, 10, 32);
       if (!v)
-        return fail("invalid value " + value + " for uid");
+        return fail("invalid value " + value.str() + " for uid");
       m.uid = *v;
     } else if (key == "gid") {
       auto v = parseUint(value, 10, 32);
       if (!v)
-        return fail("invalid value " + value + " for gid");
+        return fail("invalid value " + value.str() + " for gid");
       m.gid = *v;
     } else if (key == "env") {
-      m.env = value;
+      m.env = value.str();
     } else {
-      std::string msg = "unexpected key '" + key + "' in '" + field + "'";
+      std::string msg = "unexpected key '" + key.str() + "' in '" + f.str() + "'";
       if (auto s = suggestClosest(key,
                                   {"type", "from", "source", "target", "readonly", "id", "sharing",
                                    "required", "mode", "uid", "gid", "src", "dst", "destination", "ro", "rw",

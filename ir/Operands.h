@@ -5,6 +5,7 @@
 #include "ir/Program.h"
 
 #include <llvm/ADT/ArrayRef.h>
+#include <llvm/ADT/STLFunctionalExtras.h>
 #include <llvm/ADT/SmallVector.h>
 
 #include <functional>
@@ -67,7 +68,8 @@ std::optional<DeviceSpec> parseDevice(llvm::StringRef csv, std::string *error);
 // RUN --mount. With `expand` unset only the instruction-level check runs (`from` may not hold
 // a variable) and nothing is returned on success; with it, every value is expanded and the
 // mount is validated as BuildKit's dispatch does.
-using WordExpander = std::function<std::optional<std::string>(const std::string &, std::string *error)>;
+// Expands one value into `out`; false (with *error set) on failure.
+using WordExpander = llvm::function_ref<bool(llvm::StringRef word, std::string &out, std::string *error)>;
 std::optional<Mount> parseMount(llvm::StringRef csv, const WordExpander *expand, std::string *error);
 
 // One EXPOSE entry: `[ip:][hostPort:]port[-end][/proto]`.

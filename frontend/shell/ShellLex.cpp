@@ -127,6 +127,13 @@ public:
       Pos = 3;
   }
   int32_t peek() const { return Pos < Text.size() ? decodeRune(Text, Pos).rune : EndOfInput; }
+  // The longest run of ASCII bytes from here for which `plain` holds, consumed.
+  template <typename Pred> llvm::StringRef takeAscii(Pred plain) {
+    size_t start = Pos;
+    while (Pos < Text.size() && static_cast<unsigned char>(Text[Pos]) < 0x80 && plain(Text[Pos]))
+      ++Pos;
+    return Text.slice(start, Pos);
+  }
   int32_t next() {
     if (Pos >= Text.size())
       return EndOfInput;
@@ -456,6 +463,9 @@ public:
     return ok;
   }
 
+  // The same expansion without splitting into words (the words are not wanted).
+  bool processWord(std::string &result) { return processStopOn(EndOfInput, Opts.rawEscapes, result, nullptr); }
+
   std::string Error;
   std::vector<std::string> Matched, Unmatched;
 
@@ -497,7 +507,7 @@ private:
       }
     }
     void addRawString(llvm::StringRef s) {
-      Current += s.str();
+      Current.append(s.data(), s.size());
       InWord = true;
     }
     void finish() {
@@ -518,8 +528,23 @@ private:
     else if (TopWords)
       TopWords->Current.clear(); // the shared-buffer reset described above
     bool processQuotes = !Opts.skipProcessQuotes;
-    while (Scan.peek() != EndOfInput) {
+    // Bytes that need no decision of their own (ASCII, not a quote, `$`, `<`, the escape, the
+    // stop character nor, when splitting words, a space) are copied as one run.
+    auto plain = [&](char c) {
+      return c != '$' && c != '<' && c != Escape && c != stopChar &&
+             !(processQuotes && (c == '\'' || c == '"')) &&
+             !(wordList && (c == ' ' || (c >= '\t' && c <= '\r')));
+    };
+    while (true) {
+      llvm::StringRef run = Scan.takeAscii(plain);
+      if (!run.empty()) {
+        result.append(run.data(), run.size());
+        if (wordList)
+          words.addRawString(run);
+      }
       int32_t ch = Scan.peek();
+      if (ch == EndOfInput)
+        break;
       if (stopChar != EndOfInput && ch == stopChar) {
         Scan.next();
         if (!wordList && TopWords)
@@ -846,8 +871,8 @@ const std::string *ListEnvironment::lookup(llvm::StringRef name) const {
 WordResult processWord(llvm::StringRef input, const Environment &env, const LexOptions &opts) {
   ShellWord sw(input, env, opts);
   WordResult out;
-  std::vector<std::string> words;
-  if (!sw.processAll(out.word, words)) {
+  out.word.reserve(input.size());
+  if (!sw.processWord(out.word)) {
     out.word.clear();
     out.error = "failed to process " + goQuote(input) + ": " + sw.Error;
   }
