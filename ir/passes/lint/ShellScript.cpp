@@ -39,16 +39,60 @@ bool isEndKeyword(llvm::StringRef w) {
   return llvm::StringSwitch<bool>(w).Cases("fi", "done", "esac", "}", true).Default(false);
 }
 
-// Positions of offsets in the whole script text.
-using PositionFn = llvm::function_ref<Position(uint32_t)>;
+// Positions of script offsets, asked in the order words come (forward, stepping back a little
+// into nested bodies): a cursor over the instruction's offset-map segments, so the segment is the
+// current one or a neighbour rather than a binary search away; or a mapping function.
+class Positions {
+public:
+  Positions(llvm::ArrayRef<OffsetMap::Segment> segs, uint32_t base) : Segs(segs), Base(base) {}
+  explicit Positions(llvm::function_ref<Position(uint32_t)> fn) : Fn(fn) {}
+
+  // OffsetMap::toPosition(base + o): the last segment starting at or before it.
+  Position at(uint32_t o) {
+    if (Fn)
+      return Fn(o);
+    if (Segs.empty())
+      return {};
+    uint32_t logical = Base + o;
+    while (K + 1 < Segs.size() && Segs[K + 1].logical <= logical)
+      ++K;
+    while (K > 0 && Segs[K].logical > logical)
+      --K;
+    const OffsetMap::Segment &sg = Segs[K];
+    uint32_t delta = logical < sg.logical ? 0 : std::min(logical - sg.logical, sg.length);
+    return {sg.line, sg.column + delta, sg.source + delta};
+  }
+
+private:
+  llvm::ArrayRef<OffsetMap::Segment> Segs;
+  uint32_t Base = 0;
+  size_t K = 0;
+  llvm::function_ref<Position(uint32_t)> Fn;
+};
+
+// Buffers the readers of one script share (a nested body is read once its command is stored,
+// so the buffers are empty then): the current command's words, and a word's unquoted text.
+struct Scratch {
+  llvm::SmallVector<ShellWord, 8> argv, assignments;
+  std::string text;
+};
+
+// `sudo x`, `env A=b x`, `nice x`, ...: commands whose real command follows.
+bool isWrapper(llvm::StringRef n) {
+  switch (n.size()) {
+  case 3: return n == "env";
+  case 4: return n == "sudo" || n == "exec" || n == "time";
+  case 5: return n == "nohup";
+  default: return false;
+  }
+}
 
 class Reader {
 public:
-  Reader(llvm::StringRef text, uint32_t base, unsigned depth, ShellScript &out, PositionFn positionOf)
-      : Text(text), Base(base), Depth(depth), Out(out), PositionOf(positionOf) {}
+  Reader(llvm::StringRef text, uint32_t base, unsigned depth, ShellScript &out, Positions &positions, Scratch &scratch)
+      : Text(text), Base(base), Depth(depth), Out(out), P(positions), S(scratch) {}
 
   void run() {
-    ShellCommand cmd;
     llvm::StringRef skipUntil; // inside `for x in ...; do` / `case ... in` headers: the word ending it
     while (Pos < Text.size()) {
       char c = Text[Pos];
@@ -73,7 +117,7 @@ public:
           Depth += c == '(' ? 1 : (Depth > 0 ? -1 : 0);
           conn = Connector::Semicolon;
         }
-        finish(cmd, conn);
+        finish(conn);
         continue;
       }
       if ((c == '>' || c == '<') || (isdigit(static_cast<unsigned char>(c)) && redirectAhead())) {
@@ -81,7 +125,7 @@ public:
         continue;
       }
       ShellWord w = word();
-      if (cmd.argv.empty() && cmd.assignments.empty() && skipUntil.empty()) {
+      if (S.argv.empty() && S.assignments.empty() && skipUntil.empty()) {
         llvm::StringRef t = w.text;
         if (!w.quoted && isPrefixKeyword(t))
           continue;
@@ -97,18 +141,14 @@ public:
           skipUntil = llvm::StringRef();
         continue;
       }
-      if (cmd.argv.empty() && isAssignment(w.raw)) {
-        cmd.assignments.push_back(std::move(w));
-        continue;
-      }
-      if (cmd.argv.empty()) {
-        cmd.begin = w.begin;
-        cmd.argv.reserve(8); // one allocation for most commands' words, not 1, 2, 4, 8
-      }
-      cmd.end = w.end;
-      cmd.argv.push_back(std::move(w));
+      // Only the words a command keeps get a range.
+      w.range = {P.at(w.begin), P.at(w.end)};
+      if (S.argv.empty() && isAssignment(w.raw))
+        S.assignments.push_back(w);
+      else
+        S.argv.push_back(w);
     }
-    finish(cmd, Connector::None);
+    finish(Connector::None);
   }
 
 private:
@@ -117,11 +157,10 @@ private:
   uint32_t Base;
   unsigned Depth;
   ShellScript &Out;
-  PositionFn PositionOf;
+  Positions &P;
+  Scratch &S;
   // $(...) and `...` bodies met in the current command: slices of Text, which outlives them.
   llvm::SmallVector<std::pair<uint32_t, llvm::StringRef>, 2> Nested;
-  // The word being read, unquoted; kept in the script only when it differs from the raw text.
-  std::string Scratch;
 
   char peek(size_t k) const { return Pos + k < Text.size() ? Text[Pos + k] : 0; }
 
@@ -177,15 +216,16 @@ private:
     Nested.push_back({static_cast<uint32_t>(start + 1), Text.slice(start + 1, bodyEnd)});
   }
 
-  // One word. Its unquoted text is the raw slice itself until an escape or a quote drops a
-  // character; only then is it built, in Scratch, and kept in the script.
+  // One word, without its range (script offsets). Its unquoted text is the raw slice itself until
+  // an escape or a quote drops a character; only then is it built, in S.text, and kept in the
+  // script.
   ShellWord word() {
     ShellWord w;
     w.begin = static_cast<uint32_t>(Pos);
     std::string *text = nullptr; // null while the text is the raw word so far
     auto unquote = [&] {
       if (!text) {
-        text = &Scratch;
+        text = &S.text;
         text->assign(Text.data() + w.begin, Pos - w.begin);
       }
     };
@@ -265,20 +305,23 @@ private:
     }
     w.end = static_cast<uint32_t>(Pos);
     w.raw = Text.slice(w.begin, w.end);
-    w.text = text ? Out.keep(*text) : w.raw;
-    w.range = {PositionOf(Base + w.begin), PositionOf(Base + w.end)};
+    w.text = text ? Out.keep(llvm::StringRef(*text)) : w.raw;
     w.begin += Base;
     w.end += Base;
     return w;
   }
 
-  void finish(ShellCommand &cmd, Connector conn) {
-    if (!cmd.argv.empty() || !cmd.assignments.empty()) {
+  // Ends the current command (if it has words): its words move into the script's arena. Then
+  // reads the $(...) and `...` bodies it contained, one level down.
+  void finish(Connector conn) {
+    if (!S.argv.empty() || !S.assignments.empty()) {
+      ShellCommand cmd;
       cmd.next = conn;
       cmd.depth = Depth;
-      // The command spans its words (the assignments' when it has no argv): their ranges are
-      // already known.
-      const std::vector<ShellWord> &words = cmd.argv.empty() ? cmd.assignments : cmd.argv;
+      cmd.argv = Out.keep(llvm::ArrayRef<ShellWord>(S.argv));
+      cmd.assignments = Out.keep(llvm::ArrayRef<ShellWord>(S.assignments));
+      // The command spans its words (the assignments' when it has no argv).
+      llvm::ArrayRef<ShellWord> words = cmd.argv.empty() ? cmd.assignments : cmd.argv;
       cmd.begin = words.front().begin;
       cmd.end = words.back().end;
       cmd.range = {words.front().range.begin, words.back().range.end};
@@ -287,14 +330,17 @@ private:
         for (const ShellWord &a : cmd.argv)
           if (a.text == "pipefail")
             Out.setsPipefail = true;
-      Out.commands.push_back(std::move(cmd));
+      Out.commands.push_back(cmd);
+      S.argv.clear();
+      S.assignments.clear();
     }
-    cmd = ShellCommand();
+    if (Nested.empty())
+      return;
     auto nested = std::move(Nested);
     Nested.clear();
     for (auto &[offset, body] : nested)
       if (Depth < 32)
-        Reader(body, Base + offset, Depth + 1, Out, PositionOf).run();
+        Reader(body, Base + offset, Depth + 1, Out, P, S).run();
   }
 };
 
@@ -351,20 +397,20 @@ size_t programAfterSudo(const ShellCommand &c) {
   return i;
 }
 
-ShellScript parsed(llvm::StringRef text, PositionFn positionOf) {
+ShellScript parsed(llvm::StringRef text, Positions &positions) {
   ShellScript script;
   script.text = script.keep(text);
-  Reader(script.text, 0, 0, script, positionOf).run();
+  Scratch scratch;
+  Reader(script.text, 0, 0, script, positions, scratch).run();
   // `sudo x`, `env A=b x`, `nice x`: the real command is after the wrapper.
   for (ShellCommand &c : script.commands) {
-    while (!c.argv.empty() && (c.name() == "sudo" || c.name() == "env" || c.name() == "nohup" ||
-                               c.name() == "exec" || c.name() == "time")) {
+    while (!c.argv.empty() && isWrapper(c.name())) {
       if (c.name() == "sudo")
         break; // keep sudo visible for the rule that flags it; rules look at argv[1] themselves
-      c.argv.erase(c.argv.begin());
+      c.argv = c.argv.drop_front();
       while (!c.argv.empty() && (llvm::StringRef(c.argv[0].text).contains('=') ||
                                  llvm::StringRef(c.argv[0].text).startswith("-")))
-        c.argv.erase(c.argv.begin());
+        c.argv = c.argv.drop_front();
     }
   }
   script.index();
@@ -437,27 +483,14 @@ llvm::ArrayRef<ShellCall> ShellScript::calls(llvm::StringRef name) const {
 
 ShellScript parseShellScript(llvm::StringRef text, const SourceText &src,
                              const std::function<uint32_t(uint32_t)> &mapOffset) {
-  return parsed(text, [&](uint32_t o) { return src.position(mapOffset(o)); });
+  auto position = [&](uint32_t o) { return src.position(mapOffset(o)); };
+  Positions positions{llvm::function_ref<Position(uint32_t)>(position)};
+  return parsed(text, positions);
 }
 
 ShellScript parseShellScript(llvm::StringRef text, const SourceText &, const OffsetMap &map, uint32_t base) {
-  // OffsetMap::toPosition with a cursor: words come in order (nested bodies step back a little),
-  // so the segment is the last one or a neighbour rather than a binary search away.
-  const std::vector<OffsetMap::Segment> &segs = map.segments();
-  size_t k = 0;
-  auto position = [&](uint32_t o) -> Position {
-    if (segs.empty())
-      return {};
-    uint32_t logical = base + o;
-    while (k + 1 < segs.size() && segs[k + 1].logical <= logical)
-      ++k;
-    while (k > 0 && segs[k].logical > logical)
-      --k;
-    const OffsetMap::Segment &sg = segs[k];
-    uint32_t delta = logical < sg.logical ? 0 : std::min(logical - sg.logical, sg.length);
-    return {sg.line, sg.column + delta, sg.source + delta};
-  };
-  return parsed(text, position);
+  Positions positions(map.segments(), base);
+  return parsed(text, positions);
 }
 
 } // namespace dfc::lint

@@ -13,13 +13,14 @@
 
 #include <cstring>
 #include <functional>
-
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace dfc::lint {
 
 // Words are views into their ShellScript's storage: valid while the script lives (it may move).
+// Plain data (slices and numbers): commands hold their words as slices of the script's arena.
 struct ShellWord {
   llvm::StringRef text; // quotes removed; `$VAR` and `$(...)` kept as written
   llvm::StringRef raw;  // exactly as written
@@ -31,8 +32,9 @@ struct ShellWord {
 enum class Connector : uint8_t { None, And, Or, Semicolon, Pipe, Background };
 
 struct ShellCommand {
-  std::vector<ShellWord> argv; // argv[0] is the program (after leading VAR=x assignments)
-  std::vector<ShellWord> assignments;      // leading VAR=value words
+  // Slices of the script's arena (read-only views, valid while the script lives).
+  llvm::ArrayRef<ShellWord> argv;        // argv[0] is the program (after leading VAR=x assignments)
+  llvm::ArrayRef<ShellWord> assignments; // leading VAR=value words
   Connector next = Connector::None;        // how it connects to the following command
   unsigned depth = 0;                      // nesting: subshell, $(...), `...`, if/for bodies
   uint32_t begin = 0, end = 0;             // offsets in the script
@@ -83,6 +85,14 @@ struct ShellScript {
     std::memcpy(p, s.data(), s.size());
     return llvm::StringRef(p, s.size());
   }
+  // A copy of `words` in the script's storage (a command's argv or assignments).
+  llvm::ArrayRef<ShellWord> keep(llvm::ArrayRef<ShellWord> words) {
+    if (words.empty())
+      return {};
+    ShellWord *p = Strings.Allocate<ShellWord>(words.size());
+    std::uninitialized_copy(words.begin(), words.end(), p);
+    return llvm::ArrayRef<ShellWord>(p, words.size());
+  }
 
 private:
   // A script names a few programs: they are scanned; past 8 a hash index is kept beside them.
@@ -90,8 +100,9 @@ private:
   llvm::DenseMap<llvm::StringRef, uint32_t> ByName;
   const Calls *lookup(llvm::StringRef name) const;
   Calls &entry(llvm::StringRef name);
-  // Moves with the script; its slabs (and so every slice) stay put. Most scripts are short.
-  llvm::BumpPtrAllocatorImpl<llvm::MallocAllocator, 1024> Strings;
+  // The script text, rewritten words' text and every command's words. Moves with the script;
+  // its slabs (and so every slice) stay put.
+  llvm::BumpPtrAllocatorImpl<llvm::MallocAllocator, 4096> Strings;
 };
 
 // `mapOffset` maps an offset in `text` to a source offset (for ranges).
