@@ -2,6 +2,7 @@
 // report in the chosen format, applies fixes on request. Exit 0 clean, 1 findings, 2 usage/config.
 #include "cli/Commands.h"
 #include "cli/LintConfig.h"
+#include "cli/LintIO.h"
 #include "cli/RuleDocs.h"
 #include "frontend/Diagnostic.h"
 #include "frontend/SyntaxTree.h"
@@ -63,35 +64,6 @@ struct Job {
   std::string error; // unreadable file or failed write
   size_t fixesApplied = 0;
 };
-
-bool readAll(int fd, std::string &out) {
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n == 0)
-      return true;
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      return false;
-    }
-    out.append(buf, static_cast<size_t>(n));
-  }
-}
-
-std::optional<std::string> readInput(const std::string &path, std::string &text) {
-  if (path == "-")
-    return readAll(STDIN_FILENO, text) ? std::nullopt : std::optional<std::string>(std::strerror(errno));
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return std::string(std::strerror(errno));
-  bool ok = readAll(fd, text);
-  int saved = errno;
-  ::close(fd);
-  if (!ok)
-    return std::string(std::strerror(saved));
-  return std::nullopt;
-}
 
 // Writes next to the file and renames over it, so a crash leaves the old file or the new one,
 // never half of each; the file keeps its permissions.
@@ -485,6 +457,7 @@ int runLint(const LintFlags &flags) {
     std::cerr << "dfc: lint needs at least one PATH (a file, a directory or '-')\n";
     return ExitUsage;
   }
+  tuneHeapForLint();
 
   std::vector<Job> jobs;
   for (const std::string &p : flags.paths) {
@@ -553,7 +526,7 @@ int runLint(const LintFlags &flags) {
     for (size_t i; (i = next.fetch_add(1)) < jobs.size();)
       lintJob(jobs[i], shellcheck, flags.fix);
   };
-  size_t threads = std::min<size_t>(jobs.size(), std::max(1u, std::thread::hardware_concurrency()));
+  size_t threads = jobs.size() < 2 ? 1 : std::min<size_t>(jobs.size(), std::max(1u, std::thread::hardware_concurrency()));
   std::vector<std::thread> pool;
   for (size_t t = 1; t < threads; ++t)
     pool.emplace_back(worker);

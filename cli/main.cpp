@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
 #include <cstring>
 
 #ifndef DFC_VERSION
@@ -16,6 +17,11 @@ int main(int argc, char **argv) {
   // `dfc run -d` starts this binary again as the container's supervisor.
   if (dfc::containers::runSupervisorIfRequested())
     return 0;
+  // `dfc --version` needs no subcommand: CLI11 would build every command's options first.
+  if (argc == 2 && std::strcmp(argv[1], "--version") == 0) {
+    std::fputs("dfc " DFC_VERSION "\n", stdout);
+    return dfc::cli::ExitSuccess;
+  }
   dfc::store::trace::mark("main");
   CLI::App app{"dfc: a Dockerfile compiler, linter and language server", "dfc"};
   app.set_version_flag("--version", "dfc " DFC_VERSION);

@@ -1,0 +1,22 @@
+// What `dfc lint` does as a process around the linter: its heap settings and how it reads a file.
+// A library of its own so bench/LintBench.cpp does exactly the same and measures the command.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace dfc::cli {
+
+// Heap settings for a short process that builds a few MB of small objects and frees them together
+// (lint: trees, programs, findings): no returning memory to the kernel (trim) and no mmap per big
+// vector, so freed memory is reused without page faults, and the heap grows in steps of 8 MiB
+// marked MADV_HUGEPAGE, so touching it costs one fault per 2 MiB where the kernel has huge pages
+// (THP "madvise" or "always"; elsewhere it is a no-op). Call once, before the work.
+void tuneHeapForLint();
+
+// Reads `path` ("-" = stdin) into `text` (replacing it): a regular file with one fstat and one
+// read of its size; stdin, pipes and files whose size stat does not know in 64 KiB reads. The
+// reason (strerror) on failure.
+std::optional<std::string> readInput(const std::string &path, std::string &text);
+
+} // namespace dfc::cli
