@@ -6,10 +6,10 @@
 #include "ir/passes/lint/ShellScript.h"
 
 #include <llvm/ADT/DenseMap.h>
-#include <llvm/ADT/StringMap.h>
 
 #include <initializer_list>
 #include <memory>
+#include <optional>
 
 namespace dfc::lint {
 
@@ -81,17 +81,43 @@ private:
   // Filled together by indexRuns() on the first question about RUN bodies.
   bool RunsIndexed = false;
   std::vector<RunScript> Runs;
-  std::vector<std::unique_ptr<ShellScript>> Scripts; // owners of Runs[i].script, and of strays
-  llvm::DenseMap<const RunInstruction *, const ShellScript *> ScriptOf;
+  std::vector<ShellScript> Scripts; // Runs[i].script's owners, reserved once (never reallocated)
+  size_t ScriptCursor = 0;          // script(run) asks in program order: the next RUN is a hit
+  std::vector<std::pair<const RunInstruction *, std::unique_ptr<ShellScript>>> Strays; // outside the stages
+  // The program index: one entry per program name, in order of first use. A file names a few
+  // programs, so entries are scanned (length first) below 16 and hashed past that; `Seen` has
+  // a bit per name's length and ends, so most questions about absent programs end at one test.
   struct ProgramIndex {
+    llvm::StringRef name;
     llvm::SmallVector<ProgramCall, 2> called;
     bool named = false;
   };
-  llvm::StringMap<ProgramIndex> Programs;
+  std::vector<ProgramIndex> Programs;
+  llvm::DenseMap<llvm::StringRef, uint32_t> ProgramByName; // past 16 programs
+  uint64_t Seen = 0;
   mutable std::optional<std::vector<size_t>> Reachable;
 
+  static uint64_t seenBit(llvm::StringRef name) {
+    return name.empty() ? 1 : uint64_t(1) << ((name.size() * 7 + static_cast<unsigned char>(name.front()) * 3 +
+                                               static_cast<unsigned char>(name.back())) & 63);
+  }
+  const ProgramIndex *program(llvm::StringRef name) {
+    if (!RunsIndexed)
+      indexRuns();
+    if (!(Seen & seenBit(name)))
+      return nullptr;
+    if (!ProgramByName.empty()) {
+      auto it = ProgramByName.find(name);
+      return it == ProgramByName.end() ? nullptr : &Programs[it->second];
+    }
+    for (const ProgramIndex &p : Programs)
+      if (p.name == name)
+        return &p;
+    return nullptr;
+  }
+  ProgramIndex &entry(llvm::StringRef name);
   void indexRuns();
-  std::unique_ptr<ShellScript> parseRun(const RunInstruction &run) const;
+  std::optional<ShellScript> parseRun(const RunInstruction &run) const;
 };
 
 // Visits every instruction of every stage with its stage (ONBUILD triggers excluded).

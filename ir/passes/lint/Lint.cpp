@@ -36,52 +36,81 @@ const Rule *findRule(llvm::StringRef idOrAlias) {
 }
 
 void Context::report(Range range, std::string message, std::optional<Fix> fix) {
-  Finding f;
+  if (Findings.empty())
+    Findings.reserve(std::max<size_t>(16, Tree.instructions.size())); // not moved again and again
+  Finding &f = Findings.emplace_back();
   f.rule = &Current->info;
   f.range = range;
   f.severity = Current->info.severity;
   f.message = std::move(message);
   f.fix = std::move(fix);
-  Findings.push_back(std::move(f));
 }
 
-std::unique_ptr<ShellScript> Context::parseRun(const RunInstruction &run) const {
+std::optional<ShellScript> Context::parseRun(const RunInstruction &run) const {
   const Instruction *syn = run.syntax;
   if (!syn)
-    return nullptr;
+    return std::nullopt;
   if (!run.heredocs.empty() && run.cmd.args.size() == 1 &&
       llvm::StringRef(run.cmd.args[0].raw).trim().startswith("<<") && run.heredocs.size() == 1) {
     // `RUN <<EOF` runs the body as the script: map offsets into the body's source range.
     const HeredocFile &h = run.heredocs[0];
     uint32_t base = h.body.begin.offset;
-    return std::make_unique<ShellScript>(
-        parseShellScript(h.content, Tree.source, [base](uint32_t off) { return base + off; }));
+    return parseShellScript(h.content, Tree.source, [base](uint32_t off) { return base + off; });
   }
   if (run.cmd.shellForm && !run.cmd.args.empty())
-    return std::make_unique<ShellScript>(
-        parseShellScript(run.cmd.args[0].raw, Tree.source, syn->map, syn->argsOffset));
-  return nullptr;
+    return parseShellScript(run.cmd.args[0].raw, Tree.source, syn->map, syn->argsOffset);
+  return std::nullopt;
+}
+
+Context::ProgramIndex &Context::entry(llvm::StringRef name) {
+  Seen |= seenBit(name);
+  if (!ProgramByName.empty()) {
+    auto [it, added] = ProgramByName.try_emplace(name, Programs.size());
+    if (added)
+      Programs.push_back(ProgramIndex{name, {}, false});
+    return Programs[it->second];
+  }
+  for (ProgramIndex &p : Programs)
+    if (p.name == name)
+      return p;
+  Programs.push_back(ProgramIndex{name, {}, false});
+  if (Programs.size() > 16)
+    for (uint32_t i = 0; i < Programs.size(); ++i)
+      ProgramByName[Programs[i].name] = i;
+  return Programs.back();
 }
 
 void Context::indexRuns() {
   RunsIndexed = true;
+  size_t count = 0;
+  for (const Stage &st : Prog.stages)
+    for (const AnyInstruction &ins : st.instructions)
+      count += ins.kind() == InstructionKind::Run;
+  if (count == 0)
+    return;
+  Runs.reserve(count);
+  Scripts.reserve(count); // never grows past this: Runs point into it
   for (const Stage &st : Prog.stages)
     for (size_t i = 0; i < st.instructions.size(); ++i)
       if (const RunInstruction *run = st.instructions[i].as<RunInstruction>()) {
-        std::unique_ptr<ShellScript> s = parseRun(*run);
-        Runs.push_back(RunScript{&st, i, run, s.get()});
-        ScriptOf[run] = s.get();
-        if (s)
-          Scripts.push_back(std::move(s));
+        const ShellScript *script = nullptr;
+        if (std::optional<ShellScript> s = parseRun(*run)) {
+          Scripts.push_back(std::move(*s));
+          script = &Scripts.back();
+        }
+        Runs.push_back(RunScript{&st, i, run, script});
       }
   // One index for the program: each name's calls in RUN order, each RUN's in script order.
+  // Consecutive RUNs call the same programs: the last entry is tried before a lookup.
+  ProgramIndex *last = nullptr;
   for (uint32_t r = 0; r < Runs.size(); ++r) {
     if (!Runs[r].script)
       continue;
-    for (const ShellScript::Calls &entry : Runs[r].script->programs()) {
-      ProgramIndex &into = Programs[entry.program];
-      into.named |= !entry.named.empty();
-      for (const ShellCall &c : entry.called)
+    for (const ShellScript::Calls &e : Runs[r].script->programs()) {
+      ProgramIndex &into = last && last->name == e.program ? *last : entry(e.program);
+      last = &into;
+      into.named |= !e.named.empty();
+      for (const ShellCall &c : e.called)
         into.called.push_back(ProgramCall{r, c.command, c.program});
     }
   }
@@ -90,16 +119,21 @@ void Context::indexRuns() {
 const ShellScript *Context::script(const RunInstruction &run) {
   if (!RunsIndexed)
     indexRuns();
-  auto it = ScriptOf.find(&run);
-  if (it != ScriptOf.end())
-    return it->second;
-  // A RUN outside the program's stages (none today): parsed on its own, kept with the others.
-  std::unique_ptr<ShellScript> s = parseRun(run);
-  const ShellScript *out = s.get();
-  ScriptOf[&run] = out;
-  if (s)
-    Scripts.push_back(std::move(s));
-  return out;
+  // Rules ask in program order: the RUN after the last one asked is the usual answer.
+  for (size_t k = 0; k < Runs.size(); ++k) {
+    size_t i = ScriptCursor + k < Runs.size() ? ScriptCursor + k : ScriptCursor + k - Runs.size();
+    if (Runs[i].run == &run) {
+      ScriptCursor = i + 1 < Runs.size() ? i + 1 : 0;
+      return Runs[i].script;
+    }
+  }
+  // A RUN outside the program's stages (none today): parsed on its own, once, kept apart.
+  for (const auto &[r, s] : Strays)
+    if (r == &run)
+      return s.get();
+  std::optional<ShellScript> s = parseRun(run);
+  Strays.emplace_back(&run, s ? std::make_unique<ShellScript>(std::move(*s)) : nullptr);
+  return Strays.back().second.get();
 }
 
 const std::vector<RunScript> &Context::runs() {
@@ -109,17 +143,13 @@ const std::vector<RunScript> &Context::runs() {
 }
 
 llvm::ArrayRef<ProgramCall> Context::calls(llvm::StringRef name) {
-  if (!RunsIndexed)
-    indexRuns();
-  auto it = Programs.find(name);
-  return it == Programs.end() ? llvm::ArrayRef<ProgramCall>() : llvm::ArrayRef<ProgramCall>(it->second.called);
+  const ProgramIndex *p = program(name);
+  return p ? llvm::ArrayRef<ProgramCall>(p->called) : llvm::ArrayRef<ProgramCall>();
 }
 
 bool Context::names(llvm::StringRef name) {
-  if (!RunsIndexed)
-    indexRuns();
-  auto it = Programs.find(name);
-  return it != Programs.end() && it->second.named;
+  const ProgramIndex *p = program(name);
+  return p && p->named;
 }
 
 bool Context::namesAny(llvm::ArrayRef<llvm::StringRef> list) {
@@ -139,8 +169,8 @@ bool Context::callsAny(llvm::ArrayRef<llvm::StringRef> list) {
 bool Context::namesPrefixed(llvm::StringRef prefix) {
   if (!RunsIndexed)
     indexRuns();
-  for (const auto &entry : Programs)
-    if (entry.getValue().named && entry.getKey().startswith(prefix))
+  for (const ProgramIndex &p : Programs)
+    if (p.named && p.name.startswith(prefix))
       return true;
   return false;
 }
@@ -327,55 +357,65 @@ Result lint(const SyntaxTree &tree, const Program &program, const Config &config
     ctx.setRule(r);
     r->check(ctx);
   }
-  std::vector<Finding> all = ctx.takeFindings();
+  Result result;
+  result.findings = ctx.takeFindings();
+  std::vector<Finding> &all = result.findings;
   Suppressions sup;
   if (!config.disableIgnorePragma)
     sup = collect(tree);
   // Instruction line spans, to map a finding to the instruction it lies in. Instructions do
   // not overlap and come in order, so the one holding a line is the last starting at or before it.
   std::vector<std::pair<uint32_t, uint32_t>> spans;
-  spans.reserve(tree.instructions.size());
-  for (const Instruction &ins : tree.instructions)
-    spans.push_back({ins.keywordRange.begin.line, ins.range.end.line});
-  Result result;
-  result.findings.reserve(all.size());
-  for (Finding &f : all) {
-    if (matches(sup.global, *f.rule)) {
+  if (!sup.byLine.empty()) {
+    spans.reserve(tree.instructions.size());
+    for (const Instruction &ins : tree.instructions)
+      spans.push_back({ins.keywordRange.begin.line, ins.range.end.line});
+  }
+  // Filtered in place: a finding moves only when one before it was suppressed.
+  size_t kept = 0;
+  for (size_t i = 0; i < all.size(); ++i) {
+    Finding &f = all[i];
+    if (!sup.global.empty() && matches(sup.global, *f.rule)) {
       markUsed(sup.comments, *f.rule, true, 0);
       continue;
     }
-    bool suppressed = false;
-    uint32_t line = f.range.begin.line;
-    auto after = std::upper_bound(spans.begin(), spans.end(), line,
-                                  [](uint32_t l, const std::pair<uint32_t, uint32_t> &s) { return l < s.first; });
-    if (!sup.byLine.empty() && after != spans.begin() && line <= std::prev(after)->second) {
-      uint32_t start = std::prev(after)->first;
-      auto it = sup.byLine.find(start);
-      suppressed = it != sup.byLine.end() && matches(it->second, *f.rule);
-      if (suppressed)
-        markUsed(sup.comments, *f.rule, false, start);
+    if (!sup.byLine.empty()) {
+      uint32_t line = f.range.begin.line;
+      auto after = std::upper_bound(spans.begin(), spans.end(), line,
+                                    [](uint32_t l, const std::pair<uint32_t, uint32_t> &s) { return l < s.first; });
+      if (after != spans.begin() && line <= std::prev(after)->second) {
+        uint32_t start = std::prev(after)->first;
+        auto it = sup.byLine.find(start);
+        if (it != sup.byLine.end() && matches(it->second, *f.rule)) {
+          markUsed(sup.comments, *f.rule, false, start);
+          continue;
+        }
+      }
     }
-    if (suppressed)
-      continue;
     for (auto &[id, sev] : config.overrides)
       if (answersTo(id, *f.rule))
         f.severity = sev;
-    result.findings.push_back(std::move(f));
+    if (kept != i)
+      all[kept] = std::move(f);
+    ++kept;
   }
+  all.erase(all.begin() + kept, all.end());
   reportUselessSuppressions(sup, config, result.findings);
-  // In source order, rules' order kept among equal offsets. Sorting indices moves each Finding
-  // once instead of through stable_sort's buffer.
-  auto offset = [&](uint32_t i) { return result.findings[i].range.begin.offset; };
-  std::vector<uint32_t> order(result.findings.size());
-  for (uint32_t i = 0; i < order.size(); ++i)
-    order[i] = i;
-  if (!std::is_sorted(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return offset(a) < offset(b); })) {
-    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return offset(a) < offset(b); });
+  // In source order, rules' order kept among equal offsets. Sorting (offset, index) keys moves
+  // each Finding once instead of through stable_sort's buffer.
+  std::vector<Finding> &fs = result.findings;
+  if (!std::is_sorted(fs.begin(), fs.end(), [](const Finding &a, const Finding &b) {
+        return a.range.begin.offset < b.range.begin.offset;
+      })) {
+    std::vector<uint64_t> keys(fs.size());
+    for (size_t i = 0; i < fs.size(); ++i)
+      keys[i] = uint64_t(fs[i].range.begin.offset) << 32 | i;
+    std::sort(keys.begin(), keys.end());
     std::vector<Finding> sorted;
-    sorted.reserve(order.size());
-    for (uint32_t i : order)
-      sorted.push_back(std::move(result.findings[i]));
-    result.findings = std::move(sorted);
+    sorted.reserve(fs.size());
+    for (uint64_t k : keys)
+      sorted.push_back(std::move(fs[static_cast<uint32_t>(k)]));
+    fs = std::move(sorted);
   }
   return result;
 }
