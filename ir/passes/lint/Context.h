@@ -120,6 +120,12 @@ private:
   std::optional<ShellScript> parseRun(const RunInstruction &run) const;
 };
 
+// An instruction kind as a bit of a kind set.
+constexpr uint32_t kindBit(InstructionKind k) { return uint32_t(1) << static_cast<unsigned>(k); }
+// The instruction kinds each rule judges (rules/Rules.def), in allRules() order: lint() runs a
+// rule only on files with one of them.
+llvm::ArrayRef<uint32_t> ruleReads();
+
 // Visits every instruction of every stage with its stage (ONBUILD triggers excluded).
 template <typename T, typename F> void forEach(const Program &p, F &&f) {
   for (const Stage &s : p.stages)

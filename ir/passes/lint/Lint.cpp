@@ -351,8 +351,15 @@ void reportUselessSuppressions(Suppressions &sup, const Config &config, std::vec
 
 Result lint(const SyntaxTree &tree, const Program &program, const Config &config) {
   Context ctx(tree, program, config);
-  for (const Rule *r : allRules()) {
-    if (configured(config.ignored, r->info))
+  // One walk for the kinds the file has; a rule none of whose kinds appear is not run.
+  uint32_t present = 0;
+  for (const Instruction &ins : tree.instructions)
+    present |= kindBit(ins.kind);
+  const std::vector<const Rule *> &rules = allRules();
+  llvm::ArrayRef<uint32_t> reads = ruleReads();
+  for (size_t i = 0; i < rules.size(); ++i) {
+    const Rule *r = rules[i];
+    if (!(reads[i] & present) || (!config.ignored.empty() && configured(config.ignored, r->info)))
       continue;
     ctx.setRule(r);
     r->check(ctx);

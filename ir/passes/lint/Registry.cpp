@@ -1,11 +1,11 @@
 // The rule registry: an explicit list (rules/Rules.def) rather than static registration, which a
 // static library would silently drop at link time.
-#include "ir/passes/lint/Lint.h"
+#include "ir/passes/lint/Context.h"
 
 #include <llvm/ADT/DenseMap.h>
 
 namespace dfc::lint::rules {
-#define DFC_RULE(Name, Tag) const Rule &Name();
+#define DFC_RULE(Name, Tag, Reads) const Rule &Name();
 #include "ir/passes/lint/rules/Rules.def"
 #undef DFC_RULE
 } // namespace dfc::lint::rules
@@ -14,17 +14,32 @@ namespace dfc::lint {
 
 const std::vector<const Rule *> &allRules() {
   static const std::vector<const Rule *> all = {
-#define DFC_RULE(Name, Tag) &rules::Name(),
+#define DFC_RULE(Name, Tag, Reads) &rules::Name(),
 #include "ir/passes/lint/rules/Rules.def"
 #undef DFC_RULE
   };
   return all;
 }
 
+llvm::ArrayRef<uint32_t> ruleReads() {
+#define K(Kind) kindBit(InstructionKind::Kind)
+#define KAny (~uint32_t(0))
+#define KNone uint32_t(0)
+  static const uint32_t reads[] = {
+#define DFC_RULE(Name, Tag, Reads) Reads,
+#include "ir/passes/lint/rules/Rules.def"
+#undef DFC_RULE
+  };
+#undef K
+#undef KAny
+#undef KNone
+  return reads;
+}
+
 RuleTag ruleTag(const RuleInfo &r) {
   static const llvm::DenseMap<const RuleInfo *, RuleTag> tags = [] {
     llvm::DenseMap<const RuleInfo *, RuleTag> m;
-#define DFC_RULE(Name, Tag) m[&rules::Name().info] = RuleTag::Tag;
+#define DFC_RULE(Name, Tag, Reads) m[&rules::Name().info] = RuleTag::Tag;
 #include "ir/passes/lint/rules/Rules.def"
 #undef DFC_RULE
     return m;

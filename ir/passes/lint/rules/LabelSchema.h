@@ -22,6 +22,8 @@ template <typename F> void forEachLabel(Context &ctx, F &&f) {
 inline bool isBuildTimeValue(const KeyValue &kv) { return llvm::StringRef(kv.value.raw).contains('$'); }
 
 inline const std::string *schemaType(const Context &ctx, llvm::StringRef key) {
+  if (ctx.config().labelSchema.empty())
+    return nullptr;
   auto it = ctx.config().labelSchema.find(key.str());
   return it == ctx.config().labelSchema.end() ? nullptr : &it->second;
 }
@@ -29,6 +31,8 @@ inline const std::string *schemaType(const Context &ctx, llvm::StringRef key) {
 // Reports each schema label of type `type` whose value fails `valid`.
 inline void checkLabelFormat(Context &ctx, llvm::StringRef type, bool (*valid)(llvm::StringRef),
                              const char *what) {
+  if (ctx.config().labelSchema.empty())
+    return;
   forEachLabel(ctx, [&](const Stage &, const KeyValue &kv) {
     const std::string *t = schemaType(ctx, kv.key.expanded);
     if (!t || *t != type || isBuildTimeValue(kv) || kv.value.expanded.empty() || valid(kv.value.expanded))
