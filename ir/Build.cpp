@@ -224,17 +224,17 @@ private:
               const shell::LexOptions *opts = nullptr) {
     const shell::LexOptions &lex = opts ? *opts : Lex;
     if (plainWord(op.raw, lex.escape)) {
-      op.expanded = op.raw;
+      op.resetExpanded();
       return true;
     }
     auto r = shell::processWord(op.raw, env, lex);
     unmatched.insert(unmatched.end(), r.unmatched.begin(), r.unmatched.end());
     if (!r.ok()) {
       semantic(op.range, r.error);
-      op.expanded = op.raw;
+      op.resetExpanded();
       return false;
     }
-    op.expanded = r.word;
+    op.setExpanded(std::move(r.word));
     return true;
   }
 };
@@ -394,10 +394,10 @@ void ProgramBuilder::resolveGlobalArgs() {
       if (it != Opts.buildArgs.end()) {
         d.value = it->second;
         if (d.defaultValue)
-          d.defaultValue->expanded = d.defaultValue->raw;
+          d.defaultValue->resetExpanded();
       } else if (d.defaultValue) {
         if (expand(*d.defaultValue, Global, unmatched))
-          d.value = d.defaultValue->expanded;
+          d.value = d.defaultValue->expanded();
       }
       if (d.value)
         Global.set(d.key.raw, *d.value);
@@ -438,7 +438,7 @@ void ProgramBuilder::buildStages() {
 
     std::vector<std::string> unmatched;
     if (!st.baseName.raw.empty() || ps.syntax->args.size() > 0) {
-      if (expand(st.baseName, Global, unmatched) && st.baseName.expanded.empty())
+      if (expand(st.baseName, Global, unmatched) && st.baseName.expanded().empty())
         semantic(st.baseName.range, "base name (" + st.baseName.raw + ") should not be blank");
     }
     if (st.platform) {
@@ -446,9 +446,9 @@ void ProgramBuilder::buildStages() {
       unmatched.insert(unmatched.end(), r.unmatched.begin(), r.unmatched.end());
       if (!r.ok()) {
         semantic(st.platform->range, "failed to process arguments for platform " + r.word + ": " + r.error);
-        st.platform->expanded = st.platform->raw;
+        st.platform->resetExpanded();
       } else {
-        st.platform->expanded = r.word;
+        st.platform->setExpanded(r.word);
         if (r.word.empty())
           semantic(st.platform->range, "empty platform value from expression " + st.platform->raw);
       }
@@ -461,23 +461,23 @@ void ProgramBuilder::buildStages() {
                                  ? (Opts.buildPlatform.empty() ? hostPlatform() : Opts.buildPlatform)
                                  : Opts.platform;
     EnvTable &env = StageEnv[i];
-    auto it = earlier.find(st.baseName.expanded);
+    auto it = earlier.find(st.baseName.expanded());
     if (it != earlier.end()) {
       st.base = StageRef{it->second};
       env = StageEnv[it->second];
       declared[i] = P.stages[it->second].declaredArgs;
       st.effectivePlatform = P.stages[it->second].effectivePlatform;
     } else {
-      if (st.baseName.expanded == "scratch")
+      if (st.baseName.expanded() == "scratch")
         st.base = Scratch{};
       else
-        st.base = ImageRef{st.baseName.raw, st.baseName.expanded};
+        st.base = ImageRef{st.baseName.raw, st.baseName.expanded()};
       // BuildKit makes sure PATH is always set; the image's own env is not known here.
       env.set("PATH", DefaultPath);
       st.effectivePlatform = targetPlat;
     }
-    if (st.platform && !st.platform->expanded.empty())
-      st.effectivePlatform = st.platform->expanded;
+    if (st.platform && !st.platform->expanded().empty())
+      st.effectivePlatform = st.platform->expanded();
     if (!st.name.empty())
       earlier[st.name] = i;
 
@@ -546,8 +546,8 @@ void ProgramBuilder::dispatchOne(Stage &stage, size_t idx, AnyInstruction &any, 
     }
     if (!isAdd)
       for (const Operand &s : c.sources)
-        if (llvm::StringRef(s.expanded).startswith("http://") ||
-            llvm::StringRef(s.expanded).startswith("https://"))
+        if (llvm::StringRef(s.expanded()).startswith("http://") ||
+            llvm::StringRef(s.expanded()).startswith("https://"))
           semantic(s.range, "source can't be a URL for COPY");
   };
 
@@ -561,7 +561,7 @@ void ProgramBuilder::dispatchOne(Stage &stage, size_t idx, AnyInstruction &any, 
           }
           if constexpr (std::is_same_v<T, EnvInstruction>)
             for (const KeyValue &kv : inst.pairs)
-              env.set(kv.key.expanded, kv.value.expanded);
+              env.set(kv.key.expanded(), kv.value.expanded());
         } else if constexpr (std::is_same_v<T, ArgInstruction>) {
           for (ArgDecl &d : inst.args) {
             auto bi = Opts.buildArgs.find(d.key.raw);
@@ -575,7 +575,7 @@ void ProgramBuilder::dispatchOne(Stage &stage, size_t idx, AnyInstruction &any, 
             } else if (d.defaultValue) {
               std::vector<std::string> um;
               if (expand(*d.defaultValue, env, um))
-                d.value = d.defaultValue->expanded;
+                d.value = d.defaultValue->expanded();
               for (const std::string &u : um)
                 if (std::find(declared.begin(), declared.end(), u) == declared.end())
                   unmatched.push_back(u);
@@ -672,7 +672,7 @@ void ProgramBuilder::dispatchOne(Stage &stage, size_t idx, AnyInstruction &any, 
             // One plain word without blanks expands and splits to itself.
             if (plainWord(w.raw, Lex.escape) && !w.raw.empty() &&
                 llvm::none_of(w.raw, [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); })) {
-              w.expanded = w.raw;
+              w.resetExpanded();
               std::string err;
               auto spec = parsePortSpec(w.raw, &err);
               if (!spec) {
@@ -701,7 +701,7 @@ void ProgramBuilder::dispatchOne(Stage &stage, size_t idx, AnyInstruction &any, 
               spec->range = w.range;
               inst.ports.push_back(std::move(*spec));
             }
-            w.expanded = joined;
+            w.setExpanded(std::move(joined));
           }
         }
         // CMD, ENTRYPOINT, SHELL, HEALTHCHECK, MAINTAINER, ONBUILD: nothing is expanded.

@@ -10,7 +10,7 @@
 namespace dfc {
 namespace {
 
-Operand operand(const Word &w) { return Operand{w.value, w.value, w.range}; }
+Operand operand(const Word &w) { return Operand(w.value, w.range); }
 
 // A sub-range of a word, when the word's text maps 1:1 onto its source (one line, same length).
 Range subRange(const Word &w, size_t off, size_t len) {
@@ -111,8 +111,7 @@ private:
     const Flag *f = flagFor(name);
     if (!f)
       return std::nullopt;
-    std::string v = Flags.get(name)->value;
-    return Operand{v, v, f->range};
+    return Operand(Flags.get(name)->value, f->range);
   }
   bool boolFlag(llvm::StringRef name) const {
     const BuilderFlags::Value *v = Flags.get(name);
@@ -457,8 +456,8 @@ void Parser::parseArg() {
         return;
       }
       std::string key = w.value.substr(0, eq), value = w.value.substr(eq + 1);
-      d.key = Operand{key, key, subRange(w, 0, eq)};
-      d.defaultValue = Operand{value, value, subRange(w, eq + 1, value.size())};
+      d.key = Operand(std::move(key), subRange(w, 0, eq));
+      d.defaultValue = Operand(std::move(value), subRange(w, eq + 1, w.value.size() - eq - 1));
     } else {
       d.key = operand(w);
     }
@@ -494,7 +493,7 @@ void Parser::parseVolume() {
       error(w.range, "VOLUME specified can not be an empty string");
       return;
     }
-    v.paths.push_back(Operand{trimmed, trimmed, w.range});
+    v.paths.push_back(Operand(std::move(trimmed), w.range));
   }
 }
 

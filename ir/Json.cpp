@@ -14,8 +14,8 @@ json range(const Range &r) { return json{{"start", pos(r.begin)}, {"end", pos(r.
 
 json operand(const Operand &o) {
   json j{{"raw", o.raw}, {"range", range(o.range)}};
-  if (o.expanded != o.raw)
-    j["expanded"] = o.expanded;
+  if (o.expanded() != o.raw)
+    j["expanded"] = o.expanded();
   return j;
 }
 

@@ -15,12 +15,28 @@
 
 namespace dfc {
 
-// One word of an instruction. `expanded` equals `raw` where BuildKit does not expand (RUN
-// text, MAINTAINER, COPY --from, ...) or where expansion failed (a diagnostic says so).
+// One word of an instruction. `expanded()` equals `raw` where BuildKit does not expand (RUN
+// text, MAINTAINER, COPY --from, ...), where expansion failed (a diagnostic says so) and
+// wherever the expansion changes nothing, which is most words: a second string is kept only
+// when the expansion differs (shared, immutable: copying an Operand copies no text twice).
 struct Operand {
   std::string raw;
-  std::string expanded;
   Range range;
+
+  Operand() = default;
+  Operand(std::string raw, const Range &range) : raw(std::move(raw)), range(range) {}
+
+  const std::string &expanded() const { return Expanded ? *Expanded : raw; }
+  void setExpanded(std::string value) {
+    if (value == raw)
+      Expanded.reset();
+    else
+      Expanded = std::make_shared<const std::string>(std::move(value));
+  }
+  void resetExpanded() { Expanded.reset(); } // expanded() is raw again
+
+private:
+  std::shared_ptr<const std::string> Expanded; // null: the expansion is `raw` itself
 };
 
 // Fields every instruction has. `syntax` points into the SyntaxTree the Program was built

@@ -45,12 +45,12 @@ TEST_CASE("ENV sees the values from before the instruction (tricky case 15)", "[
   REQUIRE_FALSE(p.hasErrors());
   const auto &env = at<EnvInstruction>(p, 0, 1);
   CHECK(env.pairs[1].value.raw == "$a");
-  CHECK(env.pairs[1].value.expanded == "0");
+  CHECK(env.pairs[1].value.expanded() == "0");
   CHECK(envValue(p.stages[0].finalEnv(), "a") == "1");
   CHECK(envValue(p.stages[0].finalEnv(), "b") == "0");
   const auto &env2 = at<EnvInstruction>(p, 0, 2);
-  CHECK(env2.pairs[0].value.expanded == "a\\tb");
-  CHECK(env2.pairs[1].value.expanded == "a b");
+  CHECK(env2.pairs[0].value.expanded() == "a\\tb");
+  CHECK(env2.pairs[1].value.expanded() == "a b");
   // envBefore(i) is the env as instruction i sees it.
   CHECK(envValue(p.stages[0].envBefore(0), "a") == std::nullopt);
   CHECK(envValue(p.stages[0].envBefore(1), "a") == "0");
@@ -108,11 +108,11 @@ TEST_CASE("global ARGs are visible only in FROM (tricky case 16)", "[ir][args]")
   REQUIRE(img);
   CHECK(img->raw == "img:$V");
   CHECK(img->expanded == "img:1");
-  CHECK(at<EnvInstruction>(p, 0, 1).pairs[0].value.expanded == "");
+  CHECK(at<EnvInstruction>(p, 0, 1).pairs[0].value.expanded() == "");
   CHECK(at<EnvInstruction>(p, 0, 1).undefinedVars == std::vector<std::string>{"V"});
   // `ARG V` without a default inherits the global value.
   CHECK(at<ArgInstruction>(p, 0, 2).args[0].value == std::optional<std::string>("1"));
-  CHECK(at<EnvInstruction>(p, 0, 3).pairs[0].value.expanded == "1");
+  CHECK(at<EnvInstruction>(p, 0, 3).pairs[0].value.expanded() == "1");
   CHECK(at<EnvInstruction>(p, 0, 3).undefinedVars.empty());
 }
 
@@ -164,13 +164,13 @@ TEST_CASE("automatic platform args are global-only", "[ir][args]") {
   INFO(messages(p));
   REQUIRE_FALSE(p.hasErrors());
   REQUIRE(p.stages[0].platform);
-  CHECK(p.stages[0].platform->expanded == "linux/amd64");
+  CHECK(p.stages[0].platform->expanded() == "linux/amd64");
   CHECK(p.stages[0].effectivePlatform == "linux/amd64");
   CHECK(p.stages[1].effectivePlatform == "linux/arm64/v8");
   CHECK(envValue(p.globalScope, "TARGETOS") == "linux");
   CHECK(envValue(p.globalScope, "TARGETVARIANT") == "v8");
-  CHECK(at<EnvInstruction>(p, 1, 0).pairs[0].value.expanded == "");
-  CHECK(at<EnvInstruction>(p, 1, 3).pairs[0].value.expanded == "arm64");
+  CHECK(at<EnvInstruction>(p, 1, 0).pairs[0].value.expanded() == "");
+  CHECK(at<EnvInstruction>(p, 1, 3).pairs[0].value.expanded() == "arm64");
   CHECK(envValue(p.stages[1].finalEnv(), "TARGETSTAGE") == "second");
   CHECK(p.reachableStages() == std::vector<size_t>{1});
 }
@@ -376,19 +376,19 @@ TEST_CASE("COPY/ADD operands and flags", "[ir][copy]") {
   REQUIRE_FALSE(p.hasErrors());
   const auto &c = at<CopyInstruction>(p, 0, 1);
   REQUIRE(c.chown);
-  CHECK(c.chown->expanded == "app:app");
-  CHECK(c.chmod->expanded == "755");
+  CHECK(c.chown->expanded() == "app:app");
+  CHECK(c.chmod->expanded() == "755");
   CHECK(c.link);
   CHECK(c.parents);
   CHECK(c.exclude == std::vector<std::string>{"*.md", "x"});
   REQUIRE(c.sources.size() == 2);
   CHECK(c.sources[1].raw == "$U/b");
-  CHECK(c.sources[1].expanded == "app/b");
-  CHECK(c.dest.expanded == "/dst/");
+  CHECK(c.sources[1].expanded() == "app/b");
+  CHECK(c.dest.expanded() == "/dst/");
   const auto &a = at<AddInstruction>(p, 0, 2);
   CHECK(a.keepGitDir == std::optional<bool>(false));
   CHECK(a.unpack == std::optional<bool>(true));
-  CHECK(a.checksum->expanded == "sha256:abc");
+  CHECK(a.checksum->expanded() == "sha256:abc");
   const auto &j = at<CopyInstruction>(p, 0, 3);
   CHECK(j.json);
   REQUIRE(j.sources.size() == 1);
@@ -455,7 +455,7 @@ TEST_CASE("CMD/ENTRYPOINT forms", "[ir][cmd]") {
   const auto &cmd = at<CmdInstruction>(p, 0, 0);
   CHECK(cmd.cmd.shellForm);
   REQUIRE(cmd.cmd.args.size() == 1);
-  CHECK(cmd.cmd.args[0].expanded == "echo $HOME"); // the shell expands it, not the builder
+  CHECK(cmd.cmd.args[0].expanded() == "echo $HOME"); // the shell expands it, not the builder
   CHECK(at<EntrypointInstruction>(p, 0, 1).empty);
   CHECK_FALSE(at<CmdInstruction>(p, 0, 2).cmd.shellForm);
 }

@@ -40,7 +40,7 @@ TEST_CASE("an image's triggers run first in its stage, with the stage's args", "
   CHECK(st.instructions[0].kind() == InstructionKind::Env);
   const auto *copy = st.instructions[1].as<CopyInstruction>();
   REQUIRE(copy);
-  CHECK(copy->dest.expanded == "/a-yes"); // expanded with the env the first trigger set
+  CHECK(copy->dest.expanded() == "/a-yes"); // expanded with the env the first trigger set
   CHECK(copy->syntax == &tp.triggers[0][1].tree->instructions.front());
   CHECK(st.instructions[2].kind() == InstructionKind::Arg);
 

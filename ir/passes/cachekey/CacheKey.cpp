@@ -46,7 +46,7 @@ void encodeCommand(Encoder &e, const CommandLine &cmd) {
   e.flag("shell-form", cmd.shellForm);
   e.field("argc", std::to_string(cmd.args.size()));
   for (const Operand &a : cmd.args)
-    e.field("arg", a.expanded);
+    e.field("arg", a.expanded());
 }
 
 void encodeHeredocs(Encoder &e, const std::vector<HeredocFile> &docs) {
@@ -61,15 +61,15 @@ void encodeHeredocs(Encoder &e, const std::vector<HeredocFile> &docs) {
 }
 
 void encodeOptional(Encoder &e, llvm::StringRef name, const std::optional<Operand> &op) {
-  e.field(name, op ? "+" + op->expanded : "-");
+  e.field(name, op ? "+" + op->expanded() : "-");
 }
 
 void encodeCopyCommon(Encoder &e, const CopyCommon &c) {
   e.field("sources", std::to_string(c.sources.size()));
   for (const Operand &s : c.sources)
-    e.field("src", s.expanded);
+    e.field("src", s.expanded());
   encodeHeredocs(e, c.heredocSources);
-  e.field("dest", c.dest.expanded);
+  e.field("dest", c.dest.expanded());
   encodeOptional(e, "chown", c.chown);
   encodeOptional(e, "chmod", c.chmod);
   e.flag("link", c.link);
@@ -79,7 +79,7 @@ void encodeCopyCommon(Encoder &e, const CopyCommon &c) {
 void encodePairs(Encoder &e, const std::vector<KeyValue> &pairs) {
   e.field("pairs", std::to_string(pairs.size()));
   for (const KeyValue &kv : pairs)
-    e.field(kv.key.expanded, kv.value.expanded);
+    e.field(kv.key.expanded(), kv.value.expanded());
 }
 
 std::string cleanPath(llvm::StringRef path) {
@@ -135,19 +135,19 @@ std::string resolveWorkdir(llvm::StringRef current, llvm::StringRef path) {
 void advance(StepState &state, const AnyInstruction &instruction) {
   if (const auto *env = instruction.as<EnvInstruction>()) {
     for (const KeyValue &kv : env->pairs)
-      setPair(state.env, kv.key.expanded, kv.value.expanded);
+      setPair(state.env, kv.key.expanded(), kv.value.expanded());
   } else if (const auto *arg = instruction.as<ArgInstruction>()) {
     for (const ArgDecl &d : arg->args)
       if (d.value)
         setPair(state.args, d.key.raw, *d.value);
   } else if (const auto *wd = instruction.as<WorkdirInstruction>()) {
-    state.workdir = resolveWorkdir(state.workdir, wd->path.expanded);
+    state.workdir = resolveWorkdir(state.workdir, wd->path.expanded());
   } else if (const auto *user = instruction.as<UserInstruction>()) {
-    state.user = user->user.expanded;
+    state.user = user->user.expanded();
   } else if (const auto *shell = instruction.as<ShellInstruction>()) {
     state.shell.clear();
     for (const Operand &o : shell->shell)
-      state.shell.push_back(o.expanded);
+      state.shell.push_back(o.expanded());
   }
 }
 
@@ -221,15 +221,15 @@ std::string canonicalInstruction(const AnyInstruction &instruction) {
         } else if constexpr (std::is_same_v<T, VolumeInstruction>) {
           e.field("paths", std::to_string(inst.paths.size()));
           for (const Operand &p : inst.paths)
-            e.field("path", p.expanded);
+            e.field("path", p.expanded());
         } else if constexpr (std::is_same_v<T, WorkdirInstruction>) {
-          e.field("path", inst.path.expanded);
+          e.field("path", inst.path.expanded());
         } else if constexpr (std::is_same_v<T, UserInstruction>) {
-          e.field("user", inst.user.expanded);
+          e.field("user", inst.user.expanded());
         } else if constexpr (std::is_same_v<T, StopSignalInstruction>) {
-          e.field("signal", inst.signal.expanded);
+          e.field("signal", inst.signal.expanded());
         } else if constexpr (std::is_same_v<T, MaintainerInstruction>) {
-          e.field("maintainer", inst.maintainer.expanded);
+          e.field("maintainer", inst.maintainer.expanded());
         } else if constexpr (std::is_same_v<T, CmdInstruction>) {
           encodeCommand(e, inst.cmd);
         } else if constexpr (std::is_same_v<T, EntrypointInstruction>) {
@@ -238,7 +238,7 @@ std::string canonicalInstruction(const AnyInstruction &instruction) {
         } else if constexpr (std::is_same_v<T, ShellInstruction>) {
           e.field("argc", std::to_string(inst.shell.size()));
           for (const Operand &o : inst.shell)
-            e.field("arg", o.expanded);
+            e.field("arg", o.expanded());
         } else if constexpr (std::is_same_v<T, HealthcheckInstruction>) {
           e.list("test", inst.test);
           e.field("interval", std::to_string(inst.interval)).field("timeout", std::to_string(inst.timeout));

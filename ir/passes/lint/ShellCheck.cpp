@@ -16,7 +16,7 @@ namespace {
 std::string dialectOf(const std::vector<Operand> &shell) {
   if (shell.empty())
     return "sh";
-  llvm::StringRef prog = shell[0].expanded;
+  llvm::StringRef prog = shell[0].expanded();
   prog = prog.substr(prog.rfind('/') + 1);
   if (prog == "bash")
     return "bash";

@@ -207,7 +207,7 @@ std::optional<std::string> unclosed(llvm::StringRef text) {
 std::string runBody(const RunInstruction &run) {
   std::string text;
   for (const Operand &o : run.cmd.args)
-    text += (text.empty() ? "" : " ") + o.expanded;
+    text += (text.empty() ? "" : " ") + o.expanded();
   return text;
 }
 
@@ -280,7 +280,7 @@ std::optional<std::string> unmergeableCopy(const CopyCommon &c) {
   if (c.link)
     return std::string("--link writes an independent layer");
   for (const Operand &s : c.sources) {
-    llvm::StringRef v(s.expanded);
+    llvm::StringRef v(s.expanded());
     if (v.startswith("http://") || v.startswith("https://") || v.startswith("git@"))
       return std::string("a remote source");
   }
@@ -326,13 +326,13 @@ std::vector<Unit> unitsOf(const Program &program, const Stage &stage, Level leve
     shells.push_back(shell);
     workdirs.push_back(workdir);
     if (const auto *wd = in.as<WorkdirInstruction>()) {
-      llvm::StringRef path = wd->path.expanded;
+      llvm::StringRef path = wd->path.expanded();
       workdir = path.startswith("/") ? quotedSize(path) : workdir + quotedSize(path);
     }
     if (const auto *sh = in.as<ShellInstruction>()) {
       shell.clear();
       for (const Operand &o : sh->shell)
-        shell.push_back(o.expanded);
+        shell.push_back(o.expanded());
     }
   }
   auto shellOf = [&](size_t i) { return shellAt ? shellAt(stage.index, i) : shells[i]; };

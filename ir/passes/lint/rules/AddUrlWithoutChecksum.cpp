@@ -9,7 +9,7 @@ static void check(Context &ctx) {
     if (a.checksum)
       return;
     for (const Operand &src : a.sources) {
-      llvm::StringRef s(src.expanded);
+      llvm::StringRef s(src.expanded());
       if (!(s.startswith_insensitive("http://") || s.startswith_insensitive("https://")))
         continue;
       // Git sources are pinned by commit, not by a file checksum.

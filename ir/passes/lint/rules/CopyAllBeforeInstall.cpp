@@ -37,7 +37,7 @@ static bool copiesWholeContext(const CopyInstruction &c) {
   if (c.from)
     return false;
   for (const Operand &s : c.sources)
-    if (s.expanded == "." || s.expanded == "./" || s.expanded == "/")
+    if (s.expanded() == "." || s.expanded() == "./" || s.expanded() == "/")
       return true;
   return false;
 }

@@ -8,7 +8,7 @@ static void check(Context &ctx) {
   forEach<CopyInstruction>(ctx.program(), [&](const Stage &, size_t, const CopyInstruction &c) {
     if (c.sources.size() + c.heredocSources.size() < 2 || c.dest.raw.empty())
       return;
-    llvm::StringRef dest(c.dest.expanded);
+    llvm::StringRef dest(c.dest.expanded());
     if (!dest.endswith("/") && !dest.endswith("\\"))
       ctx.report(c.dest.range, "COPY with more than 2 arguments requires the last argument to end with /");
   });

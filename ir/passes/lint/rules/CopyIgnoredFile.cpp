@@ -94,7 +94,7 @@ static bool excluded(llvm::StringRef path, const std::vector<std::string> &patte
 
 static void checkSources(Context &ctx, const CopyCommon &c, llvm::StringRef verb) {
   for (const Operand &src : c.sources) {
-    llvm::StringRef s(src.expanded);
+    llvm::StringRef s(src.expanded());
     if (s.contains("://") || s.startswith("git@") || s.find_first_of("*?[") != llvm::StringRef::npos)
       continue;
     if (s.empty() || segments(s).empty())

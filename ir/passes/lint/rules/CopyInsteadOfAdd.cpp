@@ -21,7 +21,7 @@ static void check(Context &ctx) {
     if (add.checksum || add.keepGitDir || add.unpack || add.sources.empty())
       return;
     for (const Operand &src : add.sources)
-      if (needsAdd(src.expanded) || needsAdd(src.raw))
+      if (needsAdd(src.expanded()) || needsAdd(src.raw))
         return;
     llvm::StringRef kw = add.syntax ? llvm::StringRef(add.syntax->keyword) : "ADD";
     std::string copy = kw == kw.lower() ? "copy" : "COPY";

@@ -25,7 +25,7 @@ static void check(Context &ctx) {
     const auto &before = st.envBefore(i);
     for (size_t j = 1; j < env.pairs.size(); ++j)
       for (size_t k = 0; k < j; ++k) {
-        const std::string &name = env.pairs[k].key.expanded;
+        const std::string &name = env.pairs[k].key.expanded();
         if (!before.lookup(name) && mentions(env.pairs[j].value.raw, name)) {
           ctx.report(
               env.pairs[j].value.range,

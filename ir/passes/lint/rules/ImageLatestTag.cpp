@@ -8,7 +8,7 @@ static void check(Context &ctx) {
   for (const Stage &s : ctx.program().stages) {
     if (!std::get_if<ImageRef>(&s.base))
       continue;
-    ImageName n = splitImage(s.baseName.expanded);
+    ImageName n = splitImage(s.baseName.expanded());
     if (n.tag == "latest" && n.digest.empty())
       ctx.report(s.baseName.range, "Using latest is prone to errors if the image will ever update. Pin the "
                                    "version explicitly to a release tag");

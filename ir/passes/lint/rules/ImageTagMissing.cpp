@@ -10,7 +10,7 @@ static void check(Context &ctx) {
     const ImageRef *img = std::get_if<ImageRef>(&s.base);
     if (!img)
       continue;
-    llvm::StringRef ref(s.baseName.expanded);
+    llvm::StringRef ref(s.baseName.expanded());
     if (ref.empty() || ref.contains('$') || ref == "scratch")
       continue;
     // An earlier stage named in another case (the IR may leave `FROM BASE` as an image).

@@ -51,7 +51,7 @@ static void check(Context &ctx) {
       continue;
     if (std::holds_alternative<StageRef>(s.base))
       continue;
-    if (validReference(s.baseName.expanded) || s.baseName.expanded == "scratch")
+    if (validReference(s.baseName.expanded()) || s.baseName.expanded() == "scratch")
       continue;
     ctx.report(s.baseName.range, "Default value for ARG " + s.baseName.raw +
                                      " results in empty or invalid base image name");

@@ -33,8 +33,8 @@ static void check(Context &ctx) {
   forEach<StopSignalInstruction>(ctx.program(), [&](const Stage &, size_t, const StopSignalInstruction &s) {
     if (llvm::StringRef(s.signal.raw).contains('$') || s.signal.raw.empty())
       return;
-    if (!validSignal(s.signal.expanded))
-      ctx.report(s.signal.range, "Invalid stop signal: '" + s.signal.expanded + "' is not a signal name or number");
+    if (!validSignal(s.signal.expanded()))
+      ctx.report(s.signal.range, "Invalid stop signal: '" + s.signal.expanded() + "' is not a signal name or number");
   });
 }
 

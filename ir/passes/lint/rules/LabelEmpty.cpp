@@ -5,9 +5,9 @@ namespace dfc::lint::rules {
 
 static void check(Context &ctx) {
   forEachLabel(ctx, [&](const Stage &, const KeyValue &kv) {
-    if (schemaType(ctx, kv.key.expanded) && !isBuildTimeValue(kv) &&
-        llvm::StringRef(kv.value.expanded).trim().empty())
-      ctx.report(kv.key.range, "Label `" + kv.key.expanded + "` is empty.");
+    if (schemaType(ctx, kv.key.expanded()) && !isBuildTimeValue(kv) &&
+        llvm::StringRef(kv.value.expanded()).trim().empty())
+      ctx.report(kv.key.range, "Label `" + kv.key.expanded() + "` is empty.");
   });
 }
 

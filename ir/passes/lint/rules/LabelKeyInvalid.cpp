@@ -28,7 +28,7 @@ static bool isValidKey(llvm::StringRef k) {
 static void check(Context &ctx) {
   forEach<LabelInstruction>(ctx.program(), [&](const Stage &, size_t, const LabelInstruction &l) {
     for (const KeyValue &kv : l.pairs)
-      if (!llvm::StringRef(kv.key.expanded).contains('$') && !isValidKey(kv.key.expanded))
+      if (!llvm::StringRef(kv.key.expanded()).contains('$') && !isValidKey(kv.key.expanded()))
         ctx.report(kv.key.range, "Invalid label key.");
   });
 }

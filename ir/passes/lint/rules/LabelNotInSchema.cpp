@@ -8,7 +8,7 @@ static void check(Context &ctx) {
   if (!ctx.config().strictLabels)
     return;
   forEachLabel(ctx, [&](const Stage &, const KeyValue &kv) {
-    if (!schemaType(ctx, kv.key.expanded))
+    if (!schemaType(ctx, kv.key.expanded()))
       ctx.report(kv.key.range, "Superfluous label(s) present.");
   });
 }

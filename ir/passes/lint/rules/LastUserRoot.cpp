@@ -16,7 +16,7 @@ static void check(Context &ctx) {
     for (const AnyInstruction &ins : s.instructions)
       if (const UserInstruction *u = ins.as<UserInstruction>())
         last = u;
-    if (last && isRoot(last->user.expanded))
+    if (last && isRoot(last->user.expanded()))
       ctx.report(last->range, "Last USER should not be root");
   }
 }

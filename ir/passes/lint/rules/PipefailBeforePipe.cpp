@@ -10,7 +10,7 @@ enum class ShellKind { DefaultSh, PosixNoPipefail, PosixPipefail, Other };
 static ShellKind classify(const ShellInstruction &sh) {
   if (sh.shell.empty())
     return ShellKind::Other;
-  llvm::StringRef exe(sh.shell[0].expanded);
+  llvm::StringRef exe(sh.shell[0].expanded());
   exe = exe.substr(exe.find_last_of("/\\") + 1);
   if (exe.endswith_insensitive(".exe"))
     exe = exe.drop_back(4);
@@ -18,8 +18,8 @@ static ShellKind classify(const ShellInstruction &sh) {
       exe != "mksh" && exe != "busybox")
     return ShellKind::Other;
   for (size_t i = 1; i + 1 < sh.shell.size(); ++i) {
-    llvm::StringRef o(sh.shell[i].expanded);
-    if (o.startswith("-") && !o.startswith("--") && o.contains('o') && sh.shell[i + 1].expanded == "pipefail")
+    llvm::StringRef o(sh.shell[i].expanded());
+    if (o.startswith("-") && !o.startswith("--") && o.contains('o') && sh.shell[i + 1].expanded() == "pipefail")
       return ShellKind::PosixPipefail;
   }
   return ShellKind::PosixNoPipefail;

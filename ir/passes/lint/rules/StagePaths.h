@@ -47,7 +47,7 @@ inline std::vector<std::string> workdirs(const Stage &s) {
   for (const AnyInstruction &any : s.instructions) {
     out.push_back(cwd);
     if (const auto *w = any.as<WorkdirInstruction>())
-      cwd = absolutePath(cwd, w->path.expanded);
+      cwd = absolutePath(cwd, w->path.expanded());
   }
   out.push_back(cwd);
   return out;
@@ -57,11 +57,11 @@ inline std::vector<std::string> workdirs(const Stage &s) {
 // destination is a directory (ends with '/', or several sources).
 inline std::vector<std::string> copiedPaths(const CopyCommon &c, llvm::StringRef cwd) {
   std::vector<std::string> out;
-  std::string dest = absolutePath(cwd, c.dest.expanded);
-  bool intoDir = llvm::StringRef(c.dest.expanded).endswith("/") || c.sources.size() > 1 ||
-                 c.dest.expanded == "." || c.dest.expanded.empty();
+  std::string dest = absolutePath(cwd, c.dest.expanded());
+  bool intoDir = llvm::StringRef(c.dest.expanded()).endswith("/") || c.sources.size() > 1 ||
+                 c.dest.expanded() == "." || c.dest.expanded().empty();
   for (const Operand &src : c.sources) {
-    llvm::StringRef s(src.expanded);
+    llvm::StringRef s(src.expanded());
     s = s.rtrim('/');
     llvm::StringRef base = s.substr(s.rfind('/') + 1);
     if (base.contains('?'))

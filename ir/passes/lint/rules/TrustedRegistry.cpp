@@ -25,7 +25,7 @@ static void check(Context &ctx) {
   for (const Stage &s : ctx.program().stages) {
     if (!std::get_if<ImageRef>(&s.base))
       continue;
-    llvm::StringRef ref(s.baseName.expanded);
+    llvm::StringRef ref(s.baseName.expanded());
     if (ref.empty() || ref.contains('$') || ref == "scratch")
       continue;
     if (auto st = ctx.program().findStage(ref); st && *st < s.index)

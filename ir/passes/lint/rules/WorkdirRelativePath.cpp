@@ -19,7 +19,7 @@ static void check(Context &ctx) {
       const auto *w = any.as<WorkdirInstruction>();
       if (!w)
         continue;
-      llvm::StringRef path(w->path.expanded);
+      llvm::StringRef path(w->path.expanded());
       // A path that is only a variable depends on build args: nothing to say statically.
       if (path.empty() || llvm::StringRef(w->path.raw).startswith("$"))
         break;
