@@ -60,7 +60,7 @@ std::vector<size_t> Program::reachableStages() const {
   return out;
 }
 
-std::string hostPlatform() {
+const std::string &hostPlatform() {
   // The machine does not change while we run: ask uname once.
   static const std::string platform = [] {
     struct utsname u;
@@ -106,13 +106,15 @@ public:
   }
   const std::string *lookup(llvm::StringRef name) const override { return Env.lookup(name); }
   // Starts from `base` (its names, in its order, with its values).
-  void preset(const shell::ListEnvironment &base) {
-    Env = base;
+  void preset(shell::ListEnvironment base) {
+    Env = std::move(base);
     Last.reset();
   }
-  // A copy of the entries, sized exactly (the table itself is a ListEnvironment, so a snapshot is
-  // one vector copy rather than one set() per entry).
-  shell::ListEnvironment snapshot() const { return Env; }
+  // The table's entries, leaving it empty.
+  shell::ListEnvironment take() {
+    Last.reset();
+    return std::move(Env);
+  }
   std::shared_ptr<const shell::ListEnvironment> sharedSnapshot() const {
     if (!Last)
       Last = std::make_shared<const shell::ListEnvironment>(Env);
@@ -360,31 +362,40 @@ void ProgramBuilder::relocate(const Stage &stage, const OnbuildTrigger &trig, si
 }
 
 void ProgramBuilder::resolveGlobalArgs() {
-  std::string buildPlat = Opts.buildPlatform.empty() ? hostPlatform() : Opts.buildPlatform;
-  std::string targetPlat = Opts.platform.empty() ? buildPlat : Opts.platform;
-  Platform bp = splitPlatform(buildPlat), tp = splitPlatform(targetPlat);
+  const std::string &buildPlat = Opts.buildPlatform.empty() ? hostPlatform() : Opts.buildPlatform;
+  const std::string &targetPlat = Opts.platform.empty() ? buildPlat : Opts.platform;
   std::string targetName = Opts.target;
   if (targetName.empty() && !Pending.empty())
     targetName = Pending.back().from.name;
   if (targetName.empty())
     targetName = "default";
-  const std::pair<const char *, std::string> automatic[] = {
-      {"BUILDPLATFORM", buildPlat},  {"BUILDOS", bp.os},           {"BUILDOSVERSION", ""},
-      {"BUILDARCH", bp.arch},        {"BUILDVARIANT", bp.variant}, {"TARGETPLATFORM", targetPlat},
-      {"TARGETOS", tp.os},           {"TARGETOSVERSION", ""},      {"TARGETARCH", tp.arch},
-      {"TARGETVARIANT", tp.variant}, {"TARGETSTAGE", targetName}};
-  // Every file starts with the same eleven names: copy them at once (one allocation), then fill
-  // in the values, rather than growing the table name by name.
-  static const shell::ListEnvironment automaticNames = [&] {
-    shell::ListEnvironment names;
-    for (const auto &entry : automatic)
-      names.set(entry.first, "");
-    return names;
-  }();
-  Global.preset(automaticNames);
-  for (const auto &[k, v] : automatic) {
-    auto it = Opts.buildArgs.empty() ? Opts.buildArgs.end() : Opts.buildArgs.find(k);
-    Global.set(k, it != Opts.buildArgs.end() ? it->second : v);
+  auto automatic = [&] {
+    Platform bp = splitPlatform(buildPlat), tp = splitPlatform(targetPlat);
+    const std::pair<const char *, std::string> entries[] = {
+        {"BUILDPLATFORM", buildPlat},  {"BUILDOS", bp.os},           {"BUILDOSVERSION", ""},
+        {"BUILDARCH", bp.arch},        {"BUILDVARIANT", bp.variant}, {"TARGETPLATFORM", targetPlat},
+        {"TARGETOS", tp.os},           {"TARGETOSVERSION", ""},      {"TARGETARCH", tp.arch},
+        {"TARGETVARIANT", tp.variant}, {"TARGETSTAGE", targetName}};
+    shell::ListEnvironment env;
+    for (const auto &[k, v] : entries) {
+      auto it = Opts.buildArgs.empty() ? Opts.buildArgs.end() : Opts.buildArgs.find(k);
+      env.set(k, it != Opts.buildArgs.end() ? it->second : v);
+    }
+    return env;
+  };
+  // The eleven automatic args are the same for every file of a run (same platforms, and the
+  // target is most often the default or a common stage name): the last table built is reused.
+  struct Cached {
+    std::string buildPlat, targetPlat, targetName;
+    shell::ListEnvironment env;
+  };
+  static thread_local std::optional<Cached> last;
+  if (!Opts.buildArgs.empty()) {
+    Global.preset(automatic());
+  } else {
+    if (!last || last->buildPlat != buildPlat || last->targetPlat != targetPlat || last->targetName != targetName)
+      last = Cached{buildPlat, targetPlat, targetName, automatic()};
+    Global.preset(last->env);
   }
 
   for (ArgInstruction &inst : P.globalArgs) {
@@ -406,7 +417,7 @@ void ProgramBuilder::resolveGlobalArgs() {
     unmatched.erase(std::unique(unmatched.begin(), unmatched.end()), unmatched.end());
     inst.undefinedVars = unmatched;
   }
-  P.globalScope = Global.snapshot();
+  P.globalScope = Global.take(); // FROM lines and `ARG X` read it from here on
 
   for (const auto &[k, v] : Opts.buildArgs) {
     std::string upper = llvm::StringRef(k).upper();
@@ -420,6 +431,9 @@ void ProgramBuilder::buildStages() {
   // BuildKit's name map as stages are added (FROM <name> sees only earlier stages) and as it
   // is once all are added (COPY --from sees every stage).
   std::map<std::string, size_t> earlier;
+  const std::string &targetPlat = Opts.platform.empty()
+                                      ? (Opts.buildPlatform.empty() ? hostPlatform() : Opts.buildPlatform)
+                                      : Opts.platform;
   std::vector<std::vector<std::string>> declared(Pending.size());
   StageEnv.resize(Pending.size());
   P.stages.reserve(Pending.size());
@@ -427,22 +441,23 @@ void ProgramBuilder::buildStages() {
     PendingStage &ps = Pending[i];
     Stage st;
     st.index = i;
-    st.name = ps.from.name;
+    // Moved out: findByName reads Pending[i] only for stages not built yet.
+    st.name = std::move(ps.from.name);
     st.nameRange = ps.from.nameRange;
-    st.docComment = ps.from.docComment;
+    st.docComment = std::move(ps.from.docComment);
     st.syntaxIndex = ps.syntaxIndex;
     st.syntax = ps.syntax;
     st.range = ps.syntax->range;
-    st.baseName = ps.from.baseName;
-    st.platform = ps.from.platform;
+    st.baseName = std::move(ps.from.baseName);
+    st.platform = std::move(ps.from.platform);
 
     std::vector<std::string> unmatched;
     if (!st.baseName.raw.empty() || ps.syntax->args.size() > 0) {
-      if (expand(st.baseName, Global, unmatched) && st.baseName.expanded().empty())
+      if (expand(st.baseName, P.globalScope, unmatched) && st.baseName.expanded().empty())
         semantic(st.baseName.range, "base name (" + st.baseName.raw + ") should not be blank");
     }
     if (st.platform) {
-      auto r = shell::processWord(st.platform->raw, Global, Lex);
+      auto r = shell::processWord(st.platform->raw, P.globalScope, Lex);
       unmatched.insert(unmatched.end(), r.unmatched.begin(), r.unmatched.end());
       if (!r.ok()) {
         semantic(st.platform->range, "failed to process arguments for platform " + r.word + ": " + r.error);
@@ -457,9 +472,6 @@ void ProgramBuilder::buildStages() {
     unmatched.erase(std::unique(unmatched.begin(), unmatched.end()), unmatched.end());
     st.undefinedVars = unmatched;
 
-    std::string targetPlat = Opts.platform.empty()
-                                 ? (Opts.buildPlatform.empty() ? hostPlatform() : Opts.buildPlatform)
-                                 : Opts.platform;
     EnvTable &env = StageEnv[i];
     auto it = earlier.find(st.baseName.expanded());
     if (it != earlier.end()) {
@@ -501,7 +513,7 @@ void ProgramBuilder::dispatch(size_t stageIndex, EnvTable &env, std::vector<std:
       relocate(stage, Triggers[stageIndex][i], diags, forward);
   }
   stage.Envs.push_back(env.sharedSnapshot());
-  stage.declaredArgs = declared;
+  stage.declaredArgs = std::move(declared); // later stages copy it from the Stage
 }
 
 void ProgramBuilder::dispatchOne(Stage &stage, size_t idx, AnyInstruction &any, EnvTable &env,

@@ -50,6 +50,6 @@ TriggeredProgram buildProgramWithTriggers(const SyntaxTree &tree, const BuildOpt
                                           const ImageTriggers &imageTriggers);
 
 // "linux/amd64" etc. for the machine we run on (uname), in containerd's normalised form.
-std::string hostPlatform();
+const std::string &hostPlatform();
 
 } // namespace dfc

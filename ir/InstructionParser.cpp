@@ -60,10 +60,11 @@ std::string dropOnbuildPrefix(llvm::StringRef line) {
 
 class Parser {
 public:
-  Parser(const SyntaxTree &tree, const Instruction &node, uint32_t index, std::vector<Diagnostic> &diags)
-      : Tree(tree), Node(node), Index(index), Diags(diags) {}
+  Parser(const SyntaxTree &tree, const Instruction &node, uint32_t index, std::vector<Diagnostic> &diags,
+         ParsedInstruction &result)
+      : Tree(tree), Node(node), Index(index), Diags(diags), Result(result) {}
 
-  ParsedInstruction run();
+  void run();
 
 private:
   const SyntaxTree &Tree;
@@ -71,7 +72,7 @@ private:
   uint32_t Index;
   std::vector<Diagnostic> &Diags;
   BuilderFlags Flags;
-  ParsedInstruction Result;
+  ParsedInstruction &Result; // the caller's: the instruction is built in place, never moved
 
   const std::vector<Word> &args() const { return Node.args; }
 
@@ -125,14 +126,13 @@ private:
   }
 
   template <typename T> T &make() {
-    T t;
+    T &t = std::get<T>(Result.instruction.emplace(std::in_place_type<T>));
     t.kind = Node.kind;
     t.syntaxIndex = Index;
     t.syntax = &Node;
     t.range = Node.range;
     t.keywordRange = Node.keywordRange;
-    Result.instruction = AnyInstruction(std::move(t));
-    return std::get<T>(*Result.instruction);
+    return t;
   }
   void finish() {
     if (Result.instruction) {
@@ -145,6 +145,7 @@ private:
   CommandLine commandLine(size_t from) const {
     CommandLine c;
     c.shellForm = !Node.json;
+    c.args.reserve(args().size() > from ? args().size() - from : 0);
     for (size_t i = from; i < args().size(); ++i)
       c.args.push_back(operand(args()[i]));
     return c;
@@ -182,7 +183,7 @@ private:
   void parseOnbuild();
 };
 
-ParsedInstruction Parser::run() {
+void Parser::run() {
   switch (Node.kind) {
   case InstructionKind::Unknown: {
     std::string msg = "unknown instruction: " + Node.keyword;
@@ -193,7 +194,7 @@ ParsedInstruction Parser::run() {
     if (auto s = suggestClosest(Node.keyword, names, false))
       msg += " (did you mean " + *s + "?)";
     error(Node.keywordRange, msg);
-    return std::move(Result);
+    return;
   }
   case InstructionKind::From:
     parseFrom();
@@ -252,22 +253,23 @@ ParsedInstruction Parser::run() {
     break;
   }
   finish();
-  return std::move(Result);
 }
 
 void Parser::parseFrom() {
   const auto &a = args();
-  // Even an invalid FROM starts a stage, so later instructions are not "outside a stage".
-  FromSpec spec;
+  // Even an invalid FROM starts a stage, so later instructions are not "outside a stage"; such a
+  // stage has its base name only.
+  FromSpec &spec = Result.from.emplace();
   if (!a.empty())
     spec.baseName = operand(a[0]);
   else
     spec.baseName.range = Node.keywordRange;
-  Result.from = spec;
+  std::string name;
+  Range nameRange;
   if (a.size() == 3 && llvm::StringRef(a[1].value).equals_insensitive("as")) {
-    spec.name = llvm::StringRef(a[2].value).lower();
-    spec.nameRange = a[2].range;
-    if (!validStageName(spec.name)) {
+    name = llvm::StringRef(a[2].value).lower();
+    nameRange = a[2].range;
+    if (!validStageName(name)) {
       error(a[2].range, "invalid name for build stage: \"" + a[2].value +
                             "\", name can't start with a number or contain symbols");
       return;
@@ -280,9 +282,10 @@ void Parser::parseFrom() {
   Flags.addString("platform");
   if (!parseFlags())
     return;
+  spec.name = std::move(name);
+  spec.nameRange = nameRange;
   spec.platform = stringFlag("platform");
   spec.docComment = getComment(Node.comments, spec.name);
-  Result.from = std::move(spec);
 }
 
 void Parser::parseRun() {
@@ -387,6 +390,7 @@ template <typename T> void Parser::parseCopyLike(bool isAdd) {
     return;
   }
   c.dest = operand(dest);
+  c.sources.reserve(args().size() - 1);
   for (size_t i = 0; i + 1 < args().size(); ++i) {
     const Word &src = args()[i];
     std::optional<HeredocMarker> marker;
@@ -426,6 +430,7 @@ template <typename T> void Parser::parseKeyValues(const char *name) {
     errorAtKeyword(std::string("Bad input to ") + name + ", too many arguments");
     return;
   }
+  t.pairs.reserve(a.size() / 3);
   for (size_t i = 0; i < a.size(); i += 3) {
     if (a[i].value.empty()) {
       error(Range{a[i].range.begin, a[i + 1].range.end}, std::string(name) + " names can not be blank");
@@ -446,6 +451,7 @@ void Parser::parseArg() {
     errorAtKeyword("ARG requires at least one argument");
     return;
   }
+  arg.args.reserve(args().size());
   for (const Word &w : args()) {
     ArgDecl d;
     d.range = w.range;
@@ -474,6 +480,7 @@ void Parser::parseExpose() {
   }
   if (!parseFlags())
     return;
+  e.words.reserve(args().size());
   for (const Word &w : args())
     e.words.push_back(operand(w));
 }
@@ -650,7 +657,8 @@ void Parser::parseOnbuild() {
     o.expression += "\n" + h.content + h.name;
   // The trigger is parsed for the IR but not validated: BuildKit only checks it downstream.
   std::vector<Diagnostic> ignored;
-  ParsedInstruction inner = parseInstruction(Tree, trig, Index, ignored);
+  ParsedInstruction inner;
+  Parser(Tree, trig, Index, ignored, inner).run();
   if (inner.instruction)
     o.trigger = std::make_shared<const AnyInstruction>(std::move(*inner.instruction));
 }
@@ -659,7 +667,9 @@ void Parser::parseOnbuild() {
 
 ParsedInstruction parseInstruction(const SyntaxTree &tree, const Instruction &node, uint32_t syntaxIndex,
                                    std::vector<Diagnostic> &diags) {
-  return Parser(tree, node, syntaxIndex, diags).run();
+  ParsedInstruction out;
+  Parser(tree, node, syntaxIndex, diags, out).run();
+  return out;
 }
 
 const InstructionBase &AnyInstruction::base() const {
