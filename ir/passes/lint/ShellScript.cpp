@@ -124,29 +124,35 @@ public:
         skipRedirection();
         continue;
       }
-      ShellWord w = word();
-      if (S.argv.empty() && S.assignments.empty() && skipUntil.empty()) {
+      // Read in place, as the command's next word (no copy of the word); dropped again when it
+      // is a keyword or part of a for/case header.
+      ShellWord &w = S.argv.emplace_back();
+      word(w);
+      bool first = S.argv.size() == 1;
+      if (first && S.assignments.empty() && skipUntil.empty() && !w.quoted) {
         llvm::StringRef t = w.text;
-        if (!w.quoted && isPrefixKeyword(t))
+        if (isPrefixKeyword(t) || isEndKeyword(t)) {
+          S.argv.pop_back();
           continue;
-        if (!w.quoted && isEndKeyword(t))
-          continue;
-        if (!w.quoted && (t == "for" || t == "select" || t == "case")) {
+        }
+        if (t == "for" || t == "select" || t == "case") {
           skipUntil = t == "case" ? "in" : "do";
+          S.argv.pop_back();
           continue;
         }
       }
       if (!skipUntil.empty()) {
         if (!w.quoted && w.text == skipUntil)
           skipUntil = llvm::StringRef();
+        S.argv.pop_back();
         continue;
       }
       // Only the words a command keeps get a range.
       w.range = {P.at(w.begin), P.at(w.end)};
-      if (S.argv.empty() && isAssignment(w.raw))
+      if (first && isAssignment(w.raw)) {
         S.assignments.push_back(w);
-      else
-        S.argv.push_back(w);
+        S.argv.pop_back();
+      }
     }
     finish(Connector::None);
   }
@@ -194,8 +200,10 @@ private:
     }
     while (Pos < Text.size() && isBlank(Text[Pos]))
       ++Pos;
-    if (Pos < Text.size() && !isOpChar(Text[Pos]))
-      (void)word(); // the target
+    if (Pos < Text.size() && !isOpChar(Text[Pos])) {
+      ShellWord target; // read past, not kept
+      word(target);
+    }
   }
 
   // Reads `$(...)` starting at the '(' after '$' (kept as written); records the body for nesting.
@@ -219,8 +227,7 @@ private:
   // One word, without its range (script offsets). Its unquoted text is the raw slice itself until
   // an escape or a quote drops a character; only then is it built, in S.text, and kept in the
   // script.
-  ShellWord word() {
-    ShellWord w;
+  void word(ShellWord &w) {
     w.begin = static_cast<uint32_t>(Pos);
     std::string *text = nullptr; // null while the text is the raw word so far
     auto unquote = [&] {
@@ -308,7 +315,6 @@ private:
     w.text = text ? Out.keep(llvm::StringRef(*text)) : w.raw;
     w.begin += Base;
     w.end += Base;
-    return w;
   }
 
   // Ends the current command (if it has words): its words move into the script's arena. Then
@@ -430,41 +436,69 @@ const ShellScript::Calls *ShellScript::lookup(llvm::StringRef name) const {
   return nullptr;
 }
 
-ShellScript::Calls &ShellScript::entry(llvm::StringRef name) {
+uint32_t ShellScript::entry(llvm::StringRef name) {
   if (const Calls *c = lookup(name))
-    return const_cast<Calls &>(*c);
+    return static_cast<uint32_t>(c - ByProgram.data());
   ByProgram.push_back(Calls{name, {}, {}});
   if (!ByName.empty())
     ByName[name] = ByProgram.size() - 1;
   else if (ByProgram.size() > 8)
     for (uint32_t i = 0; i < ByProgram.size(); ++i)
       ByName[ByProgram[i].program] = i;
-  return ByProgram.back();
+  return ByProgram.size() - 1;
 }
 
 void ShellScript::index() {
   ByProgram.clear();
   ByName.clear();
-  // Scripts call the same program over and over (`apt-get ... && apt-get ...`): the entry of
-  // the last name is reused without a lookup (an index, since ByProgram may grow).
+  // Two passes: each command's entries (named, called), counted per entry; then each entry's
+  // lists as one exact block of the arena. Scripts call the same program over and over
+  // (`apt-get ... && apt-get ...`): the entry of the last name is reused without a lookup.
+  constexpr uint32_t None = ~uint32_t(0);
+  struct Ids {
+    uint32_t named = None, called = None, program = 0;
+  };
+  llvm::SmallVector<Ids, 32> ids(commands.size());
+  llvm::SmallVector<std::pair<uint32_t, uint32_t>, 8> counts;
   llvm::StringRef lastName;
-  size_t last = 0;
-  auto at = [&](llvm::StringRef name) -> Calls & {
-    if (ByProgram.empty() || name != lastName) {
-      Calls &e = entry(name);
-      last = &e - ByProgram.data();
-      lastName = e.program;
+  uint32_t last = None;
+  auto at = [&](llvm::StringRef name) {
+    if (last == None || name != lastName) {
+      last = entry(name);
+      lastName = ByProgram[last].program;
+      if (counts.size() < ByProgram.size())
+        counts.resize(ByProgram.size(), {0, 0});
     }
-    return ByProgram[last];
+    return last;
   };
   for (uint32_t k = 0; k < commands.size(); ++k) {
     const ShellCommand &c = commands[k];
     if (c.argv.empty())
       continue;
-    at(baseName(c.argv[0].text)).named.push_back(k);
+    ids[k].named = at(baseName(c.argv[0].text));
+    ++counts[ids[k].named].first;
     size_t i = programAfterSudo(c);
-    if (i < c.argv.size())
-      at(baseName(c.argv[i].text)).called.push_back(ShellCall{k, static_cast<uint32_t>(i)});
+    if (i < c.argv.size()) {
+      ids[k].called = at(baseName(c.argv[i].text));
+      ids[k].program = static_cast<uint32_t>(i);
+      ++counts[ids[k].called].second;
+    }
+  }
+  llvm::SmallVector<std::pair<uint32_t *, ShellCall *>, 8> fill(ByProgram.size());
+  for (size_t e = 0; e < ByProgram.size(); ++e) {
+    auto [named, called] = counts[e];
+    uint32_t *n = named ? Strings.Allocate<uint32_t>(named) : nullptr;
+    ShellCall *c = called ? Strings.Allocate<ShellCall>(called) : nullptr;
+    ByProgram[e].named = llvm::ArrayRef<uint32_t>(n, named);
+    ByProgram[e].called = llvm::ArrayRef<ShellCall>(c, called);
+    fill[e] = {n, c};
+  }
+  for (uint32_t k = 0; k < commands.size(); ++k) {
+    const Ids &id = ids[k];
+    if (id.named != None)
+      *fill[id.named].first++ = k;
+    if (id.called != None)
+      *fill[id.called].second++ = ShellCall{k, id.program};
   }
 }
 

@@ -68,9 +68,9 @@ struct ShellScript {
   void index();
 
   struct Calls {
-    llvm::StringRef program;              // a base name, in the script's storage
-    llvm::SmallVector<uint32_t, 2> named; // commands whose argv[0] is it
-    llvm::SmallVector<ShellCall, 2> called;
+    llvm::StringRef program;          // a base name, in the script's storage
+    llvm::ArrayRef<uint32_t> named;   // commands whose argv[0] is it (in the script's storage)
+    llvm::ArrayRef<ShellCall> called; // in the script's storage
   };
   // The index itself, one entry per program in order of first use (Context merges the RUNs'
   // indexes into one).
@@ -99,7 +99,7 @@ private:
   llvm::SmallVector<Calls, 4> ByProgram;
   llvm::DenseMap<llvm::StringRef, uint32_t> ByName;
   const Calls *lookup(llvm::StringRef name) const;
-  Calls &entry(llvm::StringRef name);
+  uint32_t entry(llvm::StringRef name);
   // The script text, rewritten words' text and every command's words. Moves with the script;
   // its slabs (and so every slice) stay put.
   llvm::BumpPtrAllocatorImpl<llvm::MallocAllocator, 4096> Strings;
