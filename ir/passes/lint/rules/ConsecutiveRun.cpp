@@ -6,8 +6,9 @@
 
 namespace dfc::lint::rules {
 
-static std::vector<std::string> flagTexts(const RunInstruction &r) {
-  std::vector<std::string> out;
+// The RUN's flags as written, sorted (slices of the syntax tree: no copies).
+static llvm::SmallVector<llvm::StringRef, 4> flagTexts(const RunInstruction &r) {
+  llvm::SmallVector<llvm::StringRef, 4> out;
   if (r.syntax)
     for (const Flag &f : r.syntax->flags)
       out.push_back(f.text);

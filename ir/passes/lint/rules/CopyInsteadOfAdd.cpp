@@ -7,6 +7,15 @@ namespace dfc::lint::rules {
 static bool needsAdd(llvm::StringRef src) {
   if (src.contains("://") || src.startswith("git@") || src.contains('$'))
     return true;
+  // Every archive extension below ends with one of these after its last dot: others need no test.
+  size_t dot = src.rfind('.');
+  if (dot == llvm::StringRef::npos)
+    return false;
+  llvm::StringRef last = src.substr(dot + 1);
+  static const llvm::StringRef ends[] = {"tar", "gz", "tgz", "bz2", "tbz", "tbz2", "tb2", "xz",
+                                         "txz", "lz", "tlz", "lzma", "zst", "tzst", "z", "tz"};
+  if (llvm::none_of(ends, [&](llvm::StringRef e) { return last.equals_insensitive(e); }))
+    return false;
   for (llvm::StringRef ext : {".tar",    ".tar.gz", ".tgz",    ".tar.bz2", ".tbz",      ".tbz2",    ".tb2",
                               ".tar.xz", ".txz",    ".tar.lz", ".tlz",     ".tar.lzma", ".tar.zst", ".tzst",
                               ".tar.Z",  ".tZ",     ".gz",     ".bz2",     ".xz",       ".zst",     ".lzma"})

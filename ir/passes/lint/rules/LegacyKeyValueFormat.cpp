@@ -2,16 +2,18 @@
 // differently from `ENV key=value ...`; the legacy form is deprecated.
 #include "ir/passes/lint/Context.h"
 
+#include <llvm/ADT/Twine.h>
+
 namespace dfc::lint::rules {
 
 // `key=value` with the value quoted when the legacy form kept spaces; empty when unsure.
 static std::string rewrite(const KeyValue &kv) {
   llvm::StringRef v(kv.value.raw);
   if (v.find_first_of(" \t") == llvm::StringRef::npos)
-    return kv.key.raw + "=" + v.str();
+    return (kv.key.raw + "=" + v).str();
   if (v.find_first_of("\"'\\") != llvm::StringRef::npos)
     return "";
-  return kv.key.raw + "=\"" + v.str() + "\"";
+  return (kv.key.raw + "=\"" + v + "\"").str();
 }
 
 template <typename T> static void checkPairs(Context &ctx, const T &ins, llvm::StringRef name) {
@@ -21,11 +23,11 @@ template <typename T> static void checkPairs(Context &ctx, const T &ins, llvm::S
     std::optional<Fix> fix;
     std::string text = rewrite(kv);
     if (!text.empty() && kv.value.range.end.offset >= kv.key.range.begin.offset)
-      fix = Context::replace("Use " + name.str() + " key=value",
-                             Range{kv.key.range.begin, kv.value.range.end}, text);
+      fix = Context::replace(("Use " + name + " key=value").str(),
+                             Range{kv.key.range.begin, kv.value.range.end}, std::move(text));
     ctx.report(ins.keywordRange,
-               "\"" + name.str() + " key=value\" should be used instead of legacy \"" + name.str() +
-                   " key value\" format",
+               ("\"" + name + " key=value\" should be used instead of legacy \"" + name + " key value\" format")
+                   .str(),
                std::move(fix));
   }
 }

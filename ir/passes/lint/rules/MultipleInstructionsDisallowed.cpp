@@ -2,20 +2,31 @@
 // ENTRYPOINT or HEALTHCHECK of a stage takes effect; earlier ones are dead text.
 #include "ir/passes/lint/Context.h"
 
+#include <llvm/ADT/Twine.h>
+
 namespace dfc::lint::rules {
 
 static void check(Context &ctx) {
   for (const Stage &s : ctx.program().stages) {
-    for (InstructionKind kind : {InstructionKind::Cmd, InstructionKind::Entrypoint, InstructionKind::Healthcheck}) {
-      std::vector<const InstructionBase *> seen;
-      for (const AnyInstruction &any : s.instructions)
-        if (any.kind() == kind)
-          seen.push_back(&any.base());
-      for (size_t i = 0; i + 1 < seen.size(); ++i)
-        ctx.report(seen[i]->keywordRange, "Multiple " + instructionName(kind).str() +
-                                              " instructions should not be used in the same stage because only "
-                                              "the last one will be used");
-    }
+    // One walk for the last of each kind, one for the others.
+    const AnyInstruction *last[3] = {};
+    auto slot = [](InstructionKind k) {
+      return k == InstructionKind::Cmd ? 0 : k == InstructionKind::Entrypoint ? 1 : k == InstructionKind::Healthcheck ? 2 : -1;
+    };
+    bool repeated = false;
+    for (const AnyInstruction &any : s.instructions)
+      if (int k = slot(any.kind()); k >= 0) {
+        repeated |= last[k] != nullptr;
+        last[k] = &any;
+      }
+    if (!repeated)
+      continue;
+    for (const AnyInstruction &any : s.instructions)
+      if (int k = slot(any.kind()); k >= 0 && last[k] != &any)
+        ctx.report(any.base().keywordRange, ("Multiple " + instructionName(any.kind()) +
+                                             " instructions should not be used in the same stage because only "
+                                             "the last one will be used")
+                                                .str());
   }
 }
 

@@ -7,19 +7,29 @@
 namespace dfc::lint::rules {
 
 // BuildKit splits the name on '_' and looks for a deny-listed part, unless a part says "public".
+// Parts are walked in place and compared only with the deny-listed words of their length.
 static bool looksSecret(llvm::StringRef name) {
-  llvm::SmallVector<llvm::StringRef, 8> parts;
-  llvm::StringRef(name).split(parts, '_');
   bool secret = false;
-  for (llvm::StringRef p : parts) {
-    if (p.equals_insensitive("public"))
-      return false;
-    for (const char *deny : {"apikey", "auth", "credential", "credentials", "key", "password", "pword", "passwd",
-                             "secret", "token"})
-      if (p.equals_insensitive(deny))
-        secret = true;
+  for (;;) {
+    auto [p, rest] = name.split('_');
+    switch (p.size()) {
+    case 3: secret |= p.equals_insensitive("key"); break;
+    case 4: secret |= p.equals_insensitive("auth"); break;
+    case 5: secret |= p.equals_insensitive("pword") || p.equals_insensitive("token"); break;
+    case 6:
+      if (p.equals_insensitive("public"))
+        return false;
+      secret |= p.equals_insensitive("apikey") || p.equals_insensitive("passwd") || p.equals_insensitive("secret");
+      break;
+    case 8: secret |= p.equals_insensitive("password"); break;
+    case 10: secret |= p.equals_insensitive("credential"); break;
+    case 11: secret |= p.equals_insensitive("credentials"); break;
+    default: break;
+    }
+    if (p.size() == name.size())
+      return secret;
+    name = rest;
   }
-  return secret;
 }
 
 static void check(Context &ctx) {

@@ -14,6 +14,11 @@ namespace dfc::lint::rules {
 // `path` made absolute against `cwd` and normalized (`.`, `..`, doubled and trailing slashes).
 inline std::string absolutePath(llvm::StringRef cwd, llvm::StringRef path) {
   std::string joined = path.startswith("/") ? path.str() : cwd.str() + "/" + path.str();
+  // Already normal (no empty, `.` or `..` part, no trailing '/'): itself. Most paths are.
+  llvm::StringRef j(joined);
+  if (j.size() > 1 && j.startswith("/") && j.find("//") == llvm::StringRef::npos && j.find("/.") == llvm::StringRef::npos &&
+      !j.endswith("/"))
+    return joined;
   llvm::SmallVector<llvm::StringRef, 8> parts, out;
   llvm::StringRef(joined).split(parts, '/', -1, false);
   for (llvm::StringRef p : parts) {
