@@ -84,8 +84,14 @@ private:
   }
   void errorAtKeyword(std::string msg) { error(Node.keywordRange, std::move(msg)); }
 
+  // Most instructions have no flags: then nothing is declared (every flag reads as unset, its
+  // default applies) and there is nothing to parse.
+  bool hasFlags() const { return !Node.flags.empty(); }
+
   // BFlags.Parse over the node's flags; false after reporting.
   bool parseFlags() {
+    if (!hasFlags())
+      return true;
     llvm::SmallVector<llvm::StringRef, 4> words;
     for (const Flag &f : Node.flags)
       words.push_back(f.text);
@@ -279,7 +285,8 @@ void Parser::parseFrom() {
           "FROM requires either one or three arguments");
     return;
   }
-  Flags.addString("platform");
+  if (hasFlags())
+    Flags.addString("platform");
   if (!parseFlags())
     return;
   spec.name = std::move(name);
@@ -290,10 +297,12 @@ void Parser::parseFrom() {
 
 void Parser::parseRun() {
   RunInstruction &run = make<RunInstruction>();
-  Flags.addStrings("mount");
-  Flags.addString("network", "default");
-  Flags.addString("security", "sandbox");
-  Flags.addStrings("device");
+  if (hasFlags()) {
+    Flags.addStrings("mount");
+    Flags.addString("network", "default");
+    Flags.addString("security", "sandbox");
+    Flags.addStrings("device");
+  }
   if (!parseFlags())
     return;
   run.cmd = commandLine(0);
@@ -318,13 +327,15 @@ void Parser::parseRun() {
       }
     }
   }
-  run.network = Flags.get("network")->value;
+  if (const BuilderFlags::Value *network = Flags.get("network"))
+    run.network = network->value;
   if (run.network != "default" && run.network != "none" && run.network != "host") {
     error(flagFor("network") ? flagFor("network")->range : Node.keywordRange,
           "invalid network mode \"" + run.network + "\"");
     return;
   }
-  run.security = Flags.get("security")->value;
+  if (const BuilderFlags::Value *security = Flags.get("security"))
+    run.security = security->value;
   if (run.security != "sandbox" && run.security != "insecure") {
     error(flagFor("security") ? flagFor("security")->range : Node.keywordRange,
           "security \"" + run.security + "\" is not valid");
@@ -355,17 +366,19 @@ template <typename T> void Parser::parseCopyLike(bool isAdd) {
               "not be determined");
     return;
   }
-  Flags.addString("chown");
-  Flags.addString("chmod");
-  Flags.addBool("link");
-  Flags.addStrings("exclude");
-  if (isAdd) {
-    Flags.addBool("keep-git-dir");
-    Flags.addString("checksum");
-    Flags.addBool("unpack");
-  } else {
-    Flags.addString("from");
-    Flags.addBool("parents");
+  if (hasFlags()) {
+    Flags.addString("chown");
+    Flags.addString("chmod");
+    Flags.addBool("link");
+    Flags.addStrings("exclude");
+    if (isAdd) {
+      Flags.addBool("keep-git-dir");
+      Flags.addString("checksum");
+      Flags.addBool("unpack");
+    } else {
+      Flags.addString("from");
+      Flags.addBool("parents");
+    }
   }
   if (!parseFlags())
     return;
@@ -564,11 +577,13 @@ void Parser::parseHealthcheck() {
     h.test = {"NONE"};
     return;
   }
-  Flags.addString("interval");
-  Flags.addString("timeout");
-  Flags.addString("start-period");
-  Flags.addString("start-interval");
-  Flags.addString("retries");
+  if (hasFlags()) {
+    Flags.addString("interval");
+    Flags.addString("timeout");
+    Flags.addString("start-period");
+    Flags.addString("start-interval");
+    Flags.addString("retries");
+  }
   if (!parseFlags())
     return;
   if (type != "CMD") {

@@ -31,7 +31,7 @@ void BuilderFlags::addBool(llvm::StringRef name, bool def) {
 void BuilderFlags::addString(llvm::StringRef name, llvm::StringRef def) {
   Value &v = declare(name);
   v.type = Type::String;
-  v.value = def.str();
+  v.value.assign(def.data(), def.size());
 }
 
 void BuilderFlags::addStrings(llvm::StringRef name) { declare(name).type = Type::Strings; }
