@@ -81,7 +81,8 @@ private:
   // Filled together by indexRuns() on the first question about RUN bodies.
   bool RunsIndexed = false;
   std::vector<RunScript> Runs;
-  std::vector<ShellScript> Scripts; // Runs[i].script's owners, reserved once (never reallocated)
+  llvm::BumpPtrAllocator ScriptArena; // every script's text, commands and words (one arena a file)
+  std::vector<ShellScript> Scripts;   // Runs[i].script's owners, reserved once (never reallocated)
   size_t ScriptCursor = 0;          // script(run) asks in program order: the next RUN is a hit
   std::vector<std::pair<const RunInstruction *, std::unique_ptr<ShellScript>>> Strays; // outside the stages
   // The program index: one entry per program name, in order of first use. A file names a few
@@ -117,7 +118,8 @@ private:
   }
   ProgramIndex &entry(llvm::StringRef name);
   void indexRuns();
-  std::optional<ShellScript> parseRun(const RunInstruction &run) const;
+  // Parsed into `arena` when given (the scripts of Runs), else into the script's own storage.
+  std::optional<ShellScript> parseRun(const RunInstruction &run, llvm::BumpPtrAllocator *arena = nullptr) const;
 };
 
 // An instruction kind as a bit of a kind set.

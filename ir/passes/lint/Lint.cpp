@@ -46,7 +46,7 @@ void Context::report(Range range, std::string message, std::optional<Fix> fix) {
   f.fix = std::move(fix);
 }
 
-std::optional<ShellScript> Context::parseRun(const RunInstruction &run) const {
+std::optional<ShellScript> Context::parseRun(const RunInstruction &run, llvm::BumpPtrAllocator *arena) const {
   const Instruction *syn = run.syntax;
   if (!syn)
     return std::nullopt;
@@ -55,10 +55,10 @@ std::optional<ShellScript> Context::parseRun(const RunInstruction &run) const {
     // `RUN <<EOF` runs the body as the script: map offsets into the body's source range.
     const HeredocFile &h = run.heredocs[0];
     uint32_t base = h.body.begin.offset;
-    return parseShellScript(h.content, Tree.source, [base](uint32_t off) { return base + off; });
+    return parseShellScript(h.content, Tree.source, [base](uint32_t off) { return base + off; }, arena);
   }
   if (run.cmd.shellForm && !run.cmd.args.empty())
-    return parseShellScript(run.cmd.args[0].raw, Tree.source, syn->map, syn->argsOffset);
+    return parseShellScript(run.cmd.args[0].raw, Tree.source, syn->map, syn->argsOffset, arena);
   return std::nullopt;
 }
 
@@ -94,7 +94,7 @@ void Context::indexRuns() {
     for (size_t i = 0; i < st.instructions.size(); ++i)
       if (const RunInstruction *run = st.instructions[i].as<RunInstruction>()) {
         const ShellScript *script = nullptr;
-        if (std::optional<ShellScript> s = parseRun(*run)) {
+        if (std::optional<ShellScript> s = parseRun(*run, &ScriptArena)) {
           Scripts.push_back(std::move(*s));
           script = &Scripts.back();
         }

@@ -75,6 +75,7 @@ private:
 struct Scratch {
   llvm::SmallVector<ShellWord, 8> argv, assignments;
   std::string text;
+  llvm::SmallVector<ShellCommand, 16> commands; // the script's, moved to its storage at the end
 };
 
 // `sudo x`, `env A=b x`, `nice x`, ...: commands whose real command follows.
@@ -336,7 +337,7 @@ private:
         for (const ShellWord &a : cmd.argv)
           if (a.text == "pipefail")
             Out.setsPipefail = true;
-      Out.commands.push_back(cmd);
+      S.commands.push_back(cmd);
       S.argv.clear();
       S.assignments.clear();
     }
@@ -403,13 +404,13 @@ size_t programAfterSudo(const ShellCommand &c) {
   return i;
 }
 
-ShellScript parsed(llvm::StringRef text, Positions &positions) {
-  ShellScript script;
+ShellScript parsed(llvm::StringRef text, Positions &positions, llvm::BumpPtrAllocator *arena) {
+  ShellScript script(arena);
   script.text = script.keep(text);
   Scratch scratch;
   Reader(script.text, 0, 0, script, positions, scratch).run();
   // `sudo x`, `env A=b x`, `nice x`: the real command is after the wrapper.
-  for (ShellCommand &c : script.commands) {
+  for (ShellCommand &c : scratch.commands) {
     while (!c.argv.empty() && isWrapper(c.name())) {
       if (c.name() == "sudo")
         break; // keep sudo visible for the rule that flags it; rules look at argv[1] themselves
@@ -418,6 +419,11 @@ ShellScript parsed(llvm::StringRef text, Positions &positions) {
                                  llvm::StringRef(c.argv[0].text).startswith("-")))
         c.argv = c.argv.drop_front();
     }
+  }
+  if (!scratch.commands.empty()) {
+    ShellCommand *p = script.allocate<ShellCommand>(scratch.commands.size());
+    std::uninitialized_copy(scratch.commands.begin(), scratch.commands.end(), p);
+    script.commands = llvm::ArrayRef<ShellCommand>(p, scratch.commands.size());
   }
   script.index();
   return script;
@@ -487,8 +493,8 @@ void ShellScript::index() {
   llvm::SmallVector<std::pair<uint32_t *, ShellCall *>, 8> fill(ByProgram.size());
   for (size_t e = 0; e < ByProgram.size(); ++e) {
     auto [named, called] = counts[e];
-    uint32_t *n = named ? Strings.Allocate<uint32_t>(named) : nullptr;
-    ShellCall *c = called ? Strings.Allocate<ShellCall>(called) : nullptr;
+    uint32_t *n = named ? allocate<uint32_t>(named) : nullptr;
+    ShellCall *c = called ? allocate<ShellCall>(called) : nullptr;
     ByProgram[e].named = llvm::ArrayRef<uint32_t>(n, named);
     ByProgram[e].called = llvm::ArrayRef<ShellCall>(c, called);
     fill[e] = {n, c};
@@ -516,15 +522,16 @@ llvm::ArrayRef<ShellCall> ShellScript::calls(llvm::StringRef name) const {
 }
 
 ShellScript parseShellScript(llvm::StringRef text, const SourceText &src,
-                             const std::function<uint32_t(uint32_t)> &mapOffset) {
+                             const std::function<uint32_t(uint32_t)> &mapOffset, llvm::BumpPtrAllocator *arena) {
   auto position = [&](uint32_t o) { return src.position(mapOffset(o)); };
   Positions positions{llvm::function_ref<Position(uint32_t)>(position)};
-  return parsed(text, positions);
+  return parsed(text, positions, arena);
 }
 
-ShellScript parseShellScript(llvm::StringRef text, const SourceText &, const OffsetMap &map, uint32_t base) {
+ShellScript parseShellScript(llvm::StringRef text, const SourceText &, const OffsetMap &map, uint32_t base,
+                             llvm::BumpPtrAllocator *arena) {
   Positions positions(map.segments(), base);
-  return parsed(text, positions);
+  return parsed(text, positions, arena);
 }
 
 } // namespace dfc::lint

@@ -54,8 +54,13 @@ struct ShellCall {
 };
 
 struct ShellScript {
-  llvm::StringRef text; // the script as parsed, in Strings
-  std::vector<ShellCommand> commands;
+  ShellScript() = default;
+  // A script whose storage is `arena` (its owner's, e.g. one for every RUN of a lint Context):
+  // it and its slices live as long as the arena.
+  explicit ShellScript(llvm::BumpPtrAllocator *arena) : Shared(arena) {}
+
+  llvm::StringRef text; // the script as parsed, in the script's storage
+  llvm::ArrayRef<ShellCommand> commands; // in the script's storage
   bool setsPipefail = false; // `set -o pipefail` (or -eo pipefail) appears before a pipe
 
   // Commands named `name` (after stripping a leading `sudo`/env path like /usr/bin/).
@@ -81,7 +86,7 @@ struct ShellScript {
   llvm::StringRef keep(llvm::StringRef s) {
     if (s.empty())
       return llvm::StringRef();
-    char *p = Strings.Allocate<char>(s.size());
+    char *p = allocate<char>(s.size());
     std::memcpy(p, s.data(), s.size());
     return llvm::StringRef(p, s.size());
   }
@@ -89,10 +94,12 @@ struct ShellScript {
   llvm::ArrayRef<ShellWord> keep(llvm::ArrayRef<ShellWord> words) {
     if (words.empty())
       return {};
-    ShellWord *p = Strings.Allocate<ShellWord>(words.size());
+    ShellWord *p = allocate<ShellWord>(words.size());
     std::uninitialized_copy(words.begin(), words.end(), p);
     return llvm::ArrayRef<ShellWord>(p, words.size());
   }
+  // Room for n plain objects in the script's storage.
+  template <typename T> T *allocate(size_t n) { return Shared ? Shared->Allocate<T>(n) : Strings.Allocate<T>(n); }
 
 private:
   // A script names a few programs: they are scanned; past 8 a hash index is kept beside them.
@@ -100,17 +107,21 @@ private:
   llvm::DenseMap<llvm::StringRef, uint32_t> ByName;
   const Calls *lookup(llvm::StringRef name) const;
   uint32_t entry(llvm::StringRef name);
-  // The script text, rewritten words' text and every command's words. Moves with the script;
-  // its slabs (and so every slice) stay put.
+  // The script text, rewritten words' text, every command and its words, the index's lists:
+  // in the owner's arena when given one, else in the script's own (which moves with the
+  // script; its slabs, and so every slice, stay put).
+  llvm::BumpPtrAllocator *Shared = nullptr;
   llvm::BumpPtrAllocatorImpl<llvm::MallocAllocator, 4096> Strings;
 };
 
-// `mapOffset` maps an offset in `text` to a source offset (for ranges).
+// `mapOffset` maps an offset in `text` to a source offset (for ranges). With `arena`, the script
+// keeps its storage there (see ShellScript(arena)).
 ShellScript parseShellScript(llvm::StringRef text, const SourceText &src,
-                             const std::function<uint32_t(uint32_t)> &mapOffset);
+                             const std::function<uint32_t(uint32_t)> &mapOffset,
+                             llvm::BumpPtrAllocator *arena = nullptr);
 // A shell-form RUN body: offset `o` of `text` is offset `base + o` of the instruction's logical
 // line, so `map` gives line and column directly (no search of the file's line index per word).
 ShellScript parseShellScript(llvm::StringRef text, const SourceText &src, const OffsetMap &map,
-                             uint32_t base);
+                             uint32_t base, llvm::BumpPtrAllocator *arena = nullptr);
 
 } // namespace dfc::lint
