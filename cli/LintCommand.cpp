@@ -556,8 +556,17 @@ int runLint(const LintFlags &flags) {
   lint::FormatOptions opts;
   opts.toolVersion = DFC_VERSION;
   opts.color = *format == lint::OutputFormat::Tty && ::isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
-  std::cout << lint::formatReport(*format, reports, opts);
-  std::cout.flush();
+  // Written to stdout as it is rendered, 64 KiB at a time (no copy of the whole report).
+  lint::formatReport(*format, reports, opts, [](llvm::StringRef piece) {
+    while (!piece.empty()) {
+      ssize_t n = ::write(STDOUT_FILENO, piece.data(), piece.size());
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return; // as std::cout did: a closed or full stdout loses the report, the status stands
+      piece = piece.drop_front(static_cast<size_t>(n));
+    }
+  });
   return status;
 }
 

@@ -2,7 +2,7 @@
 // expects, with 1-based lines and columns everywhere except where a format says otherwise.
 #include "ir/passes/lint/Format.h"
 
-#include <nlohmann/json.hpp>
+#include <llvm/ADT/DenseMap.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -13,40 +13,11 @@
 namespace dfc::lint {
 namespace {
 
-using nlohmann::json;
 
 uint32_t line1(const Position &p) { return p.line + 1; }
 uint32_t col1(const Position &p) { return p.column + 1; }
 
 std::string ruleId(const Finding &f) { return f.rule ? f.rule->id : "unknown"; }
-
-json aliasesOf(const Finding &f) {
-  json a = json::array();
-  if (f.rule)
-    for (const char *s : f.rule->aliases)
-      a.push_back(s);
-  return a;
-}
-
-std::string xmlEscape(llvm::StringRef s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-    case '&': out += "&amp;"; break;
-    case '<': out += "&lt;"; break;
-    case '>': out += "&gt;"; break;
-    case '"': out += "&quot;"; break;
-    case '\'': out += "&apos;"; break;
-    default:
-      // XML 1.0 forbids most control characters even as references.
-      if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r')
-        out += "?";
-      else
-        out.push_back(c);
-    }
-  }
-  return out;
-}
 
 // FNV-1a: a fingerprint stable across runs and platforms (std::hash is neither).
 std::string fingerprint(const std::string &file, const Finding &f) {
@@ -69,43 +40,54 @@ std::string fingerprint(const std::string &file, const Finding &f) {
   return buf;
 }
 
-// JSON text exactly as nlohmann's dump(2) renders it, written directly: the json format is the
-// one tools read in bulk, and building a DOM of std::maps for thousands of findings cost more
-// than linting them. Strings are escaped as nlohmann does (", \\, \b \f \n \r \t, other
-// control bytes as \u00xx, UTF-8 as is); invalid UTF-8 becomes U+FFFD rather than an exception.
-class JsonText {
+// The report's text, handed to the sink each time its buffer fills (and at the end): a put is a
+// bounds check and a copy into memory that stays in cache, and no whole-report string is built
+// (for the big file that string's page faults cost as much as rendering it). The escapers of
+// every format write through it.
+class Out {
 public:
-  explicit JsonText(size_t reserve = 64) : Buf(std::max<size_t>(reserve, 64), '\0') {}
+  Out(ReportSink sink, char *buf, size_t cap) : Sink(sink), Buf(buf), Cap(cap) {}
+  Out(const Out &) = delete;
+  Out &operator=(const Out &) = delete;
 
-  // The text so far; take() hands it over (the writer is done then).
-  llvm::StringRef text() const { return llvm::StringRef(Buf.data(), Len); }
-  std::string take() {
-    Buf.resize(Len);
-    return std::move(Buf);
+  // Hands over what is buffered; the report is complete once the caller's last flush is done.
+  void flush() {
+    if (Len)
+      Sink(llvm::StringRef(Buf, Len));
+    Len = 0;
   }
-  void put(char c) {
-    room(1);
+  // The fast path (room in the buffer) inline; a constant n then copies without a call.
+  [[gnu::always_inline]] void put(char c) {
+    if (Len == Cap)
+      flush();
     Buf[Len++] = c;
   }
-  void put(const char *p, size_t n) {
-    room(n);
-    std::memcpy(Buf.data() + Len, p, n);
+  [[gnu::always_inline]] void put(const char *p, size_t n) {
+    if (n > Cap - Len)
+      return putSlow(p, n);
+    std::memcpy(Buf + Len, p, n);
     Len += n;
   }
-
-  void number(uint32_t v) {
-    char buf[10];
+  // Text known to need no escaping, such as `,\n    "column": `, appended at once.
+  template <size_t N> void raw(const char (&s)[N]) { put(s, N - 1); }
+  void raw(llvm::StringRef s) { put(s.data(), s.size()); }
+  void number(uint64_t v) {
+    if (Cap - Len < 20)
+      flush();
+    char buf[20];
     char *end = buf + sizeof buf, *p = end;
     do {
       *--p = static_cast<char>('0' + v % 10);
       v /= 10;
     } while (v);
-    put(p, static_cast<size_t>(end - p));
+    size_t n = static_cast<size_t>(end - p);
+    std::memcpy(Buf + Len, p, n);
+    Len += n;
   }
-  // Text known to need no escaping, such as `,\n    "column": `, appended at once.
-  template <size_t N> void raw(const char (&s)[N]) { put(s, N - 1); }
-  void raw(llvm::StringRef s) { put(s.data(), s.size()); }
-  void string(llvm::StringRef s) {
+
+  // A JSON string exactly as nlohmann's dump() writes it: ", \\, \b \f \n \r \t, other control
+  // bytes as \u00xx, UTF-8 as is; invalid UTF-8 becomes U+FFFD rather than an exception.
+  void jsonString(llvm::StringRef s) {
     put('"');
     size_t i = 0;
     while (i < s.size()) {
@@ -139,30 +121,79 @@ public:
       case '\n': raw("\\n"); break;
       case '\r': raw("\\r"); break;
       case '\t': raw("\\t"); break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          put(buf, std::strlen(buf));
-        } else {
-          put(static_cast<char>(c));
-        }
+      default: {
+        // The other control bytes (c < 0x20): \u00xx with lowercase hex, as nlohmann.
+        char buf[6] = {'\\', 'u', '0', '0', "0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15]};
+        put(buf, sizeof buf);
+      }
       }
       ++i;
     }
     put('"');
   }
 
+  // XML attribute and text content: the five entities; XML 1.0 forbids most control characters
+  // even as references, so they become '?'.
+  void xml(llvm::StringRef s) {
+    size_t from = 0;
+    for (size_t i = 0; i < s.size(); ++i) {
+      unsigned char c = static_cast<unsigned char>(s[i]);
+      const char *entity = nullptr;
+      switch (c) {
+      case '&': entity = "&amp;"; break;
+      case '<': entity = "&lt;"; break;
+      case '>': entity = "&gt;"; break;
+      case '"': entity = "&quot;"; break;
+      case '\'': entity = "&apos;"; break;
+      default:
+        if (c < 0x20 && c != '\n' && c != '\t' && c != '\r')
+          entity = "?";
+      }
+      if (!entity)
+        continue;
+      put(s.data() + from, i - from);
+      raw(llvm::StringRef(entity));
+      from = i + 1;
+    }
+    put(s.data() + from, s.size() - from);
+  }
+
+  // GitHub workflow commands: data escapes %, CR, LF; property values also ':' and ','.
+  void github(llvm::StringRef s, bool property) {
+    size_t from = 0;
+    for (size_t i = 0; i < s.size(); ++i) {
+      const char *code = nullptr;
+      switch (s[i]) {
+      case '%': code = "%25"; break;
+      case '\r': code = "%0D"; break;
+      case '\n': code = "%0A"; break;
+      case ':': code = property ? "%3A" : nullptr; break;
+      case ',': code = property ? "%2C" : nullptr; break;
+      default: break;
+      }
+      if (!code)
+        continue;
+      put(s.data() + from, i - from);
+      put(code, 3);
+      from = i + 1;
+    }
+    put(s.data() + from, s.size() - from);
+  }
+
 private:
-  // Written up to Len; sized ahead (the caller's estimate, then doubling), so a put is a bounds
-  // check and a copy, and the text is handed over without copying it again (one buffer: a
-  // second one of that size costs its page faults again on every report).
-  std::string Buf;
+  ReportSink Sink;
+  char *Buf;
+  size_t Cap; // at least 20 (a number is written whole)
   size_t Len = 0;
 
-  void room(size_t n) {
-    if (Len + n > Buf.size())
-      Buf.resize(std::max(Buf.size() * 2, Len + n));
+  [[gnu::noinline]] void putSlow(const char *p, size_t n) {
+    flush();
+    if (n > Cap) {
+      Sink(llvm::StringRef(p, n));
+      return;
+    }
+    std::memcpy(Buf, p, n);
+    Len = n;
   }
 
   // Whether none of the 8 bytes at p is a control byte, '"', '\\' or non-ASCII (SWAR: a
@@ -197,40 +228,59 @@ private:
   }
 };
 
-std::string formatJson(const std::vector<FileReport> &files) {
-  // Keys in nlohmann's (std::map) order: byte-wise sorted.
-  size_t count = 0;
-  for (const FileReport &r : files)
-    count += r.findings.size();
-  if (count == 0)
-    return "[]\n";
-  JsonText j(count * 400);
-  j.put('[');
+// `escape(out, s)` into a string, for text written once per file and repeated per finding.
+template <typename Escape> std::string escaped(llvm::StringRef s, Escape escape) {
+  std::string text;
+  char buf[256];
+  auto append = [&](llvm::StringRef piece) { text.append(piece.data(), piece.size()); };
+  Out o(append, buf, sizeof buf); // a function_ref: the lambda must outlive it
+  escape(o, s);
+  o.flush();
+  return text;
+}
+
+// A finding's JSON object: keys in nlohmann's (std::map) order, byte-wise sorted. What depends
+// only on the rule (its aliases, id and severity) or on the file is rendered once per report
+// and copied, so a finding costs its numbers, its message and its fix.
+void formatJson(const std::vector<FileReport> &files, Out &j) {
+  struct RulePieces {
+    std::string head;    // `\n  {\n    "aliases": [...],\n    "column": `
+    std::string tail[4]; // `,\n    "rule": "Id",\n    "severity": "warning"\n  }`, by severity
+  };
+  auto string = [](llvm::StringRef s) { return escaped(s, [](Out &o, llvm::StringRef t) { o.jsonString(t); }); };
+  llvm::DenseMap<const RuleInfo *, RulePieces> pieces;
+  auto piecesOf = [&](const RuleInfo *rule) -> RulePieces & {
+    auto [it, inserted] = pieces.try_emplace(rule);
+    if (inserted) {
+      std::string &h = it->second.head;
+      h = "\n  {\n    \"aliases\": ";
+      if (!rule || rule->aliases.empty()) {
+        h += "[]";
+      } else {
+        for (size_t a = 0; a < rule->aliases.size(); ++a)
+          h += (a ? ",\n      " : "[\n      ") + string(rule->aliases[a]);
+        h += "\n    ]";
+      }
+      h += ",\n    \"column\": ";
+    }
+    return it->second;
+  };
   bool firstFinding = true;
   for (const FileReport &r : files) {
-    JsonText file; // the same for each of the file's findings: escaped once
-    file.string(r.file);
+    if (r.findings.empty())
+      continue;
+    std::string file = ",\n    \"file\": " + string(r.file) + ",\n    \"fix\": ";
     for (const Finding &f : r.findings) {
-      j.raw(firstFinding ? "\n  {\n    \"aliases\": " : ",\n  {\n    \"aliases\": ");
+      RulePieces &rule = piecesOf(f.rule);
+      j.put(firstFinding ? '[' : ',');
       firstFinding = false;
-      if (!f.rule || f.rule->aliases.empty()) {
-        j.raw("[]");
-      } else {
-        for (size_t a = 0; a < f.rule->aliases.size(); ++a) {
-          j.raw(a ? ",\n      " : "[\n      ");
-          j.string(f.rule->aliases[a]);
-        }
-        j.raw("\n    ]");
-      }
-      j.raw(",\n    \"column\": ");
+      j.raw(rule.head);
       j.number(col1(f.range.begin));
       j.raw(",\n    \"endColumn\": ");
       j.number(col1(f.range.end));
       j.raw(",\n    \"endLine\": ");
       j.number(line1(f.range.end));
-      j.raw(",\n    \"file\": ");
-      j.raw(file.text());
-      j.raw(",\n    \"fix\": ");
+      j.raw(file);
       if (!f.fix) {
         j.raw("null");
       } else {
@@ -249,29 +299,92 @@ std::string formatJson(const std::vector<FileReport> &files) {
             j.raw(",\n          \"line\": ");
             j.number(line1(edit.range.begin));
             j.raw(",\n          \"text\": ");
-            j.string(edit.newText);
+            j.jsonString(edit.newText);
             j.raw("\n        }");
           }
           j.raw("\n      ]");
         }
         j.raw(",\n      \"title\": ");
-        j.string(f.fix->title);
+        j.jsonString(f.fix->title);
         j.raw("\n    }");
       }
       j.raw(",\n    \"line\": ");
       j.number(line1(f.range.begin));
       j.raw(",\n    \"message\": ");
-      j.string(f.message);
-      j.raw(",\n    \"rule\": ");
-      j.string(f.rule ? llvm::StringRef(f.rule->id) : llvm::StringRef("unknown"));
-      j.raw(",\n    \"severity\": ");
-      j.string(severityName(f.severity));
-      j.raw("\n  }");
+      j.jsonString(f.message);
+      std::string &tail = rule.tail[static_cast<size_t>(f.severity) & 3];
+      if (tail.empty())
+        tail = ",\n    \"rule\": " + string(f.rule ? llvm::StringRef(f.rule->id) : llvm::StringRef("unknown")) +
+               ",\n    \"severity\": " + string(severityName(f.severity)) + "\n  }";
+      j.raw(tail);
     }
   }
-  j.raw("\n]\n");
-  return j.take();
+  j.raw(firstFinding ? "[]\n" : "\n]\n");
 }
+
+// nlohmann's dump(2) layout, written directly (its DOM of std::maps cost 16 ms for the big file's
+// SARIF): two spaces a level, "key": value, empty containers as {} and []. The caller writes
+// each object's keys in byte-wise order, as nlohmann's std::map keeps them.
+class Pretty {
+public:
+  explicit Pretty(Out &out) : O(out) {}
+  void open(char c) {
+    O.put(c);
+    Empty.push_back(true);
+  }
+  void close(char c) {
+    bool empty = Empty.back();
+    Empty.pop_back();
+    if (!empty)
+      newline();
+    O.put(c);
+  }
+  // Before an array element.
+  void item() {
+    if (!Empty.back())
+      O.put(',');
+    Empty.back() = false;
+    newline();
+  }
+  // `k` is one of the formats' own key names: plain ASCII, nothing to escape.
+  void key(llvm::StringRef k) {
+    item();
+    O.put('"');
+    O.raw(k);
+    O.raw("\": ");
+  }
+  void string(llvm::StringRef key, llvm::StringRef value) {
+    this->key(key);
+    O.jsonString(value);
+  }
+  void number(llvm::StringRef key, uint64_t value) {
+    this->key(key);
+    O.number(value);
+  }
+  // {"text": value} under `key`.
+  void text(llvm::StringRef key, llvm::StringRef value) {
+    this->key(key);
+    open('{');
+    string("text", value);
+    close('}');
+  }
+
+private:
+  Out &O;
+  std::vector<bool> Empty; // per open container: nothing written in it yet
+
+  void newline() {
+    static const char spaces[] = "\n                                ";
+    size_t n = 1 + 2 * Empty.size();
+    if (n <= sizeof spaces - 1) {
+      O.put(spaces, n);
+      return;
+    }
+    O.put('\n');
+    for (size_t i = 0; i < Empty.size(); ++i)
+      O.raw("  ");
+  }
+};
 
 const char *sarifLevel(Severity s) {
   switch (s) {
@@ -281,86 +394,183 @@ const char *sarifLevel(Severity s) {
   }
 }
 
-json sarifRegion(const Range &r) {
-  return {{"startLine", line1(r.begin)},
-          {"startColumn", col1(r.begin)},
-          {"endLine", line1(r.end)},
-          {"endColumn", col1(r.end)}};
+void sarifRegion(Pretty &p, llvm::StringRef key, const Range &r) {
+  p.key(key);
+  p.open('{');
+  p.number("endColumn", col1(r.end));
+  p.number("endLine", line1(r.end));
+  p.number("startColumn", col1(r.begin));
+  p.number("startLine", line1(r.begin));
+  p.close('}');
 }
 
-std::string formatSarif(const std::vector<FileReport> &files, const FormatOptions &opts) {
-  // The driver lists every rule that fired (SARIF allows a subset), indexed by results.
-  json rules = json::array();
+void formatSarif(const std::vector<FileReport> &files, const FormatOptions &opts, Out &out) {
+  // The driver lists every rule that fired (SARIF allows a subset), indexed by results: one pass
+  // numbers them, as results come before the driver in the document.
   std::map<std::string, size_t> ruleIndex;
-  json results = json::array();
+  std::vector<const Finding *> firsts; // the first finding of each fired rule, in index order
+  for (const FileReport &r : files)
+    for (const Finding &f : r.findings)
+      if (ruleIndex.emplace(ruleId(f), firsts.size()).second)
+        firsts.push_back(&f);
+  Pretty p(out);
+  p.open('{');
+  p.string("$schema", "https://json.schemastore.org/sarif-2.1.0.json");
+  p.key("runs");
+  p.open('[');
+  p.item();
+  p.open('{');
+  p.key("results");
+  p.open('[');
   for (const FileReport &r : files)
     for (const Finding &f : r.findings) {
       std::string id = ruleId(f);
-      auto [it, inserted] = ruleIndex.emplace(id, rules.size());
-      if (inserted) {
-        json rule = {{"id", id},
-                     {"shortDescription", {{"text", f.rule ? f.rule->summary : id.c_str()}}},
-                     {"helpUri", opts.docsBase + id + ".md"},
-                     {"properties", {{"aliases", aliasesOf(f)}}}};
-        if (f.rule) {
-          rule["defaultConfiguration"] = {{"level", sarifLevel(f.rule->severity)}};
-          rule["properties"]["source"] = ruleSourceName(f.rule->source).str();
-        }
-        rules.push_back(rule);
-      }
-      json location = {{"physicalLocation",
-                        {{"artifactLocation", {{"uri", r.file}}}, {"region", sarifRegion(f.range)}}}};
-      json result = {{"ruleId", id},
-                     {"ruleIndex", it->second},
-                     {"level", sarifLevel(f.severity)},
-                     {"message", {{"text", f.message}}},
-                     {"locations", json::array({location})}};
+      p.item();
+      p.open('{');
       if (f.fix) {
-        json replacements = json::array();
-        for (const TextEdit &e : f.fix->edits)
-          replacements.push_back({{"deletedRegion", sarifRegion(e.range)}, {"insertedContent", {{"text", e.newText}}}});
-        result["fixes"] = json::array(
-            {{{"description", {{"text", f.fix->title}}},
-              {"artifactChanges",
-               json::array({{{"artifactLocation", {{"uri", r.file}}}, {"replacements", replacements}}})}}});
+        p.key("fixes");
+        p.open('[');
+        p.item();
+        p.open('{');
+        p.key("artifactChanges");
+        p.open('[');
+        p.item();
+        p.open('{');
+        p.key("artifactLocation");
+        p.open('{');
+        p.string("uri", r.file);
+        p.close('}');
+        p.key("replacements");
+        p.open('[');
+        for (const TextEdit &e : f.fix->edits) {
+          p.item();
+          p.open('{');
+          sarifRegion(p, "deletedRegion", e.range);
+          p.text("insertedContent", e.newText);
+          p.close('}');
+        }
+        p.close(']');
+        p.close('}');
+        p.close(']');
+        p.text("description", f.fix->title);
+        p.close('}');
+        p.close(']');
       }
-      results.push_back(result);
+      p.string("level", sarifLevel(f.severity));
+      p.key("locations");
+      p.open('[');
+      p.item();
+      p.open('{');
+      p.key("physicalLocation");
+      p.open('{');
+      p.key("artifactLocation");
+      p.open('{');
+      p.string("uri", r.file);
+      p.close('}');
+      sarifRegion(p, "region", f.range);
+      p.close('}');
+      p.close('}');
+      p.close(']');
+      p.text("message", f.message);
+      p.string("ruleId", id);
+      p.number("ruleIndex", ruleIndex[id]);
+      p.close('}');
     }
-  json driver = {{"name", "dfc"},
-                 {"version", opts.toolVersion},
-                 {"informationUri", opts.docsBase.substr(0, opts.docsBase.find("/docs/"))},
-                 {"rules", rules}};
-  json sarif = {{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
-                {"version", "2.1.0"},
-                {"runs", json::array({{{"tool", {{"driver", driver}}}, {"results", results}}})}};
-  return sarif.dump(2) + "\n";
+  p.close(']');
+  p.key("tool");
+  p.open('{');
+  p.key("driver");
+  p.open('{');
+  p.string("informationUri", llvm::StringRef(opts.docsBase).substr(0, opts.docsBase.find("/docs/")));
+  p.string("name", "dfc");
+  p.key("rules");
+  p.open('[');
+  for (const Finding *f : firsts) {
+    std::string id = ruleId(*f);
+    p.item();
+    p.open('{');
+    if (f->rule) {
+      p.key("defaultConfiguration");
+      p.open('{');
+      p.string("level", sarifLevel(f->rule->severity));
+      p.close('}');
+    }
+    p.string("helpUri", opts.docsBase + id + ".md");
+    p.string("id", id);
+    p.key("properties");
+    p.open('{');
+    p.key("aliases");
+    p.open('[');
+    if (f->rule)
+      for (const char *a : f->rule->aliases) {
+        p.item();
+        out.jsonString(a);
+      }
+    p.close(']');
+    if (f->rule)
+      p.string("source", ruleSourceName(f->rule->source));
+    p.close('}');
+    p.text("shortDescription", f->rule ? llvm::StringRef(f->rule->summary) : llvm::StringRef(id));
+    p.close('}');
+  }
+  p.close(']');
+  p.string("version", opts.toolVersion);
+  p.close('}');
+  p.close('}');
+  p.close('}');
+  p.close(']');
+  p.string("version", "2.1.0");
+  p.close('}');
+  out.put('\n');
 }
 
-std::string formatCheckstyle(const std::vector<FileReport> &files) {
-  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<checkstyle version=\"4.3\">\n";
+void formatCheckstyle(const std::vector<FileReport> &files, Out &out) {
+  out.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<checkstyle version=\"4.3\">\n");
   for (const FileReport &r : files) {
-    out += "  <file name=\"" + xmlEscape(r.file) + "\">\n";
+    out.raw("  <file name=\"");
+    out.xml(r.file);
+    out.raw("\">\n");
     for (const Finding &f : r.findings) {
       // Checkstyle knows error, warning and info; style is closest to info.
       llvm::StringRef sev = f.severity == Severity::Style ? "info" : severityName(f.severity);
-      out += "    <error line=\"" + std::to_string(line1(f.range.begin)) + "\" column=\"" +
-             std::to_string(col1(f.range.begin)) + "\" severity=\"" + sev.str() + "\" message=\"" +
-             xmlEscape(f.message) + "\" source=\"dfc." + xmlEscape(ruleId(f)) + "\"/>\n";
+      out.raw("    <error line=\"");
+      out.number(line1(f.range.begin));
+      out.raw("\" column=\"");
+      out.number(col1(f.range.begin));
+      out.raw("\" severity=\"");
+      out.raw(sev);
+      out.raw("\" message=\"");
+      out.xml(f.message);
+      out.raw("\" source=\"dfc.");
+      out.xml(ruleId(f));
+      out.raw("\"/>\n");
     }
-    out += "  </file>\n";
+    out.raw("  </file>\n");
   }
-  return out + "</checkstyle>\n";
+  out.raw("</checkstyle>\n");
 }
 
-std::string formatGnu(const std::vector<FileReport> &files) {
+void formatGnu(const std::vector<FileReport> &files, Out &out) {
   // GNU's "file:line.col-line.col: severity: message" with the rule id appended.
-  std::string out;
   for (const FileReport &r : files)
-    for (const Finding &f : r.findings)
-      out += r.file + ":" + std::to_string(line1(f.range.begin)) + "." + std::to_string(col1(f.range.begin)) + "-" +
-             std::to_string(line1(f.range.end)) + "." + std::to_string(col1(f.range.end)) + ": " +
-             severityName(f.severity).str() + ": " + f.message + " [" + ruleId(f) + "]\n";
-  return out;
+    for (const Finding &f : r.findings) {
+      out.raw(r.file);
+      out.put(':');
+      out.number(line1(f.range.begin));
+      out.put('.');
+      out.number(col1(f.range.begin));
+      out.put('-');
+      out.number(line1(f.range.end));
+      out.put('.');
+      out.number(col1(f.range.end));
+      out.raw(": ");
+      out.raw(severityName(f.severity));
+      out.raw(": ");
+      out.raw(f.message);
+      out.raw(" [");
+      out.raw(ruleId(f));
+      out.raw("]\n");
+    }
 }
 
 const char *climateSeverity(Severity s) {
@@ -371,83 +581,135 @@ const char *climateSeverity(Severity s) {
   }
 }
 
-std::string formatCodeClimate(const std::vector<FileReport> &files, bool gitlab) {
-  json out = json::array();
+void formatCodeClimate(const std::vector<FileReport> &files, bool gitlab, Out &out) {
+  Pretty p(out);
+  p.open('[');
   for (const FileReport &r : files)
     for (const Finding &f : r.findings) {
-      json issue = {{"description", f.message},
-                    {"check_name", ruleId(f)},
-                    {"fingerprint", fingerprint(r.file, f)},
-                    {"severity", climateSeverity(f.severity)}};
+      p.item();
+      p.open('{');
+      if (!gitlab) {
+        p.key("categories");
+        p.open('[');
+        p.item();
+        out.jsonString(f.severity == Severity::Error ? "Bug Risk" : "Style");
+        p.close(']');
+      }
+      p.string("check_name", ruleId(f));
+      p.string("description", f.message);
+      p.string("fingerprint", fingerprint(r.file, f));
+      p.key("location");
+      p.open('{');
       if (gitlab) {
         // GitLab's Code Quality report reads location.lines.begin only.
-        issue["location"] = {{"path", r.file}, {"lines", {{"begin", line1(f.range.begin)}}}};
+        p.key("lines");
+        p.open('{');
+        p.number("begin", line1(f.range.begin));
+        p.close('}');
+        p.string("path", r.file);
       } else {
-        issue["type"] = "issue";
-        issue["categories"] = json::array({f.severity == Severity::Error ? "Bug Risk" : "Style"});
-        issue["location"] = {
-            {"path", r.file},
-            {"positions",
-             {{"begin", {{"line", line1(f.range.begin)}, {"column", col1(f.range.begin)}}},
-              {"end", {{"line", line1(f.range.end)}, {"column", col1(f.range.end)}}}}}};
+        p.string("path", r.file);
+        p.key("positions");
+        p.open('{');
+        for (auto [name, at] : {std::pair<const char *, const Position *>{"begin", &f.range.begin}, {"end", &f.range.end}}) {
+          p.key(name);
+          p.open('{');
+          p.number("column", col1(*at));
+          p.number("line", line1(*at));
+          p.close('}');
+        }
+        p.close('}');
       }
-      out.push_back(issue);
+      p.close('}');
+      p.string("severity", climateSeverity(f.severity));
+      if (!gitlab)
+        p.string("type", "issue");
+      p.close('}');
     }
-  return out.dump(2) + "\n";
+  p.close(']');
+  out.put('\n');
 }
 
-std::string formatJUnit(const std::vector<FileReport> &files) {
+void formatJUnit(const std::vector<FileReport> &files, Out &out) {
   size_t tests = 0, failures = 0;
-  std::string body;
   for (const FileReport &r : files) {
-    std::string cases;
-    size_t fileFailures = 0;
+    tests += std::max<size_t>(1, r.findings.size());
+    failures += r.findings.size();
+  }
+  out.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"dfc lint\" tests=\"");
+  out.number(tests);
+  out.raw("\" failures=\"");
+  out.number(failures);
+  out.raw("\">\n");
+  for (const FileReport &r : files) {
+    std::string file = escaped(r.file, [](Out &o, llvm::StringRef s) { o.xml(s); });
+    out.raw("  <testsuite name=\"");
+    out.raw(file);
+    out.raw("\" tests=\"");
+    out.number(std::max<size_t>(1, r.findings.size()));
+    out.raw("\" failures=\"");
+    out.number(r.findings.size());
+    out.raw("\" errors=\"0\">\n");
     for (const Finding &f : r.findings) {
-      std::string where = std::to_string(line1(f.range.begin)) + ":" + std::to_string(col1(f.range.begin));
-      cases += "    <testcase classname=\"" + xmlEscape(r.file) + "\" name=\"" + xmlEscape(ruleId(f)) + " at " +
-               where + "\">\n      <failure type=\"" + severityName(f.severity).str() + "\" message=\"" +
-               xmlEscape(f.message) + "\">" + xmlEscape(r.file + ":" + where + " " + f.message) +
-               "</failure>\n    </testcase>\n";
-      ++fileFailures;
+      auto where = [&] {
+        out.number(line1(f.range.begin));
+        out.put(':');
+        out.number(col1(f.range.begin));
+      };
+      out.raw("    <testcase classname=\"");
+      out.raw(file);
+      out.raw("\" name=\"");
+      out.xml(ruleId(f));
+      out.raw(" at ");
+      where();
+      out.raw("\">\n      <failure type=\"");
+      out.raw(severityName(f.severity));
+      out.raw("\" message=\"");
+      out.xml(f.message);
+      out.raw("\">");
+      out.raw(file);
+      out.put(':');
+      where();
+      out.put(' ');
+      out.xml(f.message);
+      out.raw("</failure>\n    </testcase>\n");
     }
-    if (r.findings.empty())
-      cases += "    <testcase classname=\"" + xmlEscape(r.file) + "\" name=\"dfc lint\"/>\n";
-    size_t fileTests = std::max<size_t>(1, r.findings.size());
-    tests += fileTests;
-    failures += fileFailures;
-    body += "  <testsuite name=\"" + xmlEscape(r.file) + "\" tests=\"" + std::to_string(fileTests) +
-            "\" failures=\"" + std::to_string(fileFailures) + "\" errors=\"0\">\n" + cases + "  </testsuite>\n";
+    if (r.findings.empty()) {
+      out.raw("    <testcase classname=\"");
+      out.raw(file);
+      out.raw("\" name=\"dfc lint\"/>\n");
+    }
+    out.raw("  </testsuite>\n");
   }
-  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"dfc lint\" tests=\"" +
-         std::to_string(tests) + "\" failures=\"" + std::to_string(failures) + "\">\n" + body + "</testsuites>\n";
+  out.raw("</testsuites>\n");
 }
 
-// GitHub workflow commands: data escapes %, CR, LF; property values also ':' and ','.
-std::string githubEscape(llvm::StringRef s, bool property) {
-  std::string out;
-  for (char c : s) {
-    if (c == '%') out += "%25";
-    else if (c == '\r') out += "%0D";
-    else if (c == '\n') out += "%0A";
-    else if (property && c == ':') out += "%3A";
-    else if (property && c == ',') out += "%2C";
-    else out.push_back(c);
-  }
-  return out;
-}
-
-std::string formatGitHub(const std::vector<FileReport> &files) {
-  std::string out;
-  for (const FileReport &r : files)
+void formatGitHub(const std::vector<FileReport> &files, Out &out) {
+  for (const FileReport &r : files) {
+    std::string file = escaped(r.file, [](Out &o, llvm::StringRef s) { o.github(s, true); });
     for (const Finding &f : r.findings) {
       const char *level = f.severity == Severity::Error ? "error" : f.severity == Severity::Warning ? "warning" : "notice";
-      out += std::string("::") + level + " file=" + githubEscape(r.file, true) +
-             ",line=" + std::to_string(line1(f.range.begin)) + ",col=" + std::to_string(col1(f.range.begin)) +
-             ",endLine=" + std::to_string(line1(f.range.end)) + ",endColumn=" + std::to_string(col1(f.range.end)) +
-             ",title=" + githubEscape(ruleId(f), true) + "::" + githubEscape(f.message + " [" + ruleId(f) + "]", false) +
-             "\n";
+      out.raw("::");
+      out.raw(llvm::StringRef(level));
+      out.raw(" file=");
+      out.raw(file);
+      out.raw(",line=");
+      out.number(line1(f.range.begin));
+      out.raw(",col=");
+      out.number(col1(f.range.begin));
+      out.raw(",endLine=");
+      out.number(line1(f.range.end));
+      out.raw(",endColumn=");
+      out.number(col1(f.range.end));
+      out.raw(",title=");
+      out.github(ruleId(f), true);
+      out.raw("::");
+      out.github(f.message, false);
+      out.raw(" [");
+      out.github(ruleId(f), false);
+      out.raw("]\n");
     }
-  return out;
+  }
 }
 
 const char *ttyColor(Severity s) {
@@ -461,44 +723,70 @@ const char *ttyColor(Severity s) {
 }
 
 // Tabs are kept in the caret line so it lines up with the source line in any tab width.
-std::string caretLine(llvm::StringRef line, uint32_t from, uint32_t to) {
-  std::string out;
+void caretLine(Out &out, llvm::StringRef line, uint32_t from, uint32_t to) {
   for (uint32_t i = 0; i < from && i < line.size(); ++i)
-    out.push_back(line[i] == '\t' ? '\t' : ' ');
-  out.push_back('^');
+    out.put(line[i] == '\t' ? '\t' : ' ');
+  out.put('^');
   for (uint32_t i = from + 1; i < to; ++i)
-    out.push_back('~');
-  return out;
+    out.put('~');
 }
 
-std::string formatTty(const std::vector<FileReport> &files, const FormatOptions &opts) {
-  std::string out;
-  auto paint = [&](const char *code, const std::string &s) {
-    return opts.color ? code + s + "\033[0m" : s;
+void formatTty(const std::vector<FileReport> &files, const FormatOptions &opts, Out &out) {
+  // Colour codes around a part when asked for: the part is written by `body`.
+  auto paint = [&](const char *code, auto body) {
+    if (opts.color)
+      out.raw(llvm::StringRef(code));
+    body();
+    if (opts.color)
+      out.raw("\033[0m");
   };
   size_t counts[4] = {0, 0, 0, 0};
   for (const FileReport &r : files)
     for (const Finding &f : r.findings) {
       ++counts[static_cast<size_t>(f.severity)];
-      out += paint("\033[1m", r.file + ":" + std::to_string(line1(f.range.begin)) + ":" +
-                                  std::to_string(col1(f.range.begin)) + ":") +
-             " " + paint(ttyColor(f.severity), severityName(f.severity).str() + ":") + " " +
-             paint("\033[1m", f.message) + " [" + ruleId(f) + "]" + (f.fix ? " (fixable)" : "") + "\n";
+      paint("\033[1m", [&] {
+        out.raw(r.file);
+        out.put(':');
+        out.number(line1(f.range.begin));
+        out.put(':');
+        out.number(col1(f.range.begin));
+        out.put(':');
+      });
+      out.put(' ');
+      paint(ttyColor(f.severity), [&] {
+        out.raw(severityName(f.severity));
+        out.put(':');
+      });
+      out.put(' ');
+      paint("\033[1m", [&] { out.raw(f.message); });
+      out.raw(" [");
+      out.raw(ruleId(f));
+      out.raw(f.fix ? "] (fixable)\n" : "]\n");
       if (!r.source || f.range.begin.line >= r.source->lineCount())
         continue;
       llvm::StringRef line = r.source->line(f.range.begin.line);
       // A range that spans lines is underlined to the end of its first line.
       uint32_t to = f.range.end.line == f.range.begin.line ? f.range.end.column : static_cast<uint32_t>(line.size());
       to = std::max(to, f.range.begin.column + 1);
-      out += "  " + line.str() + "\n  " + paint("\033[1;32m", caretLine(line, f.range.begin.column, to)) + "\n";
+      out.raw("  ");
+      out.raw(line);
+      out.raw("\n  ");
+      paint("\033[1;32m", [&] { caretLine(out, line, f.range.begin.column, to); });
+      out.put('\n');
     }
   size_t total = counts[0] + counts[1] + counts[2] + counts[3];
   if (total) {
-    out += std::to_string(total) + (total == 1 ? " problem" : " problems") + " (" + std::to_string(counts[0]) +
-           " errors, " + std::to_string(counts[1]) + " warnings, " + std::to_string(counts[2]) + " info, " +
-           std::to_string(counts[3]) + " style)\n";
+    out.number(total);
+    out.raw(total == 1 ? " problem (" : " problems (");
+    out.number(counts[0]);
+    out.raw(" errors, ");
+    out.number(counts[1]);
+    out.raw(" warnings, ");
+    out.number(counts[2]);
+    out.raw(" info, ");
+    out.number(counts[3]);
+    out.raw(" style)\n");
   }
-  return out;
 }
 
 } // namespace
@@ -529,19 +817,28 @@ std::optional<Severity> parseSeverity(llvm::StringRef name) {
   return std::nullopt;
 }
 
-std::string formatReport(OutputFormat format, const std::vector<FileReport> &files, const FormatOptions &options) {
+void formatReport(OutputFormat format, const std::vector<FileReport> &files, const FormatOptions &options,
+                  ReportSink sink) {
+  char buf[1 << 16];
+  Out out(sink, buf, sizeof buf);
   switch (format) {
-  case OutputFormat::Tty: return formatTty(files, options);
-  case OutputFormat::Json: return formatJson(files);
-  case OutputFormat::Sarif: return formatSarif(files, options);
-  case OutputFormat::Checkstyle: return formatCheckstyle(files);
-  case OutputFormat::Gnu: return formatGnu(files);
-  case OutputFormat::CodeClimate: return formatCodeClimate(files, false);
-  case OutputFormat::GitLab: return formatCodeClimate(files, true);
-  case OutputFormat::JUnit: return formatJUnit(files);
-  case OutputFormat::GitHub: return formatGitHub(files);
+  case OutputFormat::Tty: formatTty(files, options, out); break;
+  case OutputFormat::Json: formatJson(files, out); break;
+  case OutputFormat::Sarif: formatSarif(files, options, out); break;
+  case OutputFormat::Checkstyle: formatCheckstyle(files, out); break;
+  case OutputFormat::Gnu: formatGnu(files, out); break;
+  case OutputFormat::CodeClimate: formatCodeClimate(files, false, out); break;
+  case OutputFormat::GitLab: formatCodeClimate(files, true, out); break;
+  case OutputFormat::JUnit: formatJUnit(files, out); break;
+  case OutputFormat::GitHub: formatGitHub(files, out); break;
   }
-  return {};
+  out.flush();
+}
+
+std::string formatReport(OutputFormat format, const std::vector<FileReport> &files, const FormatOptions &options) {
+  std::string text;
+  formatReport(format, files, options, [&](llvm::StringRef piece) { text.append(piece.data(), piece.size()); });
+  return text;
 }
 
 std::string applyFixes(llvm::StringRef text, const std::vector<Finding> &findings, size_t *applied) {

@@ -4,6 +4,8 @@
 
 #include "ir/passes/lint/Lint.h"
 
+#include <llvm/ADT/STLFunctionalExtras.h>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,10 +34,17 @@ struct FormatOptions {
   std::string docsBase = "https://github.com/dfc-build/dfc/blob/main/docs/rules/";
 };
 
+// Receives a report in pieces as it is rendered; a piece is valid only during the call.
+using ReportSink = llvm::function_ref<void(llvm::StringRef)>;
+
 // The whole report for every file, in the given format. Machine formats are one document for all
 // files (a JSON array, one SARIF run, one checkstyle file...); tty and gnu are line oriented.
 std::string formatReport(OutputFormat format, const std::vector<FileReport> &files,
                          const FormatOptions &options = {});
+// The same text, handed to `sink` in pieces of up to 64 KiB as it is rendered: no string of the
+// whole report is built (`dfc lint` writes each piece to stdout).
+void formatReport(OutputFormat format, const std::vector<FileReport> &files, const FormatOptions &options,
+                  ReportSink sink);
 
 // Applies the fixes of `findings` to `text`. A fix is taken whole or not at all: one whose edits
 // overlap an already taken fix's edits is skipped (a later re-lint can pick it up). Edits must lie

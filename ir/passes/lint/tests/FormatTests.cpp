@@ -153,6 +153,34 @@ TEST_CASE("json report is byte for byte nlohmann's rendering", "[lint][format]")
   CHECK(nlohmann::json::parse(out)[0]["message"] == "x\xef\xbf\xbd\xef\xbf\xbdy");
 }
 
+TEST_CASE("a report bigger than the writer's buffer comes in pieces that add up to it", "[lint][format]") {
+  // 2,000 findings (~600 KB of JSON) and a message longer than the 64 KiB buffer, so pieces end
+  // mid-finding and one piece skips the buffer; every format, joined, equals the whole string.
+  Linted l = lintOnly(Bad, {"StageNameCasing", "MaintainerDeprecated"});
+  REQUIRE(l.findings.size() == 2);
+  std::vector<Finding> many;
+  for (int i = 0; i < 1000; ++i)
+    for (const Finding &f : l.findings)
+      many.push_back(f);
+  many[777].message = std::string(100000, 'm') + "\"<&>%\n";
+  std::vector<FileReport> files = {{"a \"b\" <c>", &l.tree.source, many}, {"e", &l.tree.source, {}}};
+  CHECK(formatReport(OutputFormat::Json, files) == referenceJson(files));
+  for (const std::string &name : outputFormatNames()) {
+    INFO(name);
+    OutputFormat format = *parseOutputFormat(name);
+    std::string joined;
+    size_t pieces = 0, largest = 0;
+    formatReport(format, files, {}, [&](llvm::StringRef piece) {
+      joined += piece.str();
+      ++pieces;
+      largest = std::max(largest, piece.size());
+    });
+    CHECK(joined == formatReport(format, files));
+    CHECK(largest >= 100000); // the long message went out whole, past the buffer
+    CHECK(pieces > 1);
+  }
+}
+
 TEST_CASE("sarif report lists each fired rule once and points results at it", "[lint][format]") {
   Linted a = lintOnly(Bad, {"MaintainerDeprecated"});
   Linted b = lintOnly(Bad, {"MaintainerDeprecated", "StageNameCasing"});
@@ -169,6 +197,37 @@ TEST_CASE("sarif report lists each fired rule once and points results at it", "[
   CHECK(run["tool"]["driver"]["rules"][0]["helpUri"].get<std::string>().find("docs/rules/MaintainerDeprecated.md") !=
         std::string::npos);
   CHECK(run["results"][0]["fixes"][0]["artifactChanges"][0]["artifactLocation"]["uri"] == "a");
+}
+
+TEST_CASE("sarif, codeclimate and gitlab are laid out as nlohmann's dump(2)", "[lint][format]") {
+  // Written directly: parsing the text and dumping it again must give it back byte for byte
+  // (sorted keys, two-space indent, empty containers), for findings with and without fixes,
+  // edits, aliases or a rule, and strings that need escaping.
+  Linted l = lintOnly("FROM busybox:1.36 AS Build\nMAINTAINER \"J\\o\te\" <j\x01@\xc3\xa9.org>\n"
+                      "run apt-get install -y curl\n",
+                      {"StageNameCasing", "MaintainerDeprecated", "ConsistentInstructionCasing",
+                       "AptGetNoInstallRecommends"});
+  REQUIRE(l.findings.size() >= 3);
+  Finding bare = l.findings[0];
+  bare.fix = Fix{"nothing to edit", {}};
+  Finding ruleless = l.findings[1];
+  ruleless.rule = nullptr;
+  l.findings.push_back(bare);
+  l.findings.push_back(ruleless);
+  std::vector<FileReport> files = {{"dir/\"D\"\tf \xe2\x82\xac", &l.tree.source, l.findings},
+                                   {"empty", &l.tree.source, {}}};
+  for (OutputFormat format : {OutputFormat::Sarif, OutputFormat::CodeClimate, OutputFormat::GitLab}) {
+    for (const std::vector<FileReport> &input : {files, std::vector<FileReport>{}}) {
+      std::string text = formatReport(format, input);
+      INFO(text);
+      CHECK(nlohmann::json::parse(text).dump(2) + "\n" == text);
+    }
+  }
+  auto sarif = nlohmann::json::parse(formatReport(OutputFormat::Sarif, files));
+  auto &results = sarif["runs"][0]["results"];
+  REQUIRE(results.size() == l.findings.size());
+  CHECK(results.back()["ruleId"] == "unknown");
+  CHECK(sarif["runs"][0]["tool"]["driver"]["rules"][results.back()["ruleIndex"].get<size_t>()]["id"] == "unknown");
 }
 
 TEST_CASE("tty report shows the line and a caret under the range", "[lint][format]") {
