@@ -488,12 +488,13 @@ int runLint(const LintFlags &flags) {
   // Configuration before any linting: a broken config stops the run with exit 2. Files in one
   // folder share the lookup.
   std::map<std::string, LintSettings> byConfigFile;
+  std::map<std::string, std::string> configOfFolder;
   for (Job &job : jobs) {
     std::string configPath = flags.configFile;
     if (configPath.empty()) {
       char cwd[PATH_MAX];
       std::string dir = job.path == "-" ? (::getcwd(cwd, sizeof cwd) ? cwd : ".") : dirOf(job.path);
-      configPath = findLintConfig(dir);
+      configPath = findLintConfig(dir, configOfFolder);
     }
     auto it = byConfigFile.find(configPath);
     if (it == byConfigFile.end()) {

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <map>
 #include <cstdlib>
 #include <sys/stat.h>
 
@@ -123,21 +124,41 @@ bool parseFailureThreshold(const std::string &name, std::optional<Severity> &out
 }
 
 std::string findLintConfig(const std::string &dir) {
+  std::map<std::string, std::string> seen;
+  return findLintConfig(dir, seen);
+}
+
+std::string findLintConfig(const std::string &dir, std::map<std::string, std::string> &seen) {
   std::string d = dir.empty() ? "." : dir;
   char resolved[PATH_MAX];
   if (::realpath(d.c_str(), resolved))
     d = resolved;
+  std::vector<std::string> walked; // folders looked at here, which all get the answer
+  std::string found;
   for (;;) {
+    auto known = seen.find(d);
+    if (known != seen.end()) {
+      found = known->second;
+      break;
+    }
+    walked.push_back(d);
+    bool hit = false;
     for (const char *name : {".dfc.yaml", ".hadolint.yaml", ".hadolint.yml"}) {
       std::string p = (d == "/" ? "" : d) + "/" + name;
-      if (isFile(p))
-        return p;
+      if (isFile(p)) {
+        found = p;
+        hit = true;
+        break;
+      }
     }
-    if (d == "/" || d.empty())
-      return "";
+    if (hit || d == "/" || d.empty())
+      break;
     size_t slash = d.rfind('/');
     d = slash == 0 ? "/" : d.substr(0, slash);
   }
+  for (std::string &w : walked)
+    seen.emplace(std::move(w), found);
+  return found;
 }
 
 std::optional<std::string> loadLintConfig(const std::string &path, LintSettings &settings) {

@@ -137,6 +137,13 @@ check "config found from the Dockerfile's folder upward (.hadolint.yaml)" eval '
 printf 'ignored: [StageNameCasing]\n' >cfg/a/.dfc.yaml
 run lint cfg/a/b/Dockerfile
 check "the nearest config wins (.dfc.yaml in a/ over .hadolint.yaml above)" eval '[[ $rc -eq 0 && ! -s $WORK/out ]]'
+# One run, folders sharing parents: each file still gets its own nearest config (the lookup
+# remembers folders; c/ and its sibling a/b/ must not share a/'s answer, nor a/b/ c/'s).
+mkdir -p cfg/c/d
+cp bad cfg/c/d/Dockerfile
+run lint --format gnu cfg/c/d/Dockerfile cfg/a/b/Dockerfile
+check "one run: every file gets its own nearest config" eval '
+  outHas "cfg/c/d/Dockerfile:1.22" && ! outHas "cfg/a/b/Dockerfile:" && [[ $rc -eq 0 ]]'
 printf 'override:\n  error: [StageNameCasing]\n' >cfg/a/b/.hadolint.yml
 run lint --format gnu cfg/a/b/Dockerfile
 check "override: raises a rule to error (.hadolint.yml)" eval '[[ $rc -eq 1 ]] && outHas "error: Stage name"'
