@@ -13,6 +13,12 @@
 
 namespace dfc::cli {
 
+namespace {
+// The stretch of heap below the first 2 MiB boundary (tuneHeapForLint). Volatile: a block nobody
+// reads is otherwise dropped, malloc and all, by the optimiser.
+void *volatile SkippedHeap = nullptr;
+} // namespace
+
 void tuneHeapForLint() {
   constexpr size_t Step = 8u << 20, Huge = 2u << 20;
   ::mallopt(M_MMAP_THRESHOLD, 64 << 20); // vectors of findings or instructions stay on the heap
@@ -23,13 +29,18 @@ void tuneHeapForLint() {
   void *probe = std::malloc(64 << 10);
   if (!probe)
     return;
-  uintptr_t lo = reinterpret_cast<uintptr_t>(probe);
-  std::free(probe);
-  uintptr_t hi = reinterpret_cast<uintptr_t>(::sbrk(0));
-  lo = (lo + Huge - 1) & ~uintptr_t(Huge - 1);
-  hi &= ~uintptr_t(Huge - 1);
-  if (hi > lo)
-    ::madvise(reinterpret_cast<void *>(lo), hi - lo, MADV_HUGEPAGE); // advice: failure is harmless
+  uintptr_t at = reinterpret_cast<uintptr_t>(probe);
+  std::free(probe); // back into the top chunk
+  uintptr_t lo = (at + Huge - 1) & ~uintptr_t(Huge - 1);
+  uintptr_t hi = reinterpret_cast<uintptr_t>(::sbrk(0)) & ~uintptr_t(Huge - 1);
+  if (hi <= lo)
+    return;
+  ::madvise(reinterpret_cast<void *>(lo), hi - lo, MADV_HUGEPAGE); // advice: failure is harmless
+  // The heap starts anywhere in a 2 MiB extent, and what lies below the first boundary stays in
+  // small pages (up to 512 faults of ~1.2 us on this VM): one block that is never touched (only
+  // its header's page) takes that stretch, so the work starts on the boundary. Kept reachable.
+  if (lo - at >= (64u << 10))
+    SkippedHeap = std::malloc(lo - at - 2 * sizeof(size_t));
 }
 
 namespace {
