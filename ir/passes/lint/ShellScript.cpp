@@ -97,8 +97,13 @@ public:
     llvm::StringRef skipUntil; // inside `for x in ...; do` / `case ... in` headers: the word ending it
     while (Pos < Text.size()) {
       char c = Text[Pos];
-      if (isBlank(c) || (c == '\\' && Pos + 1 < Text.size() && Text[Pos + 1] == '\n')) {
-        Pos += isBlank(c) ? 1 : 2;
+      if (isBlank(c)) { // a run of blanks at once (continuation indents are long)
+        for (++Pos; Pos < Text.size() && isBlank(Text[Pos]);)
+          ++Pos;
+        continue;
+      }
+      if (c == '\\' && Pos + 1 < Text.size() && Text[Pos + 1] == '\n') {
+        Pos += 2;
         continue;
       }
       if (c == '#' ) { // comment to end of line
@@ -294,9 +299,11 @@ private:
         ++Pos;
         commandSubstitution(nullptr);
       } else if (c == '$' && peek(1) == '{') {
-        size_t e = Text.find('}', Pos);
-        if (e == llvm::StringRef::npos) e = Text.size() - 1;
-        Pos = e + 1;
+        // To the first '}' (or the end), scanned here: the braces are a few bytes apart.
+        Pos += 2;
+        while (Pos < Text.size() && Text[Pos] != '}')
+          ++Pos;
+        Pos = std::min(Pos + 1, Text.size());
       } else if (c == '`') {
         size_t e = Text.find('`', Pos + 1);
         if (e == llvm::StringRef::npos) e = Text.size();

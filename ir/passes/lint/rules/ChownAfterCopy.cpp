@@ -8,7 +8,14 @@ namespace dfc::lint::rules {
 static void check(Context &ctx) {
   if (!ctx.names("chown"))
     return;
+  // Only stages with a RUN that names chown can report: the others' paths are not worked out.
+  std::vector<bool> named(ctx.program().stages.size());
+  for (const RunScript &r : ctx.runs())
+    if (r.script && !r.script->find("chown").empty())
+      named[r.stage->index] = true;
   for (const Stage &s : ctx.program().stages) {
+    if (!named[s.index])
+      continue;
     std::vector<std::string> cwd = workdirs(s);
     struct Copied {
       std::string path;

@@ -27,7 +27,14 @@ static void runOutputs(const ShellScript &script, llvm::StringRef cwd, uint32_t 
 static void check(Context &ctx) {
   if (!ctx.names("rm"))
     return;
+  // Only stages with a RUN that names rm can report: the others' paths are not worked out.
+  std::vector<bool> named(ctx.program().stages.size());
+  for (const RunScript &r : ctx.runs())
+    if (r.script && !r.script->find("rm").empty())
+      named[r.stage->index] = true;
   for (const Stage &s : ctx.program().stages) {
+    if (!named[s.index])
+      continue;
     std::vector<std::string> cwd = workdirs(s);
     std::vector<Created> created;
     for (size_t i = 0; i < s.instructions.size(); ++i) {

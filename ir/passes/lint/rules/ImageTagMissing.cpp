@@ -13,12 +13,13 @@ static void check(Context &ctx) {
     llvm::StringRef ref(s.baseName.expanded());
     if (ref.empty() || ref.contains('$') || ref == "scratch")
       continue;
+    ImageName n = splitImage(ref);
+    if (!n.tag.empty() || !n.digest.empty())
+      continue;
     // An earlier stage named in another case (the IR may leave `FROM BASE` as an image).
     if (auto st = ctx.program().findStage(ref); st && *st < s.index)
       continue;
-    ImageName n = splitImage(ref);
-    if (n.tag.empty() && n.digest.empty())
-      ctx.report(s.baseName.range, "Always tag the version of an image explicitly");
+    ctx.report(s.baseName.range, "Always tag the version of an image explicitly");
   }
 }
 
