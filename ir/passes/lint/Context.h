@@ -118,8 +118,8 @@ private:
   }
   ProgramIndex &entry(llvm::StringRef name);
   void indexRuns();
-  // Parsed into `arena` when given (the scripts of Runs), else into the script's own storage.
-  std::optional<ShellScript> parseRun(const RunInstruction &run, llvm::BumpPtrAllocator *arena = nullptr) const;
+  // Reads the RUN's script into `out` (false: exec form or no syntax, `out` untouched).
+  bool parseRun(const RunInstruction &run, ShellScript &out) const;
 };
 
 // An instruction kind as a bit of a kind set.

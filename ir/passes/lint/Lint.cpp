@@ -46,20 +46,23 @@ void Context::report(Range range, std::string message, std::optional<Fix> fix) {
   f.fix = std::move(fix);
 }
 
-std::optional<ShellScript> Context::parseRun(const RunInstruction &run, llvm::BumpPtrAllocator *arena) const {
+bool Context::parseRun(const RunInstruction &run, ShellScript &out) const {
   const Instruction *syn = run.syntax;
   if (!syn)
-    return std::nullopt;
+    return false;
   if (!run.heredocs.empty() && run.cmd.args.size() == 1 &&
       llvm::StringRef(run.cmd.args[0].raw).trim().startswith("<<") && run.heredocs.size() == 1) {
     // `RUN <<EOF` runs the body as the script: map offsets into the body's source range.
     const HeredocFile &h = run.heredocs[0];
     uint32_t base = h.body.begin.offset;
-    return parseShellScript(h.content, Tree.source, [base](uint32_t off) { return base + off; }, arena);
+    parseShellScript(out, h.content, Tree.source, [base](uint32_t off) { return base + off; });
+    return true;
   }
-  if (run.cmd.shellForm && !run.cmd.args.empty())
-    return parseShellScript(run.cmd.args[0].raw, Tree.source, syn->map, syn->argsOffset, arena);
-  return std::nullopt;
+  if (run.cmd.shellForm && !run.cmd.args.empty()) {
+    parseShellScript(out, run.cmd.args[0].raw, Tree.source, syn->map, syn->argsOffset);
+    return true;
+  }
+  return false;
 }
 
 Context::ProgramIndex &Context::entry(llvm::StringRef name) {
@@ -90,15 +93,15 @@ void Context::indexRuns() {
     return;
   Runs.reserve(count);
   Scripts.reserve(count); // never grows past this: Runs point into it
+  bool spare = false;      // Scripts.back() is unused
   for (const Stage &st : Prog.stages)
     for (size_t i = 0; i < st.instructions.size(); ++i)
       if (const RunInstruction *run = st.instructions[i].as<RunInstruction>()) {
-        const ShellScript *script = nullptr;
-        if (std::optional<ShellScript> s = parseRun(*run, &ScriptArena)) {
-          Scripts.push_back(std::move(*s));
-          script = &Scripts.back();
-        }
-        Runs.push_back(RunScript{&st, i, run, script});
+        // Read in place, in the Context's arena; an exec-form RUN leaves its slot to the next.
+        if (!spare)
+          Scripts.emplace_back(&ScriptArena);
+        spare = !parseRun(*run, Scripts.back());
+        Runs.push_back(RunScript{&st, i, run, spare ? nullptr : &Scripts.back()});
       }
   // One index for the program: each name's calls in RUN order, each RUN's in script order.
   // Consecutive RUNs call the same programs: the last entry is tried before a lookup.
@@ -131,8 +134,9 @@ const ShellScript *Context::script(const RunInstruction &run) {
   for (const auto &[r, s] : Strays)
     if (r == &run)
       return s.get();
-  std::optional<ShellScript> s = parseRun(run);
-  Strays.emplace_back(&run, s ? std::make_unique<ShellScript>(std::move(*s)) : nullptr);
+  auto s = std::make_unique<ShellScript>();
+  bool parsed = parseRun(run, *s);
+  Strays.emplace_back(&run, parsed ? std::move(s) : nullptr);
   return Strays.back().second.get();
 }
 

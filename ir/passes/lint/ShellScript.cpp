@@ -411,8 +411,7 @@ size_t programAfterSudo(const ShellCommand &c) {
   return i;
 }
 
-ShellScript parsed(llvm::StringRef text, Positions &positions, llvm::BumpPtrAllocator *arena) {
-  ShellScript script(arena);
+void parseInto(ShellScript &script, llvm::StringRef text, Positions &positions) {
   script.text = script.keep(text);
   Scratch scratch;
   Reader(script.text, 0, 0, script, positions, scratch).run();
@@ -433,7 +432,6 @@ ShellScript parsed(llvm::StringRef text, Positions &positions, llvm::BumpPtrAllo
     script.commands = llvm::ArrayRef<ShellCommand>(p, scratch.commands.size());
   }
   script.index();
-  return script;
 }
 
 } // namespace
@@ -528,17 +526,31 @@ llvm::ArrayRef<ShellCall> ShellScript::calls(llvm::StringRef name) const {
   return c ? llvm::ArrayRef<ShellCall>(c->called) : llvm::ArrayRef<ShellCall>();
 }
 
-ShellScript parseShellScript(llvm::StringRef text, const SourceText &src,
-                             const std::function<uint32_t(uint32_t)> &mapOffset, llvm::BumpPtrAllocator *arena) {
+void parseShellScript(ShellScript &out, llvm::StringRef text, const SourceText &src,
+                      const std::function<uint32_t(uint32_t)> &mapOffset) {
   auto position = [&](uint32_t o) { return src.position(mapOffset(o)); };
   Positions positions{llvm::function_ref<Position(uint32_t)>(position)};
-  return parsed(text, positions, arena);
+  parseInto(out, text, positions);
 }
 
-ShellScript parseShellScript(llvm::StringRef text, const SourceText &, const OffsetMap &map, uint32_t base,
-                             llvm::BumpPtrAllocator *arena) {
+void parseShellScript(ShellScript &out, llvm::StringRef text, const SourceText &, const OffsetMap &map,
+                      uint32_t base) {
   Positions positions(map.segments(), base);
-  return parsed(text, positions, arena);
+  parseInto(out, text, positions);
+}
+
+ShellScript parseShellScript(llvm::StringRef text, const SourceText &src,
+                             const std::function<uint32_t(uint32_t)> &mapOffset, llvm::BumpPtrAllocator *arena) {
+  ShellScript script(arena);
+  parseShellScript(script, text, src, mapOffset);
+  return script;
+}
+
+ShellScript parseShellScript(llvm::StringRef text, const SourceText &src, const OffsetMap &map, uint32_t base,
+                             llvm::BumpPtrAllocator *arena) {
+  ShellScript script(arena);
+  parseShellScript(script, text, src, map, base);
+  return script;
 }
 
 } // namespace dfc::lint

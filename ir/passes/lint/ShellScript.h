@@ -123,5 +123,10 @@ ShellScript parseShellScript(llvm::StringRef text, const SourceText &src,
 // line, so `map` gives line and column directly (no search of the file's line index per word).
 ShellScript parseShellScript(llvm::StringRef text, const SourceText &src, const OffsetMap &map,
                              uint32_t base, llvm::BumpPtrAllocator *arena = nullptr);
+// The same, read into `out`: a fresh script made where it is kept (no move of the script).
+void parseShellScript(ShellScript &out, llvm::StringRef text, const SourceText &src,
+                      const std::function<uint32_t(uint32_t)> &mapOffset);
+void parseShellScript(ShellScript &out, llvm::StringRef text, const SourceText &src, const OffsetMap &map,
+                      uint32_t base);
 
 } // namespace dfc::lint
