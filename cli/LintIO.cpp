@@ -20,7 +20,7 @@ void *volatile SkippedHeap = nullptr;
 } // namespace
 
 void tuneHeapForLint() {
-  constexpr size_t Step = 8u << 20, Huge = 2u << 20;
+  constexpr size_t Step = 64u << 20, Huge = 2u << 20;
   ::mallopt(M_MMAP_THRESHOLD, 64 << 20); // vectors of findings or instructions stay on the heap
   ::mallopt(M_TRIM_THRESHOLD, 256 << 20);
   ::mallopt(M_TOP_PAD, static_cast<int>(Step));
