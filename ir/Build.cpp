@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <set>
 #include <sys/utsname.h>
 
@@ -21,7 +22,37 @@ namespace dfc {
 
 std::string Stage::displayName() const { return name.empty() ? "stage-" + std::to_string(index) : name; }
 
-const shell::ListEnvironment &Stage::envBefore(size_t i) const { return *Envs[std::min(i, Envs.size() - 1)]; }
+// A stage's env over its instructions: the env it started with, then every change in order,
+// grouped into the distinct envs the instructions see. An env is built from them the first time
+// it is asked for.
+struct Stage::EnvHistory {
+  shell::ListEnvironment start;
+  std::vector<std::pair<std::string, std::string>> changes; // ListEnvironment::set calls, in order
+  std::vector<uint32_t> groupEnd = {0}; // env g is start + changes[0, groupEnd[g])
+  std::vector<uint32_t> before;         // the env (index into groupEnd) before instruction i
+  std::mutex lock;
+  std::vector<std::unique_ptr<const shell::ListEnvironment>> built; // by env, built on first use
+};
+
+const shell::ListEnvironment &Stage::envBefore(size_t i) const {
+  static const shell::ListEnvironment none;
+  if (!Envs || Envs->before.empty())
+    return none;
+  EnvHistory &h = *Envs;
+  uint32_t g = h.before[std::min(i, h.before.size() - 1)];
+  std::lock_guard<std::mutex> l(h.lock);
+  if (!h.built[g]) {
+    // From the nearest env already built below this one, else from the start.
+    uint32_t from = g;
+    while (from > 0 && !h.built[from])
+      --from;
+    auto env = std::make_unique<shell::ListEnvironment>(h.built[from] ? *h.built[from] : h.start);
+    for (uint32_t c = h.built[from] ? h.groupEnd[from] : 0; c < h.groupEnd[g]; ++c)
+      env->set(h.changes[c].first, h.changes[c].second);
+    h.built[g] = std::move(env);
+  }
+  return *h.built[g];
+}
 
 bool Program::hasErrors() const {
   return std::any_of(diagnostics.begin(), diagnostics.end(),
@@ -94,36 +125,28 @@ bool isNonEnvArg(llvm::StringRef name) {
 }
 
 // The build env of a stage: ordered, one entry per name, later definitions replace earlier.
-// Snapshots are shared until the next change: most instructions leave the env as it was, so a
-// stage of N instructions holds a few envs, not N copies.
+// While a stage is dispatched its changes are also logged (Stage::EnvHistory): the envs the
+// instructions saw are rebuilt from the log when asked for, not copied as they go.
 class EnvTable : public shell::Environment {
 public:
   void set(const std::string &k, const std::string &v) {
     if (const std::string *cur = Env.lookup(k); cur && *cur == v)
       return;
     Env.set(k, v);
-    Last.reset();
+    if (Log)
+      Log->emplace_back(k, v);
   }
+  void record(std::vector<std::pair<std::string, std::string>> *log) { Log = log; }
+  const shell::ListEnvironment &current() const { return Env; }
   const std::string *lookup(llvm::StringRef name) const override { return Env.lookup(name); }
   // Starts from `base` (its names, in its order, with its values).
-  void preset(shell::ListEnvironment base) {
-    Env = std::move(base);
-    Last.reset();
-  }
+  void preset(shell::ListEnvironment base) { Env = std::move(base); }
   // The table's entries, leaving it empty.
-  shell::ListEnvironment take() {
-    Last.reset();
-    return std::move(Env);
-  }
-  std::shared_ptr<const shell::ListEnvironment> sharedSnapshot() const {
-    if (!Last)
-      Last = std::make_shared<const shell::ListEnvironment>(Env);
-    return Last;
-  }
+  shell::ListEnvironment take() { return std::move(Env); }
 
 private:
   shell::ListEnvironment Env; // case-sensitive, one entry per name, in order of first definition
-  mutable std::shared_ptr<const shell::ListEnvironment> Last; // snapshot of Env as it is
+  std::vector<std::pair<std::string, std::string>> *Log = nullptr; // changes logged while set
 };
 
 struct Platform {
@@ -503,16 +526,27 @@ void ProgramBuilder::buildStages() {
 
 void ProgramBuilder::dispatch(size_t stageIndex, EnvTable &env, std::vector<std::string> &declared) {
   Stage &stage = P.stages[stageIndex];
-  stage.Envs.clear();
-  stage.Envs.reserve(stage.instructions.size() + 1);
+  auto history = std::make_shared<Stage::EnvHistory>();
+  history->start = env.current();
+  history->before.reserve(stage.instructions.size() + 1);
+  env.record(&history->changes);
+  // Before each instruction: a new env when the previous ones changed it.
+  auto mark = [&] {
+    if (history->changes.size() != history->groupEnd.back())
+      history->groupEnd.push_back(static_cast<uint32_t>(history->changes.size()));
+    history->before.push_back(static_cast<uint32_t>(history->groupEnd.size() - 1));
+  };
   for (size_t i = 0; i < stage.instructions.size(); ++i) {
-    stage.Envs.push_back(env.sharedSnapshot());
+    mark();
     size_t diags = P.diagnostics.size(), forward = Forward.size();
     dispatchOne(stage, i, stage.instructions[i], env, declared);
     if (ImageTriggersFn && i < Triggers[stageIndex].size())
       relocate(stage, Triggers[stageIndex][i], diags, forward);
   }
-  stage.Envs.push_back(env.sharedSnapshot());
+  mark();
+  env.record(nullptr);
+  history->built.resize(history->groupEnd.size());
+  stage.Envs = std::move(history);
   stage.declaredArgs = std::move(declared); // later stages copy it from the Stage
 }
 

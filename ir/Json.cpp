@@ -242,7 +242,7 @@ std::string programToJson(const Program &p, int indent) {
     for (const StageDependency &d : s.dependencies)
       deps.push_back(json{{"stage", d.stage}, {"instruction", d.instruction}});
     sj["dependencies"] = deps;
-    if (!s.Envs.empty())
+    if (s.Envs)
       sj["env"] = envJson(s.finalEnv());
     stages.push_back(std::move(sj));
   }

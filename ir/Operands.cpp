@@ -644,65 +644,63 @@ std::optional<PortSpec> parsePortSpec(llvm::StringRef raw, std::string *error) {
       *error = std::move(msg);
     return std::nullopt;
   };
+  // Slices of `raw` throughout (a bare port, the common case, allocates nothing here).
   llvm::SmallVector<llvm::StringRef, 4> parts;
   raw.split(parts, ':');
-  std::string ip, hostPort;
+  llvm::StringRef ip, hostPort;
   llvm::StringRef containerPort = parts.back();
   size_t n = parts.size();
   if (n == 2) {
-    hostPort = parts[0].str();
+    hostPort = parts[0];
   } else if (n >= 3) {
-    hostPort = parts[n - 2].str();
-    for (size_t i = 0; i + 2 < n; ++i)
-      ip += (i ? ":" : "") + parts[i].str();
+    hostPort = parts[n - 2];
+    ip = raw.take_front(parts[n - 2].data() - raw.data() - 1); // the parts before, joined by ':'
   }
   // SplitProtoPort
-  std::string proto;
-  std::string port;
+  llvm::StringRef proto, port;
   {
     llvm::SmallVector<llvm::StringRef, 3> pp;
     containerPort.split(pp, '/');
     if (containerPort.empty() || pp[0].empty()) {
-      proto.clear();
-      port.clear();
+      proto = port = llvm::StringRef();
     } else if (pp.size() == 1) {
       proto = "tcp";
-      port = containerPort.str();
+      port = containerPort;
     } else if (pp[1].empty()) {
       proto = "tcp";
-      port = pp[0].str();
+      port = pp[0];
     } else {
-      proto = pp[1].str();
-      port = pp[0].str();
+      proto = pp[1];
+      port = pp[0];
     }
   }
   if (!ip.empty() && ip[0] == '[') {
     if (ip.back() != ']')
-      return fail("invalid IP address: " + ip);
+      return fail("invalid IP address: " + ip.str());
     ip = ip.substr(1, ip.size() - 2);
   }
-  if (!ip.empty() && !validIP(ip))
-    return fail("invalid IP address: " + ip);
+  if (!ip.empty() && !validIP(ip.str()))
+    return fail("invalid IP address: " + ip.str());
   if (port.empty())
     return fail("invalid port: \"" + raw.str() + "\": no port specified");
   PortSpec spec;
   if (!parsePortRange(port, spec.start, spec.end))
-    return fail("invalid containerPort: " + port);
+    return fail("invalid containerPort: " + port.str());
   if (!hostPort.empty()) {
     uint32_t hs, he;
     if (!parsePortRange(hostPort, hs, he))
-      return fail("invalid hostPort: " + hostPort);
+      return fail("invalid hostPort: " + hostPort.str());
     if ((spec.end - spec.start) != (he - hs) && spec.start != spec.end)
-      return fail("invalid ranges specified for container and host Ports: " + port + " and " + hostPort);
+      return fail("invalid ranges specified for container and host Ports: " + port.str() + " and " + hostPort.str());
   }
-  std::string lower = llvm::StringRef(proto).lower();
+  std::string lower = proto.lower();
   if (lower != "tcp" && lower != "udp" && lower != "sctp")
     return fail("invalid port: \"" + raw.str() + "\": invalid proto: " + lower);
   spec.text = raw.str();
   spec.protocol = lower;
   spec.protocolUppercase = lower != proto;
-  spec.hostIP = ip;
-  spec.hostPort = hostPort;
+  spec.hostIP = ip.str();
+  spec.hostPort = hostPort.str();
   return spec;
 }
 

@@ -268,12 +268,16 @@ struct Stage {
   // BuildKit's `stage-N` for unnamed stages.
   std::string displayName() const;
   // The build env (ARG + ENV) in effect before instruction i; i == instructions.size() gives
-  // the env at the end of the stage.
+  // the env at the end of the stage. Built on first use (most passes never ask): from the env
+  // the stage started with and the changes its instructions made, once per distinct env (the
+  // reference stays valid while the Stage lives); safe to call from several threads.
   const shell::ListEnvironment &envBefore(size_t i) const;
-  const shell::ListEnvironment &finalEnv() const { return *Envs.back(); }
+  const shell::ListEnvironment &finalEnv() const { return envBefore(instructions.size()); }
 
-  // Size instructions.size() + 1; use envBefore(). Consecutive equal envs share one snapshot.
-  std::vector<std::shared_ptr<const shell::ListEnvironment>> Envs;
+  // What envBefore() is built from; set by buildProgram (null in a default-constructed Stage).
+  // Copies of a Stage share it.
+  struct EnvHistory;
+  std::shared_ptr<EnvHistory> Envs;
 };
 
 struct Program {
