@@ -223,6 +223,14 @@ TEST_CASE("sarif, codeclimate and gitlab are laid out as nlohmann's dump(2)", "[
       CHECK(nlohmann::json::parse(text).dump(2) + "\n" == text);
     }
   }
+  // Invalid UTF-8 (nlohmann's dump threw on it and dfc aborted) becomes U+FFFD, as in json.
+  Finding bad = l.findings[0];
+  bad.message = "x\xff\xc3y";
+  for (OutputFormat format : {OutputFormat::Sarif, OutputFormat::CodeClimate, OutputFormat::GitLab}) {
+    std::string text = formatReport(format, {{"f\xfe", &l.tree.source, {bad}}});
+    CHECK(text.find("x\xef\xbf\xbd\xef\xbf\xbdy") != std::string::npos);
+    CHECK(nlohmann::json::parse(text).dump(2) + "\n" == text);
+  }
   auto sarif = nlohmann::json::parse(formatReport(OutputFormat::Sarif, files));
   auto &results = sarif["runs"][0]["results"];
   REQUIRE(results.size() == l.findings.size());
