@@ -9,6 +9,7 @@
 #include <llvm/ADT/StringExtras.h>
 
 #include <algorithm>
+#include <array>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -240,9 +241,70 @@ private:
   // Nothing to expand and nothing to unquote: the word is its own expansion (ASCII only, as
   // the lexer rewrites invalid UTF-8).
   static bool plainWord(llvm::StringRef w, char escape) {
-    return llvm::all_of(w, [&](char c) {
-      return c != '$' && c != '\'' && c != '"' && c != escape && static_cast<unsigned char>(c) < 0x80;
-    });
+    // One table lookup a byte: ASCII but for quotes and `$` (the escape is checked apart).
+    static const auto plain = [] {
+      std::array<bool, 256> t{};
+      for (unsigned c = 0; c < 0x80; ++c)
+        t[c] = c != '$' && c != '\'' && c != '"';
+      return t;
+    }();
+    for (char c : w)
+      if (!plain[static_cast<unsigned char>(c)] || c == escape)
+        return false;
+    return true;
+  }
+
+  // ProcessWord's result for the two shapes most expanded words have, without the lexer: one
+  // double- or single-quoted plain text (`"0"`), or plain text with `$NAME` / `${NAME}` references
+  // (`/opt/bin:$PATH`). False (nothing appended) for anything else. ASCII only, no escape.
+  static bool simpleExpansion(llvm::StringRef w, const shell::Environment &env, char escape, std::string &out,
+                              std::vector<std::string> &unmatched) {
+    if (w.size() >= 2 && (w.front() == '"' || w.front() == '\'') && w.back() == w.front()) {
+      llvm::StringRef inner = w.drop_front().drop_back();
+      bool single = w.front() == '\'';
+      for (char c : inner)
+        if (static_cast<unsigned char>(c) >= 0x80 || c == w.front() ||
+            (!single && (c == '$' || c == escape)))
+          return false;
+      out.assign(inner.data(), inner.size());
+      return true;
+    }
+    auto nameStart = [](char c) { return llvm::isAlpha(c) || c == '_'; };
+    auto nameChar = [](char c) { return llvm::isAlnum(c) || c == '_'; };
+    std::string result;
+    size_t firstUnmatched = unmatched.size();
+    for (size_t i = 0; i < w.size();) {
+      char c = w[i];
+      if (static_cast<unsigned char>(c) >= 0x80 || c == '\'' || c == '"' || c == escape) {
+        unmatched.resize(firstUnmatched);
+        return false;
+      }
+      if (c != '$') {
+        result.push_back(c);
+        ++i;
+        continue;
+      }
+      bool brace = i + 1 < w.size() && w[i + 1] == '{';
+      size_t start = i + 1 + brace, end = start;
+      if (end >= w.size() || !nameStart(w[end])) {
+        unmatched.resize(firstUnmatched);
+        return false;
+      }
+      while (end < w.size() && nameChar(w[end]))
+        ++end;
+      if (brace && (end >= w.size() || w[end] != '}')) {
+        unmatched.resize(firstUnmatched);
+        return false;
+      }
+      llvm::StringRef name = w.slice(start, end);
+      if (const std::string *value = env.lookup(name))
+        result += *value;
+      else
+        unmatched.push_back(name.str());
+      i = end + brace;
+    }
+    out = std::move(result);
+    return true;
   }
 
   bool expand(Operand &op, const shell::Environment &env, std::vector<std::string> &unmatched,
@@ -251,6 +313,13 @@ private:
     if (plainWord(op.raw, lex.escape)) {
       op.resetExpanded();
       return true;
+    }
+    if (!lex.rawQuotes && !lex.rawEscapes && !lex.skipUnsetEnv && !lex.skipProcessQuotes) {
+      std::string out;
+      if (simpleExpansion(op.raw, env, lex.escape, out, unmatched)) {
+        op.setExpanded(std::move(out));
+        return true;
+      }
     }
     auto r = shell::processWord(op.raw, env, lex);
     unmatched.insert(unmatched.end(), r.unmatched.begin(), r.unmatched.end());

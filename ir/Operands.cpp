@@ -58,6 +58,8 @@ std::vector<std::string> BuilderFlags::names() const {
 
 std::vector<std::string> BuilderFlags::used() const {
   std::vector<std::string> out;
+  if (Flags.empty())
+    return out;
   for (const auto &[name, v] : Flags)
     if (v.used)
       out.push_back(name);

@@ -502,3 +502,29 @@ TEST_CASE("programToJson survives invalid UTF-8 (fuzz finding)") {
   std::string json = programToJson(program, -1);
   CHECK(json.find("echo \xEF\xBF\xBD") != std::string::npos);
 }
+
+TEST_CASE("Operand expansion equals ProcessWord for every word shape (fast paths included)", "[ir][expansion]") {
+  // Plain words, whole quoted words and $NAME / ${NAME} references skip the lexer in
+  // buildProgram: each must expand exactly as the lexer does, unset names included.
+  const char *words[] = {"plain",     "\"q\"",     "'s$x'",      "\"a$A\"",     "$A",       "${A}",
+                         "x$A/y${A}z", "$UNSET",   "${UNSET}/p", "$",          "a$",       "$1",
+                         "${A:-d}",   "\"\"",      "''",         "\"a\\\"b\"",  "a\\$b",    "$A_B",
+                         "${A}B",     "$_",        "\"a'b\"",    "'a\"b'",      "<<x",      "$EMPTY.",
+                         "${EMPTY}",  "a\"b\"c",   "\"a\"\"b\"", "$A$A",        "${A}${B}", "'\\'"};
+  for (const char *w : words) {
+    std::string df = std::string("FROM scratch\nENV A=1 EMPTY=\nWORKDIR ") + w + "\n";
+    INFO(df);
+    Program p = build(df);
+    INFO(messages(p));
+    const Stage &st = p.stages.at(0);
+    const WorkdirInstruction &wd = at<WorkdirInstruction>(p, 0, 1);
+    shell::WordResult r = shell::processWord(wd.path.raw, st.envBefore(1));
+    if (!r.ok()) {
+      CHECK(p.hasErrors());
+      continue;
+    }
+    CHECK(wd.path.expanded() == r.word);
+    std::vector<std::string> undefined = r.unmatched; // none are declared ARGs here
+    CHECK(wd.undefinedVars == undefined);
+  }
+}
