@@ -319,8 +319,9 @@ private:
         text->append(Text.data() + from, Pos - from);
     }
     w.end = static_cast<uint32_t>(Pos);
-    w.raw = Text.slice(w.begin, w.end);
-    w.text = text ? Out.keep(llvm::StringRef(*text)) : w.raw;
+    llvm::StringRef raw = Text.slice(w.begin, w.end); // both from the register, not re-read from w
+    w.raw = raw;
+    w.text = text ? Out.keep(llvm::StringRef(*text)) : raw;
     w.begin += Base;
     w.end += Base;
   }
