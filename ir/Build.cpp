@@ -598,6 +598,7 @@ void ProgramBuilder::dispatch(size_t stageIndex, EnvTable &env, std::vector<std:
   auto history = std::make_shared<Stage::EnvHistory>();
   history->start = env.current();
   history->before.reserve(stage.instructions.size() + 1);
+  history->changes.reserve(4);
   env.record(&history->changes);
   // Before each instruction: a new env when the previous ones changed it.
   auto mark = [&] {

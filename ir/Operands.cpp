@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <cmath>
 #include <regex>
+#include <tuple>
 
 namespace dfc {
 
@@ -18,14 +19,16 @@ BuilderFlags::Value &BuilderFlags::declare(llvm::StringRef name) {
   for (auto &f : Flags)
     if (f.first == name)
       return f.second = Value();
-  Flags.emplace_back(name.str(), Value());
+  // Built in place: no temporary name or Value to move.
+  Flags.emplace_back(std::piecewise_construct, std::forward_as_tuple(name.data(), name.size()),
+                     std::forward_as_tuple());
   return Flags.back().second;
 }
 
 void BuilderFlags::addBool(llvm::StringRef name, bool def) {
   Value &v = declare(name);
   v.type = Type::Bool;
-  v.value = def ? "true" : "false";
+  v.value.assign(def ? "true" : "false");
 }
 
 void BuilderFlags::addString(llvm::StringRef name, llvm::StringRef def) {
