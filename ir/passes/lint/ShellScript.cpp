@@ -330,7 +330,7 @@ private:
   // reads the $(...) and `...` bodies it contained, one level down.
   void finish(Connector conn) {
     if (!S.argv.empty() || !S.assignments.empty()) {
-      ShellCommand cmd;
+      ShellCommand &cmd = S.commands.emplace_back(); // filled in place, not copied in
       cmd.next = conn;
       cmd.depth = Depth;
       cmd.argv = Out.keep(llvm::ArrayRef<ShellWord>(S.argv));
@@ -345,7 +345,6 @@ private:
         for (const ShellWord &a : cmd.argv)
           if (a.text == "pipefail")
             Out.setsPipefail = true;
-      S.commands.push_back(cmd);
       S.argv.clear();
       S.assignments.clear();
     }

@@ -2,12 +2,14 @@
 // case-insensitively, as BuildKit lowercases names) make `--from` and `--target` ambiguous.
 #include "ir/passes/lint/Context.h"
 
-#include <set>
+#include <llvm/ADT/DenseSet.h>
 
 namespace dfc::lint::rules {
 
 static void check(Context &ctx) {
-  std::set<std::string> seen;
+  if (ctx.program().stages.size() < 2)
+    return;
+  llvm::DenseSet<llvm::StringRef> seen; // the stages' own names: no copies
   for (const Stage &s : ctx.program().stages) {
     if (s.name.empty())
       continue;
