@@ -309,10 +309,10 @@ bool suppressedInline(const SyntaxTree &tree, const lint::Finding &f) {
   for (const Instruction &ins : tree.instructions) {
     if (f.range.begin.line < ins.keywordRange.begin.line || f.range.begin.line > ins.range.end.line)
       continue;
-    for (const std::string &c : ins.comments) {
+    for (llvm::StringRef c : ins.comments) {
       bool global = false;
       llvm::StringRef ids;
-      std::string withHash = llvm::StringRef(c).ltrim().startswith("#") ? c : "#" + c;
+      std::string withHash = c.ltrim().startswith("#") ? c.str() : "#" + c.str();
       if (parse(withHash, global, ids) && !global && listNames(ids, f))
         return true;
     }

@@ -278,13 +278,12 @@ JsonArray parseJsonArray(llvm::StringRef text) {
   return result;
 }
 
-std::vector<Span> parseWords(llvm::StringRef text, char escape) {
+void splitWords(llvm::StringRef text, char escape, llvm::SmallVectorImpl<WordBounds> &words) {
   // WordsLexer.g4: words are the runs between whitespace (Unicode's, as Go's unicode.IsSpace)
   // outside quotes; the escape token takes the next code point along, even a space or a quote;
   // a double quote runs to its partner with escapes inside, a single quote to its partner with
   // none; an unclosed quote runs to the end. A trailing escape with nothing to escape is dropped
   // from the value (BuildKit's parseWords) but stays in the range.
-  std::vector<Span> words;
   const char *base = text.data(), *end = base + text.size();
   bool ascii = true;
   for (char c : text)
@@ -299,11 +298,15 @@ std::vector<Span> parseWords(llvm::StringRef text, char escape) {
     }
     return p + decodeAt(p, end, cp);
   };
+  // ASCII white space first: the only kind an ASCII text has.
+  auto isSpace = [](uint32_t cp) {
+    return cp == ' ' || (cp >= '\t' && cp <= '\r') || (cp >= 0x80 && isUnicodeSpace(cp));
+  };
   const char *p = base;
   while (p < end) {
     uint32_t cp;
     const char *after = next(p, cp);
-    if (isUnicodeSpace(cp)) {
+    if (isSpace(cp)) {
       p = after;
       continue;
     }
@@ -320,7 +323,7 @@ std::vector<Span> parseWords(llvm::StringRef text, char escape) {
     };
     while (p < end) {
       after = next(p, cp);
-      if (isUnicodeSpace(cp))
+      if (isSpace(cp))
         break;
       if (cp == static_cast<unsigned char>(escape)) {
         p = escaped(after);
@@ -349,20 +352,45 @@ std::vector<Span> parseWords(llvm::StringRef text, char escape) {
       }
     }
     const char *valueEnd = escEnd ? p - 1 : p;
-    std::string value;
-    if (ascii) {
-      value.assign(b, static_cast<size_t>(valueEnd - b));
-    } else {
-      for (const char *q = b; q < valueEnd;) {
-        const char *n = next(q, cp);
-        if (cp == 0xFFFD && n - q == 1)
-          appendUtf8(value, cp);
-        else
-          value.append(q, static_cast<size_t>(n - q));
-        q = n;
+    words.push_back({static_cast<uint32_t>(b - base), static_cast<uint32_t>(valueEnd - base),
+                     static_cast<uint32_t>(p - base)});
+  }
+}
+
+bool replaceInvalidUtf8(llvm::StringRef raw, std::string &value) {
+  const char *q = raw.data(), *end = raw.data() + raw.size();
+  // Fast path: ASCII up to the first byte >= 0x80.
+  while (q < end && static_cast<unsigned char>(*q) < 0x80)
+    ++q;
+  bool replaced = false;
+  while (q < end) {
+    uint32_t cp;
+    unsigned len = decodeAt(q, end, cp);
+    if (cp == 0xFFFD && len == 1) {
+      if (!replaced) {
+        value.assign(raw.data(), static_cast<size_t>(q - raw.data()));
+        replaced = true;
       }
+      appendUtf8(value, cp);
+    } else if (replaced) {
+      value.append(q, len);
     }
-    words.push_back({std::move(value), static_cast<uint32_t>(b - base), static_cast<uint32_t>(p - base)});
+    q += len;
+  }
+  return replaced;
+}
+
+std::vector<Span> parseWords(llvm::StringRef text, char escape) {
+  llvm::SmallVector<WordBounds, 8> bounds;
+  splitWords(text, escape, bounds);
+  std::vector<Span> words;
+  words.reserve(bounds.size());
+  for (const WordBounds &w : bounds) {
+    llvm::StringRef raw = text.slice(w.begin, w.valueEnd);
+    std::string value;
+    if (!replaceInvalidUtf8(raw, value))
+      value = raw.str();
+    words.push_back({std::move(value), w.begin, w.end});
   }
   return words;
 }

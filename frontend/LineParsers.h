@@ -33,6 +33,15 @@ JsonArray parseJsonArrayWithGrammar(llvm::StringRef text);
 
 // parseWords: split on unquoted whitespace, quotes and escapes kept (ARG, ENV, LABEL).
 std::vector<Span> parseWords(llvm::StringRef text, char escape);
+// The same as offsets, with no copy: a word's value is text[begin, valueEnd) (valueEnd < end
+// when a trailing escape was dropped) as wordValue gives it.
+struct WordBounds {
+  uint32_t begin = 0, valueEnd = 0, end = 0;
+};
+void splitWords(llvm::StringRef text, char escape, llvm::SmallVectorImpl<WordBounds> &out);
+// A word's value from its bytes: each byte that does not start a valid UTF-8 sequence becomes
+// U+FFFD in `replaced`, and the result says so; false means the value is `raw` itself.
+bool replaceInvalidUtf8(llvm::StringRef raw, std::string &replaced);
 // The same through the ANTLR grammar (the reference: parseWords reads the text directly).
 std::vector<Span> parseWordsWithGrammar(llvm::StringRef text, char escape);
 

@@ -4,9 +4,12 @@
 #include "frontend/LineParsers.h"
 #include "frontend/SyntaxTree.h"
 
+#include <llvm/ADT/STLExtras.h>
 #include <llvm/ADT/StringExtras.h>
 
 #include <cstring>
+#include <memory>
+#include <type_traits>
 
 namespace dfc {
 namespace {
@@ -26,34 +29,56 @@ struct PhysicalLine {
   uint32_t raw;    // start of the line, a BOM included
 };
 
+// Physical lines from the source's line index (built once, by SourceText).
 class Lines {
 public:
-  explicit Lines(llvm::StringRef text) : Text(text) {}
+  explicit Lines(const SourceText &src) : Src(src), Text(src.text()), Count(src.lineCount()) {}
   bool next(PhysicalLine &out) {
-    if (Pos >= Text.size())
+    if (Number >= Count)
       return false;
-    size_t nl = Text.find('\n', Pos);
-    uint32_t begin = Pos;
-    uint32_t next = nl == llvm::StringRef::npos ? Text.size() : nl + 1;
-    uint32_t end = nl == llvm::StringRef::npos ? Text.size() : nl;
+    uint32_t raw = Src.lineStart(Number);
+    if (raw >= Text.size())
+      return false;
+    uint32_t next = Number + 1 < Count ? Src.lineStart(Number + 1) : static_cast<uint32_t>(Text.size());
+    uint32_t end = next;
+    if (Text[end - 1] == '\n')
+      --end;
+    uint32_t begin = raw;
     while (end > begin && (Text[end - 1] == '\r' || Text[end - 1] == '\n'))
       --end;
     if (Number == 0 && Text.substr(begin, 3) == "\xEF\xBB\xBF")
       begin = std::min<uint32_t>(begin + 3, end);
-    out = {begin, end, next, Number++, Pos};
-    Pos = next;
+    out = {begin, end, next, Number++, raw};
     return true;
   }
 
 private:
+  const SourceText &Src;
   llvm::StringRef Text;
-  uint32_t Pos = 0;
+  size_t Count;
   uint32_t Number = 0;
 };
 
+// Copies into the tree's arena.
+llvm::StringRef save(llvm::BumpPtrAllocator &arena, llvm::StringRef s) {
+  if (s.empty())
+    return {};
+  char *p = arena.Allocate<char>(s.size());
+  std::memcpy(p, s.data(), s.size());
+  return {p, s.size()};
+}
+template <typename T> llvm::ArrayRef<T> save(llvm::BumpPtrAllocator &arena, llvm::ArrayRef<T> items) {
+  static_assert(std::is_trivially_destructible<T>::value, "the arena runs no destructors");
+  if (items.empty())
+    return {};
+  T *p = arena.Allocate<T>(items.size());
+  std::uninitialized_copy(items.begin(), items.end(), p);
+  return {p, items.size()};
+}
+
 class Parser {
 public:
-  Parser(SyntaxTree &tree) : Tree(tree), Text(tree.source.text()), Input(Text) {}
+  Parser(SyntaxTree &tree) : Tree(tree), Text(tree.source.text()), Input(tree.source) {}
   void run();
 
 private:
@@ -62,16 +87,18 @@ private:
   Lines Input;
   char Escape = '\\';
   bool DirectivesDone = false;
-  std::vector<std::string> Comments;
-  // Reused across instructions: the logical line and its map grow here, then each instruction
-  // takes a copy of exactly its size (one allocation, not one per doubling).
+  // The comment block above the next instruction: slices of the source.
+  llvm::SmallVector<llvm::StringRef, 8> Comments;
+  // Reused across instructions: a continued line is joined here, then copied once to the arena.
   std::string LineBuf;
-  OffsetMap MapBuf;
+  llvm::SmallVector<OffsetMap::Segment, 16> MapBuf;
 
   void error(Range r, std::string message, Severity sev = Severity::Error, std::string code = "syntax") {
     Tree.diagnostics.push_back({r, sev, std::move(code), std::move(message)});
   }
-  Range lineRange(const PhysicalLine &l) const { return Tree.source.range(l.begin, l.end); }
+  Range lineRange(const PhysicalLine &l) const {
+    return {{l.number, l.begin - l.raw, l.begin}, {l.number, l.end - l.raw, l.end}};
+  }
   bool readLine(PhysicalLine &l) {
     if (!Input.next(l))
       return false;
@@ -161,39 +188,86 @@ bool canHaveHeredoc(InstructionKind k) {
 
 class LineParser {
 public:
-  LineParser(const SourceText &src, char escape, std::vector<Diagnostic> &diags)
-      : Src(src), Escape(escape), Diags(diags) {}
-  // newNodeFromLine: `line` is the joined logical line, `map` its source mapping.
+  // `escape` is the parser's: the escape directive sets it before the first instruction.
+  LineParser(SyntaxTree &tree, const char &escape)
+      : Src(tree.source), Arena(tree.arena), Escape(escape), Diags(tree.diagnostics) {}
+  // newNodeFromLine: `ins.line` is the joined logical line, `ins.map` its source mapping.
   void parse(Instruction &ins);
 
 private:
   const SourceText &Src;
-  char Escape;
+  llvm::BumpPtrAllocator &Arena;
+  const char &Escape;
   std::vector<Diagnostic> &Diags;
+  // The instruction's words and flags grow here, then go to the arena in one piece.
+  llvm::SmallVector<Word, 16> Args;
+  llvm::SmallVector<Flag, 4> Flags;
+  llvm::SmallVector<WordBounds, 16> Bounds;
+  std::string Scratch;
 
   void fail(const Instruction &ins, uint32_t b, uint32_t e, std::string msg) {
     Diags.push_back({ins.rangeOf(Src, b, e), Severity::Error, "syntax", std::move(msg)});
   }
-  void addWord(Instruction &ins, std::string value, uint32_t b, uint32_t e) {
-    ins.args.push_back({std::move(value), ins.rangeOf(Src, b, e)});
+  void addWord(const Instruction &ins, llvm::StringRef value, uint32_t b, uint32_t e) {
+    Args.push_back({value, ins.rangeOf(Src, b, e)});
   }
-  void splitWhitespace(Instruction &ins, uint32_t b, uint32_t e);
+  // A value a reader computed: the raw text's slice when equal to it, else a copy in the arena.
+  llvm::StringRef keep(llvm::StringRef value, llvm::StringRef raw) {
+    return value == raw ? raw : save(Arena, value);
+  }
+  // parseWords' value of a word of `text`.
+  llvm::StringRef wordValue(llvm::StringRef text, const WordBounds &w) {
+    llvm::StringRef raw = text.slice(w.begin, w.valueEnd);
+    return replaceInvalidUtf8(raw, Scratch) ? save(Arena, Scratch) : raw;
+  }
+  uint32_t flags(const Instruction &ins, llvm::StringRef line, uint32_t rest, uint32_t te);
+  void splitWhitespace(const Instruction &ins, uint32_t b, uint32_t e);
   bool maybeJson(Instruction &ins, uint32_t b, uint32_t e, bool toList);
-  void nameValue(Instruction &ins, uint32_t b, uint32_t e, const char *key);
+  void nameValue(const Instruction &ins, uint32_t b, uint32_t e, const char *key);
 };
 
-void LineParser::splitWhitespace(Instruction &ins, uint32_t b, uint32_t e) {
-  llvm::StringRef line(ins.line);
-  size_t count = 0;
-  for (uint32_t i = b; i < e; ++i)
-    count += !isSplitSpace(line[i]) && (i == b || isSplitSpace(line[i - 1]));
-  ins.args.reserve(ins.args.size() + count);
+bool isFlagSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+// extractBuilderFlags on line[rest, te), into Flags; returns where the arguments start. Flags
+// without quotes or escapes (nearly all) are their own text: slices, no copy.
+uint32_t LineParser::flags(const Instruction &ins, llvm::StringRef line, uint32_t rest, uint32_t te) {
+  uint32_t pos = rest;
+  while (true) {
+    while (pos < te && isFlagSpace(line[pos]))
+      ++pos;
+    if (pos + 1 >= te || line[pos] != '-' || line[pos + 1] != '-')
+      return pos < te ? pos : te;
+    uint32_t w = pos;
+    bool plain = true;
+    while (pos < te && !isFlagSpace(line[pos])) {
+      char c = line[pos];
+      plain = plain && c != '\'' && c != '"' && c != Escape;
+      ++pos;
+    }
+    if (!plain)
+      break;
+    if (pos - w == 2) // `--` ends the flags
+      return pos;
+    Flags.push_back({line.slice(w, pos), ins.rangeOf(Src, w, pos)});
+  }
+  // Quotes or escapes: BuildKit's reader from the start.
+  Flags.clear();
+  std::vector<Span> spans;
+  uint32_t at = rest + extractBuilderFlags(line.slice(rest, te), Escape, spans);
+  for (Span &f : spans)
+    Flags.push_back({keep(f.value, line.slice(rest + f.begin, rest + f.end)),
+                     ins.rangeOf(Src, rest + f.begin, rest + f.end)});
+  return at;
+}
+
+void LineParser::splitWhitespace(const Instruction &ins, uint32_t b, uint32_t e) {
+  llvm::StringRef line = ins.line;
   uint32_t i = b;
   while (i < e) {
     uint32_t w = i;
     while (i < e && !isSplitSpace(line[i]))
       ++i;
-    addWord(ins, line.slice(w, i).str(), w, i);
+    addWord(ins, line.slice(w, i), w, i);
     while (i < e && isSplitSpace(line[i]))
       ++i;
   }
@@ -203,32 +277,39 @@ void LineParser::splitWhitespace(Instruction &ins, uint32_t b, uint32_t e) {
 bool LineParser::maybeJson(Instruction &ins, uint32_t b, uint32_t e, bool toList) {
   if (b >= e)
     return true;
-  llvm::StringRef line(ins.line);
-  JsonArray json = parseJsonArray(line.slice(b, e));
-  if (json.notStrings) {
-    fail(ins, b, e, NotStringArrayError);
-    return false;
-  }
-  if (json.isJson) {
-    ins.json = true;
-    ins.args.reserve(ins.args.size() + json.elements.size());
-    for (Span &s : json.elements)
-      addWord(ins, std::move(s.value), b + s.begin, b + s.end);
-    return true;
+  llvm::StringRef line = ins.line;
+  if (startsJsonArray(line.slice(b, e))) {
+    JsonArray json = parseJsonArray(line.slice(b, e));
+    if (json.notStrings) {
+      fail(ins, b, e, NotStringArrayError);
+      return false;
+    }
+    if (json.isJson) {
+      ins.json = true;
+      for (Span &s : json.elements) {
+        // The raw text between the quotes.
+        llvm::StringRef raw = line.slice(b + s.begin + 1, b + s.end - 1);
+        addWord(ins, keep(s.value, raw), b + s.begin, b + s.end);
+      }
+      return true;
+    }
   }
   if (toList)
     splitWhitespace(ins, b, e);
   else
-    addWord(ins, line.slice(b, e).str(), b, e);
+    addWord(ins, line.slice(b, e), b, e);
   return true;
 }
 
-void LineParser::nameValue(Instruction &ins, uint32_t b, uint32_t e, const char *key) {
-  llvm::StringRef line(ins.line);
-  std::vector<Span> words = parseWords(line.slice(b, e), Escape);
-  if (words.empty())
+void LineParser::nameValue(const Instruction &ins, uint32_t b, uint32_t e, const char *key) {
+  llvm::StringRef line = ins.line;
+  llvm::StringRef text = line.slice(b, e);
+  Bounds.clear();
+  splitWords(text, Escape, Bounds);
+  if (Bounds.empty())
     return;
-  if (!llvm::StringRef(words[0].value).contains('=')) {
+  // '=' is ASCII, so the raw text has one where the value does.
+  if (!text.slice(Bounds[0].begin, Bounds[0].valueEnd).contains('=')) {
     // Legacy `KEY name value`: the value is everything after the first whitespace run.
     uint32_t k = b;
     while (k < e && !isSplitSpace(line[k]))
@@ -240,56 +321,67 @@ void LineParser::nameValue(Instruction &ins, uint32_t b, uint32_t e, const char 
       fail(ins, b, e, std::string(key) + " must have two arguments");
       return;
     }
-    ins.args.reserve(3);
-    addWord(ins, line.slice(b, k).str(), b, k);
-    addWord(ins, line.slice(v, e).str(), v, e);
+    addWord(ins, line.slice(b, k), b, k);
+    addWord(ins, line.slice(v, e), v, e);
     addWord(ins, "", k, v);
     return;
   }
-  ins.args.reserve(3 * words.size());
-  for (Span &w : words) {
-    llvm::StringRef word(w.value);
+  for (const WordBounds &w : Bounds) {
+    llvm::StringRef word = wordValue(text, w);
     size_t eq = word.find('=');
     if (eq == llvm::StringRef::npos) {
       fail(ins, b + w.begin, b + w.end,
-           "Syntax error - can't find = in \"" + w.value + "\". Must be of the form: name=value");
+           "Syntax error - can't find = in \"" + word.str() + "\". Must be of the form: name=value");
       return;
     }
     // The '=' position in the source: find it in the raw text, since the value can differ in
     // length from it (invalid UTF-8 became U+FFFD, a trailing escape was dropped).
-    size_t rawAt = line.slice(b + w.begin, b + w.end).find('=');
+    size_t rawAt = text.slice(w.begin, w.end).find('=');
     uint32_t rawEq = b + w.begin + static_cast<uint32_t>(rawAt == llvm::StringRef::npos ? 0 : rawAt);
-    addWord(ins, word.take_front(eq).str(), b + w.begin, rawEq);
-    addWord(ins, word.drop_front(eq + 1).str(), rawEq + 1, b + w.end);
+    addWord(ins, word.take_front(eq), b + w.begin, rawEq);
+    addWord(ins, word.drop_front(eq + 1), rawEq + 1, b + w.end);
     addWord(ins, "=", rawEq, rawEq + 1);
   }
 }
 
+// The kind of a keyword, case-insensitively, without building its lower-case copy.
+InstructionKind kindOf(llvm::StringRef keyword) {
+  char buf[12];
+  if (keyword.size() > sizeof buf)
+    return InstructionKind::Unknown;
+  for (size_t i = 0; i < keyword.size(); ++i)
+    buf[i] = llvm::toLower(keyword[i]);
+  return instructionKind(llvm::StringRef(buf, keyword.size()));
+}
+
 void LineParser::parse(Instruction &ins) {
-  llvm::StringRef line(ins.line);
+  llvm::StringRef line = ins.line;
   uint32_t ts = 0, te = static_cast<uint32_t>(line.size());
   trimSpace(line, ts, te);
   uint32_t ke = ts;
   while (ke < te && !isSplitSpace(line[ke]))
     ++ke;
-  ins.keyword = line.slice(ts, ke).str();
-  ins.lower = llvm::StringRef(ins.keyword).lower();
-  ins.kind = instructionKind(ins.lower);
+  ins.keyword = line.slice(ts, ke);
+  ins.kind = kindOf(ins.keyword);
+  if (ins.kind != InstructionKind::Unknown)
+    ins.lower = instructionLowerName(ins.kind);
+  else if (llvm::any_of(ins.keyword, [](char c) { return c >= 'A' && c <= 'Z'; }))
+    ins.lower = save(Arena, ins.keyword.lower());
+  else
+    ins.lower = ins.keyword;
   ins.keywordRange = ins.rangeOf(Src, ts, ke);
   uint32_t rest = ke;
   while (rest < te && isSplitSpace(line[rest]))
     ++rest;
   uint32_t b = te, e = te;
   if (rest < te) {
-    std::vector<Span> flags;
-    uint32_t at = rest + extractBuilderFlags(line.slice(rest, te), Escape, flags);
-    ins.flags.reserve(flags.size());
-    for (Span &f : flags)
-      ins.flags.push_back({std::move(f.value), ins.rangeOf(Src, rest + f.begin, rest + f.end)});
-    b = at;
+    Flags.clear();
+    b = flags(ins, line, rest, te);
+    ins.flags = save<Flag>(Arena, Flags);
     trimSpace(line, b, e);
   }
   ins.argsOffset = b;
+  Args.clear();
   switch (ins.kind) {
   case InstructionKind::Run:
   case InstructionKind::Cmd:
@@ -317,10 +409,11 @@ void LineParser::parse(Instruction &ins) {
     nameValue(ins, b, e, "LABEL");
     break;
   case InstructionKind::Arg: {
-    std::vector<Span> words = parseWords(line.slice(b, e), Escape);
-    ins.args.reserve(words.size());
-    for (Span &w : words)
-      addWord(ins, std::move(w.value), b + w.begin, b + w.end);
+    llvm::StringRef text = line.slice(b, e);
+    Bounds.clear();
+    splitWords(text, Escape, Bounds);
+    for (const WordBounds &w : Bounds)
+      addWord(ins, wordValue(text, w), b + w.begin, b + w.end);
     break;
   }
   case InstructionKind::Maintainer:
@@ -328,7 +421,7 @@ void LineParser::parse(Instruction &ins) {
   case InstructionKind::User:
   case InstructionKind::Workdir:
     if (b < e)
-      addWord(ins, line.slice(b, e).str(), b, e);
+      addWord(ins, line.slice(b, e), b, e);
     break;
   case InstructionKind::Healthcheck: {
     uint32_t sep = b;
@@ -339,7 +432,7 @@ void LineParser::parse(Instruction &ins) {
     uint32_t next = sep;
     while (next < e && isAsciiSpace(line[next]))
       ++next;
-    addWord(ins, line.slice(b, sep).str(), b, sep);
+    addWord(ins, line.slice(b, sep), b, sep);
     maybeJson(ins, next, e, false);
     break;
   }
@@ -347,22 +440,27 @@ void LineParser::parse(Instruction &ins) {
     if (b >= e)
       break;
     auto trigger = std::make_unique<Instruction>();
-    trigger->line = line.slice(b, e).str();
+    trigger->line = line.slice(b, e);
+    llvm::SmallVector<OffsetMap::Segment, 4> segments;
     for (const OffsetMap::Segment &s : ins.map.segments()) {
       uint32_t lo = std::max(s.logical, b), hi = std::min(s.logical + s.length, e);
       if (lo < hi)
-        trigger->map.add(lo - b, {s.line, s.column + (lo - s.logical), s.source + (lo - s.logical)}, hi - lo);
+        OffsetMap::append(segments, lo - b,
+                          {s.line, s.column + (lo - s.logical), s.source + (lo - s.logical)}, hi - lo);
     }
+    trigger->map = OffsetMap(save<OffsetMap::Segment>(Arena, segments));
     trigger->startLine = ins.startLine;
     trigger->endLine = ins.endLine;
     trigger->range = ins.rangeOf(Src, b, e);
-    parse(*trigger);
+    parse(*trigger); // its words, not this instruction's (which has none)
     ins.trigger = std::move(trigger);
+    Args.clear();
     break;
   }
   case InstructionKind::Unknown:
     break;
   }
+  ins.args = save<Word>(Arena, Args);
 }
 
 // Whether `s` holds "<<": memchr for each '<' (StringRef::find builds a skip table per call,
@@ -432,6 +530,7 @@ void Parser::readHeredocs(Instruction &ins, uint32_t &lastLine, uint32_t &lastEn
 
 void Parser::run() {
   PhysicalLine l;
+  LineParser lineParser(Tree, Escape);
   while (readLine(l)) {
     uint32_t begin = l.begin;
     while (begin < l.end && isAsciiSpace(Text[begin]))
@@ -440,14 +539,14 @@ void Parser::run() {
     directive(l, begin);
     bool isDirective = wasDirectivePhase && !DirectivesDone && begin < l.end;
     if (begin < l.end && Text[begin] == '#') {
-      Tree.comments.push_back(Tree.source.range(begin, l.end));
+      Tree.comments.push_back({{l.number, begin - l.raw, begin}, {l.number, l.end - l.raw, l.end}});
       if (!isDirective) {
         // BuildKit trims the raw line after its first byte, so an indented `#` stays in the text.
         llvm::StringRef c = Text.slice(l.begin + 1, l.end).trim();
         if (c.empty())
           Comments.clear();
         else
-          Comments.push_back(c.str());
+          Comments.push_back(c);
       }
       continue;
     }
@@ -455,11 +554,13 @@ void Parser::run() {
     uint32_t keep = trimContinuation(begin, l.end, endOfLine);
     if (endOfLine && keep == begin)
       continue; // blank line
-    Instruction ins;
+    Tree.instructions.emplace_back();
+    Instruction &ins = Tree.instructions.back();
     ins.startLine = l.number + 1;
     MapBuf.clear();
-    MapBuf.add(0, {l.number, begin - l.raw, begin}, keep - begin);
-    LineBuf.assign(Text.data() + begin, keep - begin);
+    OffsetMap::append(MapBuf, 0, {l.number, begin - l.raw, begin}, keep - begin);
+    // One piece: the line is a slice of the source. More: joined in LineBuf, copied to the arena.
+    bool joined = false;
     uint32_t lastLine = l.number, lastEnd = l.end, lastNext = l.next;
     bool emptyContinuation = false;
     while (!endOfLine && readLine(l)) {
@@ -476,26 +577,34 @@ void Parser::run() {
         continue;
       }
       uint32_t k = trimContinuation(l.begin, l.end, endOfLine);
-      MapBuf.add(static_cast<uint32_t>(LineBuf.size()), {l.number, l.begin - l.raw, l.begin}, k - l.begin);
+      if (!joined) {
+        LineBuf.assign(Text.data() + begin, keep - begin);
+        joined = true;
+      }
+      OffsetMap::append(MapBuf, static_cast<uint32_t>(LineBuf.size()), {l.number, l.begin - l.raw, l.begin},
+                        k - l.begin);
       LineBuf.append(Text.data() + l.begin, k - l.begin);
     }
     // The logical line as BuildKit keeps it, without trailing whitespace.
-    size_t trimmed = llvm::StringRef(LineBuf).rtrim(" \t\v\f\r\n").size();
-    ins.line.assign(LineBuf.data(), trimmed);
-    ins.map = MapBuf;
-    LineParser(Tree.source, Escape, Tree.diagnostics).parse(ins);
+    llvm::StringRef line = joined ? llvm::StringRef(LineBuf) : Text.slice(begin, keep);
+    size_t trimmed = line.size();
+    while (trimmed > 0 &&
+           (line[trimmed - 1] == ' ' || (line[trimmed - 1] >= '\t' && line[trimmed - 1] <= '\r')))
+      --trimmed;
+    ins.line = joined ? save(Tree.arena, line.take_front(trimmed)) : line.take_front(trimmed);
+    ins.map = OffsetMap(save<OffsetMap::Segment>(Tree.arena, MapBuf));
+    lineParser.parse(ins);
     if (emptyContinuation)
-      error(Tree.source.range(ins.map.toSource(0), lastEnd), "Empty continuation line found in: " + ins.line,
-            Severity::Warning, "NoEmptyContinuation");
+      error(Tree.source.range(ins.map.toSource(0), lastEnd),
+            "Empty continuation line found in: " + ins.line.str(), Severity::Warning, "NoEmptyContinuation");
     readHeredocs(ins, lastLine, lastEnd, lastNext);
     ins.endLine = lastLine + 1;
     uint32_t startOffset = ins.keywordRange.begin.offset;
     // Both ends are known positions: no search of the line index.
     Position end{lastLine, lastEnd - Tree.source.lineStart(lastLine), lastEnd};
     ins.range = {ins.keywordRange.begin, lastEnd >= startOffset ? end : ins.keywordRange.begin};
-    ins.comments = std::move(Comments);
+    ins.comments = save<llvm::StringRef>(Tree.arena, Comments);
     Comments.clear();
-    Tree.instructions.push_back(std::move(ins));
   }
   if (Tree.instructions.empty())
     error(Tree.source.range(0, 0), "file with no instructions");

@@ -7,6 +7,10 @@
 namespace dfc {
 
 SourceText::SourceText(std::string text) : Text(std::move(text)) {
+  // Longer than any inline buffer, so moves hand the heap buffer over.
+  constexpr size_t Heap = 2 * sizeof(std::string);
+  if (Text.capacity() < Heap)
+    Text.reserve(Heap);
   LineStarts.reserve(Text.size() / 32 + 1);
   LineStarts.push_back(0);
   const char *begin = Text.data(), *end = begin + Text.size();

@@ -25,6 +25,9 @@ struct Range {
   friend bool operator==(const Range &a, const Range &b) { return a.begin == b.begin && a.end == b.end; }
 };
 
+// The text's buffer stays put when a SourceText is moved (the syntax tree keeps slices of it):
+// the constructor makes sure the string is not held inline (short-string optimisation), and a
+// moved std::string hands its heap buffer over.
 class SourceText {
 public:
   SourceText() = default;

@@ -55,16 +55,42 @@ llvm::StringRef instructionName(InstructionKind kind) {
   return "";
 }
 
-void OffsetMap::add(uint32_t logical, Position source, uint32_t length) {
-  if (!Segments.empty()) {
-    Segment &last = Segments.back();
+llvm::StringRef instructionLowerName(InstructionKind kind) {
+  switch (kind) {
+  case InstructionKind::Unknown: return "";
+  case InstructionKind::Add: return "add";
+  case InstructionKind::Arg: return "arg";
+  case InstructionKind::Cmd: return "cmd";
+  case InstructionKind::Copy: return "copy";
+  case InstructionKind::Entrypoint: return "entrypoint";
+  case InstructionKind::Env: return "env";
+  case InstructionKind::Expose: return "expose";
+  case InstructionKind::From: return "from";
+  case InstructionKind::Healthcheck: return "healthcheck";
+  case InstructionKind::Label: return "label";
+  case InstructionKind::Maintainer: return "maintainer";
+  case InstructionKind::Onbuild: return "onbuild";
+  case InstructionKind::Run: return "run";
+  case InstructionKind::Shell: return "shell";
+  case InstructionKind::StopSignal: return "stopsignal";
+  case InstructionKind::User: return "user";
+  case InstructionKind::Volume: return "volume";
+  case InstructionKind::Workdir: return "workdir";
+  }
+  return "";
+}
+
+void OffsetMap::append(llvm::SmallVectorImpl<Segment> &segs, uint32_t logical, Position source,
+                       uint32_t length) {
+  if (!segs.empty()) {
+    Segment &last = segs.back();
     if (last.logical + last.length == logical && last.source + last.length == source.offset &&
         last.line == source.line) {
       last.length += length;
       return;
     }
   }
-  Segments.push_back({logical, source.offset, length, source.line, source.column});
+  segs.push_back({logical, source.offset, length, source.line, source.column});
 }
 
 Position OffsetMap::toPosition(uint32_t logical) const {

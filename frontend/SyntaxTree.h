@@ -1,6 +1,8 @@
 // The syntax tree of a Dockerfile: BuildKit's parser layer (lines, directives, continuations,
 // heredocs, keyword + flags + raw argument nodes), with an exact source range on every node.
-// A tree is a value: it owns its text and never refers back to files.
+// A tree is a value: it owns its text and never refers back to files. Its strings and arrays are
+// views (StringRef, ArrayRef) into that text or into the tree's arena, so they live as long as
+// the tree; moving the tree keeps them valid.
 #pragma once
 
 #include "frontend/Diagnostic.h"
@@ -8,6 +10,7 @@
 
 #include <llvm/ADT/ArrayRef.h>
 #include <llvm/ADT/SmallVector.h>
+#include <llvm/Support/Allocator.h>
 
 #include <memory>
 #include <string>
@@ -41,6 +44,8 @@ enum class InstructionKind : uint8_t {
 InstructionKind instructionKind(llvm::StringRef keyword);
 // Canonical upper-case spelling ("RUN", "STOPSIGNAL"); "" for Unknown.
 llvm::StringRef instructionName(InstructionKind kind);
+// Lower-case spelling ("run", "stopsignal"); "" for Unknown.
+llvm::StringRef instructionLowerName(InstructionKind kind);
 
 // Maps offsets in an instruction's joined logical line back to source offsets. Continuation
 // joining removes escape characters and skipped lines, so the mapping is piecewise linear.
@@ -55,28 +60,31 @@ public:
     uint32_t line;    // of `source`, 0-based
     uint32_t column;  // of `source`, 0-based bytes
   };
-  void add(uint32_t logical, Position source, uint32_t length);
+  OffsetMap() = default;
+  // `segments` ordered by `logical`; they are not copied (the parser keeps them in the tree's arena).
+  explicit OffsetMap(llvm::ArrayRef<Segment> segments) : Segments(segments) {}
+  // Appends a piece to segments being built, extending the last one when it continues it.
+  static void append(llvm::SmallVectorImpl<Segment> &segments, uint32_t logical, Position source,
+                     uint32_t length);
   // An offset at a segment's end maps to that segment's end (so ranges stay on their line).
   Position toPosition(uint32_t logical) const;
   uint32_t toSource(uint32_t logical) const { return toPosition(logical).offset; }
   llvm::ArrayRef<Segment> segments() const { return Segments; }
-  void clear() { Segments.clear(); }
 
 private:
-  // Most instructions are one line: one segment, held inline.
-  llvm::SmallVector<Segment, 1> Segments;
+  llvm::ArrayRef<Segment> Segments;
 };
 
 // One argument node of BuildKit's AST. `value` is what BuildKit stores (quotes kept or removed
 // as BuildKit does for that instruction); the range covers the text it came from.
 struct Word {
-  std::string value;
+  llvm::StringRef value;
   Range range;
 };
 
 // A leading `--flag[=value]`: `text` is BuildKit's form (quotes removed, escapes processed).
 struct Flag {
-  std::string text; // "--from=a b"
+  llvm::StringRef text; // "--from=a b"
   Range range;
   llvm::StringRef name() const;   // "from"
   bool hasValue() const;          // an '=' follows the name
@@ -94,24 +102,26 @@ struct Heredoc {
   Range terminator; // the delimiter line
 };
 
+// Its text fields are slices of the source when it has them unchanged (`line` of a one-line
+// instruction, `keyword`, most words), else copies in the tree's arena, as are the arrays.
 struct Instruction {
   InstructionKind kind = InstructionKind::Unknown;
-  std::string keyword; // as written ("From")
-  std::string lower;   // lowercased, as BuildKit dumps it
-  std::string line;    // joined logical line, trimmed (BuildKit's `Original`), heredoc bodies excluded
-  OffsetMap map;       // offsets in `line` -> source offsets
+  llvm::StringRef keyword; // as written ("From")
+  llvm::StringRef lower;   // lowercased, as BuildKit dumps it
+  llvm::StringRef line;    // joined logical line, trimmed (BuildKit's `Original`), heredoc bodies excluded
+  OffsetMap map;           // offsets in `line` -> source offsets
   Range range;         // whole instruction, heredoc terminators included
   Range keywordRange;
   uint32_t startLine = 0, endLine = 0; // 1-based, inclusive, as BuildKit numbers them
-  std::vector<Flag> flags;
-  uint32_t argsOffset = 0; // where the arguments start in `line`
-  std::vector<Word> args;  // ENV/LABEL: (key, value, separator) triples
-  bool json = false;       // exec (JSON) form
-  std::vector<Heredoc> heredocs;
-  std::unique_ptr<Instruction> trigger; // ONBUILD's instruction
-  std::vector<std::string> comments;    // comment block directly above (BuildKit's PrevComment)
+  llvm::ArrayRef<Flag> flags;
+  uint32_t argsOffset = 0;                  // where the arguments start in `line`
+  llvm::ArrayRef<Word> args;                // ENV/LABEL: (key, value, separator) triples
+  bool json = false;                        // exec (JSON) form
+  std::vector<Heredoc> heredocs;            // rare: owns its strings
+  std::unique_ptr<Instruction> trigger;     // ONBUILD's instruction
+  llvm::ArrayRef<llvm::StringRef> comments; // comment block directly above (BuildKit's PrevComment)
 
-  llvm::StringRef argsText() const { return llvm::StringRef(line).substr(argsOffset); }
+  llvm::StringRef argsText() const { return line.substr(argsOffset); }
   // Source range of [begin, end) in `line`.
   Range rangeOf(const SourceText &, uint32_t begin, uint32_t end) const {
     return {map.toPosition(begin), map.toPosition(end)};
@@ -125,7 +135,10 @@ struct Directive {
 };
 
 struct SyntaxTree {
-  SourceText source;
+  SourceText source; // its buffer never moves (see SourceText), so slices of it survive a move
+  // Holds what the instructions' views point at that is not in `source`: joined continuation
+  // lines, words whose value differs from their text, arrays, offset maps.
+  llvm::BumpPtrAllocator arena;
   std::vector<Directive> directives;
   char escape = '\\';
   std::vector<Instruction> instructions;

@@ -10,7 +10,7 @@
 namespace dfc {
 namespace {
 
-Operand operand(const Word &w) { return Operand(w.value, w.range); }
+Operand operand(const Word &w) { return Operand(w.value.str(), w.range); }
 
 // A sub-range of a word, when the word's text maps 1:1 onto its source (one line, same length).
 Range subRange(const Word &w, size_t off, size_t len) {
@@ -26,12 +26,12 @@ Range subRange(const Word &w, size_t off, size_t len) {
   return out;
 }
 
-std::string getComment(const std::vector<std::string> &comments, const std::string &name) {
+std::string getComment(llvm::ArrayRef<llvm::StringRef> comments, const std::string &name) {
   if (name.empty())
     return "";
-  for (const std::string &line : comments)
-    if (llvm::StringRef(line).startswith(name + " "))
-      return line.substr(name.size() + 1);
+  for (llvm::StringRef line : comments)
+    if (line.startswith(name + " "))
+      return line.substr(name.size() + 1).str();
   return "";
 }
 
@@ -74,7 +74,7 @@ private:
   BuilderFlags Flags;
   ParsedInstruction &Result; // the caller's: the instruction is built in place, never moved
 
-  const std::vector<Word> &args() const { return Node.args; }
+  llvm::ArrayRef<Word> args() const { return Node.args; }
 
   void error(const Range &r, std::string msg) {
     if (!Result.ok)
@@ -192,7 +192,7 @@ private:
 void Parser::run() {
   switch (Node.kind) {
   case InstructionKind::Unknown: {
-    std::string msg = "unknown instruction: " + Node.keyword;
+    std::string msg = "unknown instruction: " + Node.keyword.str();
     static const std::vector<std::string> names = {
         "add",    "arg",   "cmd",         "copy",  "entrypoint", "env",
         "expose", "from",  "healthcheck", "label", "maintainer", "onbuild",
@@ -276,7 +276,7 @@ void Parser::parseFrom() {
     name = llvm::StringRef(a[2].value).lower();
     nameRange = a[2].range;
     if (!validStageName(name)) {
-      error(a[2].range, "invalid name for build stage: \"" + a[2].value +
+      error(a[2].range, "invalid name for build stage: \"" + a[2].value.str() +
                             "\", name can't start with a number or contain symbols");
       return;
     }
@@ -474,7 +474,7 @@ void Parser::parseArg() {
         error(w.range, "ARG names can not be blank");
         return;
       }
-      std::string key = w.value.substr(0, eq), value = w.value.substr(eq + 1);
+      std::string key = w.value.substr(0, eq).str(), value = w.value.substr(eq + 1).str();
       d.key = Operand(std::move(key), subRange(w, 0, eq));
       d.defaultValue = Operand(std::move(value), subRange(w, eq + 1, w.value.size() - eq - 1));
     } else {

@@ -220,7 +220,8 @@ std::string Build::location(size_t s, size_t i) const {
 // The instruction as the progress and errors show it; a trigger is marked as one.
 std::string Build::instructionText(size_t s, size_t i) const {
   const AnyInstruction &inst = Prog.stages[s].instructions[i];
-  std::string line = inst.base().syntax ? inst.base().syntax->line : std::string(instructionName(inst.kind()));
+  std::string line =
+      inst.base().syntax ? inst.base().syntax->line.str() : std::string(instructionName(inst.kind()));
   return isTrigger(s, i) ? "ONBUILD " + line : line;
 }
 
@@ -490,7 +491,7 @@ std::string Build::explain(size_t s, size_t i) {
     return "step inputs changed";
   KeyInputs a = parseKeyInput(summary.value("input", std::string())), b = parseKeyInput(now.input);
   const AnyInstruction &inst = Prog.stages[s].instructions[i];
-  std::string line = inst.base().syntax ? inst.base().syntax->line : "";
+  std::string line = inst.base().syntax ? inst.base().syntax->line.str() : "";
   std::vector<std::string> why;
   if (a.fields["instruction"] != b.fields["instruction"])
     why.push_back(summary.value("line", std::string()) != line ? "Dockerfile line changed"
@@ -1186,7 +1187,8 @@ bool Build::runUnit(size_t s, size_t unitIndex, StageResult &r, std::vector<std:
   std::string text;
   for (size_t i : unit.steps) {
     const AnyInstruction &inst = st.instructions[i];
-    std::string line = inst.base().syntax ? inst.base().syntax->line : std::string(instructionName(inst.kind()));
+    std::string line =
+        inst.base().syntax ? inst.base().syntax->line.str() : std::string(instructionName(inst.kind()));
     text += (text.empty() ? "" : " + ") + instructionText(s, i);
     store::HistoryEntry h;
     h.created = store::formatTime(r.epoch);

@@ -125,6 +125,42 @@ TEST_CASE("ONBUILD trigger keeps its own ranges") {
   CHECK(dumpBuildkit(t) == "(from \"a\")\n(onbuild (run [\"--mount=type=cache,target=/c\"] \"echo hi\"))\n");
 }
 
+TEST_CASE("the tree's views survive a move: slices of its source, copies in its arena") {
+  auto inside = [](llvm::StringRef outer, llvm::StringRef s) {
+    return s.data() >= outer.data() && s.data() + s.size() <= outer.data() + outer.size();
+  };
+  SyntaxTree small;
+  {
+    // Shorter than std::string's inline buffer, yet the text must not move with the tree.
+    SyntaxTree t = parseDockerfile("FROM a");
+    small = std::move(t);
+  }
+  REQUIRE(small.instructions.size() == 1);
+  CHECK(inside(small.source.text(), small.instructions[0].keyword));
+  CHECK(small.instructions[0].args[0].value == "a");
+
+  SyntaxTree t = parseDockerfile("# doc\nFROM a\nRUN echo \\\n  hi\nENV A=\"b c\" D=\xff\n");
+  SyntaxTree tree = std::move(t);
+  llvm::StringRef src = tree.source.text();
+  REQUIRE(tree.instructions.size() == 3);
+  const Instruction &from = tree.instructions[0], &run = tree.instructions[1], &env = tree.instructions[2];
+  CHECK(inside(src, from.line)); // one physical line: a slice
+  REQUIRE(from.comments.size() == 1);
+  CHECK(from.comments[0] == "doc");
+  CHECK(inside(src, from.comments[0]));
+  CHECK(run.line == "RUN echo   hi"); // joined: a copy
+  CHECK_FALSE(inside(src, run.line));
+  CHECK(run.args[0].value == "echo   hi");
+  REQUIRE(env.args.size() == 6);
+  CHECK(env.args[1].value == "\"b c\""); // quotes kept: the text itself
+  CHECK(inside(src, env.args[1].value));
+  CHECK(env.args[4].value == "\xEF\xBF\xBD"); // invalid UTF-8 replaced: a copy
+  CHECK_FALSE(inside(src, env.args[4].value));
+  CHECK(
+      dumpBuildkit(tree) ==
+      "(from \"a\")\n(run \"echo   hi\")\n(env \"A\" \"\\\"b c\\\"\" \"=\" \"D\" \"\xEF\xBF\xBD\" \"=\")\n");
+}
+
 TEST_CASE("hostile input never crashes, hangs or loses the tree") {
   std::string nul("FROM a\nRUN \0\xff\xfe echo\n", 20);
   CHECK(parseDockerfile(nul).instructions.size() == 2);

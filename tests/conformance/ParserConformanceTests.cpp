@@ -182,7 +182,7 @@ TEST_CASE("parser_units.json", "[conformance][parser]") {
           REQUIRE(tree.instructions.size() == 2);
           std::vector<std::string> got;
           for (const Word &w : tree.instructions[1].args)
-            got.push_back(w.value);
+            got.push_back(w.value.str());
           CHECK(got == c["nodes"].get<std::vector<std::string>>());
         }
       }
@@ -202,7 +202,7 @@ TEST_CASE("heredoc.json (parser level)", "[conformance][parser][heredoc]") {
     REQUIRE(tree.instructions.size() == expected.size() + 1);
     for (size_t i = 0; i < expected.size(); ++i) {
       const Instruction &ins = tree.instructions[i + 1];
-      DYNAMIC_SECTION("child " << i + 1 << ": " << ins.line) {
+      DYNAMIC_SECTION("child " << i + 1 << ": " << ins.line.str()) {
         json want = expected[i];
         if (want.is_null()) {
           CHECK(ins.heredocs.empty());

@@ -28,7 +28,7 @@ static void check(Context &ctx) {
       continue;
     std::string want = majorityLower ? kw.lower() : kw.upper();
     ctx.report(ins.keywordRange,
-               "Command '" + ins.keyword + "' should match the case of the command majority (" +
+               "Command '" + ins.keyword.str() + "' should match the case of the command majority (" +
                    (majorityLower ? "lowercase" : "uppercase") + ")",
                Context::replace("Change to " + want, ins.keywordRange, want));
   }

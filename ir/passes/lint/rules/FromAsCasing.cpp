@@ -14,10 +14,12 @@ static void check(Context &ctx) {
     const Word &as = from->args[1];
     llvm::StringRef kw(from->keyword);
     if (isUpper(kw) && !isUpper(as.value))
-      ctx.report(as.range, "'" + as.value + "' and '" + from->keyword + "' keywords' casing do not match",
+      ctx.report(as.range,
+                 "'" + as.value.str() + "' and '" + from->keyword.str() + "' keywords' casing do not match",
                  Context::replace("Use AS", as.range, "AS"));
     else if (isLower(kw) && !isLower(as.value))
-      ctx.report(as.range, "'" + as.value + "' and '" + from->keyword + "' keywords' casing do not match",
+      ctx.report(as.range,
+                 "'" + as.value.str() + "' and '" + from->keyword.str() + "' keywords' casing do not match",
                  Context::replace("Use as", as.range, "as"));
   }
 }

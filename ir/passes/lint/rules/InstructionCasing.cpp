@@ -10,7 +10,8 @@ static void checkKeyword(Context &ctx, const Instruction &ins) {
   if (llvm::none_of(kw, [](char c) { return c >= 'a' && c <= 'z'; }))
     return;
   std::string upper = kw.upper();
-  ctx.report(ins.keywordRange, "Instruction '" + ins.keyword + "' should be written in uppercase ('" + upper + "')",
+  ctx.report(ins.keywordRange,
+             "Instruction '" + ins.keyword.str() + "' should be written in uppercase ('" + upper + "')",
              Context::replace("Change to " + upper, ins.keywordRange, upper));
 }
 

@@ -11,7 +11,7 @@ static void check(Context &ctx) {
     const Word &name = s.syntax->args[2];
     std::string lower = llvm::StringRef(name.value).lower();
     if (lower != name.value)
-      ctx.report(name.range, "Stage name '" + name.value + "' should be lowercase",
+      ctx.report(name.range, "Stage name '" + name.value.str() + "' should be lowercase",
                  Context::replace("Lowercase the stage name", name.range, lower));
   }
 }
