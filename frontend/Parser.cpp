@@ -89,8 +89,7 @@ private:
   bool DirectivesDone = false;
   // The comment block above the next instruction: slices of the source.
   llvm::SmallVector<llvm::StringRef, 8> Comments;
-  // Reused across instructions: a continued line is joined here, then copied once to the arena.
-  std::string LineBuf;
+  // Reused across instructions: the pieces of a logical line, then copied once to the arena.
   llvm::SmallVector<OffsetMap::Segment, 16> MapBuf;
 
   void error(Range r, std::string message, Severity sev = Severity::Error, std::string code = "syntax") {
@@ -105,12 +104,6 @@ private:
     if (l.end - l.begin > MaxLineSize)
       error(lineRange(l), "dockerfile line greater than max allowed size of 65535");
     return true;
-  }
-  bool isComment(const PhysicalLine &l) const {
-    uint32_t i = l.begin;
-    while (i < l.end && isAsciiSpace(Text[i]))
-      ++i;
-    return i < l.end && Text[i] == '#';
   }
   // trimContinuationCharacter: `([^E])E[ \t]*$|^E[ \t]*$`. Returns the end of the kept text, or
   // `end` itself with `endOfLine` set when the line does not continue.
@@ -559,39 +552,44 @@ void Parser::run() {
     ins.startLine = l.number + 1;
     MapBuf.clear();
     OffsetMap::append(MapBuf, 0, {l.number, begin - l.raw, begin}, keep - begin);
-    // One piece: the line is a slice of the source. More: joined in LineBuf, copied to the arena.
+    // One piece: the line is a slice of the source. More: joined in the arena.
     bool joined = false;
+    uint32_t logical = keep - begin; // the joined length so far
     uint32_t lastLine = l.number, lastEnd = l.end, lastNext = l.next;
     bool emptyContinuation = false;
     while (!endOfLine && readLine(l)) {
       lastLine = l.number;
       lastEnd = l.end;
       lastNext = l.next;
-      if (isComment(l))
-        continue;
       uint32_t i = l.begin;
       while (i < l.end && isAsciiSpace(Text[i]))
         ++i;
+      if (i < l.end && Text[i] == '#')
+        continue; // a comment line inside the instruction
       if (i == l.end) {
         emptyContinuation = true;
         continue;
       }
       uint32_t k = trimContinuation(l.begin, l.end, endOfLine);
-      if (!joined) {
-        LineBuf.assign(Text.data() + begin, keep - begin);
-        joined = true;
+      joined = true;
+      OffsetMap::append(MapBuf, logical, {l.number, l.begin - l.raw, l.begin}, k - l.begin);
+      logical += k - l.begin;
+    }
+    llvm::StringRef line = Text.slice(begin, keep);
+    if (joined && logical > 0) {
+      char *out = Tree.arena.Allocate<char>(logical);
+      line = {out, logical};
+      for (const OffsetMap::Segment &s : MapBuf) {
+        std::memcpy(out, Text.data() + s.source, s.length);
+        out += s.length;
       }
-      OffsetMap::append(MapBuf, static_cast<uint32_t>(LineBuf.size()), {l.number, l.begin - l.raw, l.begin},
-                        k - l.begin);
-      LineBuf.append(Text.data() + l.begin, k - l.begin);
     }
     // The logical line as BuildKit keeps it, without trailing whitespace.
-    llvm::StringRef line = joined ? llvm::StringRef(LineBuf) : Text.slice(begin, keep);
     size_t trimmed = line.size();
     while (trimmed > 0 &&
            (line[trimmed - 1] == ' ' || (line[trimmed - 1] >= '\t' && line[trimmed - 1] <= '\r')))
       --trimmed;
-    ins.line = joined ? save(Tree.arena, line.take_front(trimmed)) : line.take_front(trimmed);
+    ins.line = line.take_front(trimmed);
     ins.map = OffsetMap(save<OffsetMap::Segment>(Tree.arena, MapBuf));
     lineParser.parse(ins);
     if (emptyContinuation)
@@ -615,7 +613,9 @@ void Parser::run() {
 SyntaxTree parseDockerfile(std::string text, const ParseOptions &) {
   SyntaxTree tree;
   tree.source = SourceText(std::move(text));
-  tree.instructions.reserve(tree.source.lineCount() / 2 + 1);
+  // At most one instruction a line; short files are often all instructions, long ones half.
+  size_t lines = tree.source.lineCount();
+  tree.instructions.reserve(std::min(lines, lines / 2 + 16));
   Parser(tree).run();
   std::stable_sort(tree.diagnostics.begin(), tree.diagnostics.end(),
                    [](const Diagnostic &a, const Diagnostic &b) { return a.range.begin < b.range.begin; });

@@ -3,6 +3,9 @@
 
 #include <algorithm>
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace dfc {
 
@@ -14,8 +17,20 @@ SourceText::SourceText(std::string text) : Text(std::move(text)) {
   LineStarts.reserve(Text.size() / 32 + 1);
   LineStarts.push_back(0);
   const char *begin = Text.data(), *end = begin + Text.size();
-  for (const char *p = begin; (p = static_cast<const char *>(memchr(p, '\n', end - p))); ++p)
-    LineStarts.push_back(static_cast<uint32_t>(p - begin) + 1);
+  const char *p = begin;
+#if defined(__SSE2__)
+  // 16 bytes a step: Dockerfile lines are short, so a memchr call per line cost more than the scan.
+  const __m128i newline = _mm_set1_epi8('\n');
+  for (; end - p >= 16; p += 16) {
+    __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
+    unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, newline)));
+    for (; mask; mask &= mask - 1)
+      LineStarts.push_back(static_cast<uint32_t>(p - begin) + __builtin_ctz(mask) + 1);
+  }
+#endif
+  for (; p < end; ++p)
+    if (*p == '\n')
+      LineStarts.push_back(static_cast<uint32_t>(p - begin) + 1);
 }
 
 llvm::StringRef SourceText::line(uint32_t line) const {

@@ -161,6 +161,24 @@ TEST_CASE("the tree's views survive a move: slices of its source, copies in its 
       "(from \"a\")\n(run \"echo   hi\")\n(env \"A\" \"\\\"b c\\\"\" \"=\" \"D\" \"\xEF\xBF\xBD\" \"=\")\n");
 }
 
+TEST_CASE("the line index finds every line ending, inside and across 16-byte blocks") {
+  for (size_t n = 0; n < 40; ++n)
+    for (size_t step = 1; step < 20; ++step) {
+      std::string text(n, 'x');
+      for (size_t i = step - 1; i < n; i += step)
+        text[i] = '\n';
+      SourceText src(text);
+      size_t lines = 1;
+      for (size_t i = 0; i < n; ++i)
+        if (text[i] == '\n') {
+          REQUIRE(lines < src.lineCount());
+          CHECK(src.lineStart(static_cast<uint32_t>(lines)) == i + 1);
+          ++lines;
+        }
+      CHECK(src.lineCount() == lines);
+    }
+}
+
 TEST_CASE("hostile input never crashes, hangs or loses the tree") {
   std::string nul("FROM a\nRUN \0\xff\xfe echo\n", 20);
   CHECK(parseDockerfile(nul).instructions.size() == 2);
