@@ -1,6 +1,7 @@
 // Runs the rules: builds the context, applies configuration and inline suppressions
 // (`# dfc ignore=`, `# hadolint ignore=`, `# hadolint global ignore=`, `# check=skip=`).
 #include "ir/passes/lint/Context.h"
+#include "ir/passes/lint/EveryRule.h"
 
 #include <llvm/ADT/StringExtras.h>
 
@@ -353,17 +354,20 @@ void reportUselessSuppressions(Suppressions &sup, const Config &config, std::vec
 
 } // namespace
 
-Result lint(const SyntaxTree &tree, const Program &program, const Config &config) {
+// lint() and lintEveryRule(): `skipByKind` false runs every enabled rule whatever the file holds.
+static Result run(const SyntaxTree &tree, const Program &program, const Config &config, bool skipByKind) {
   Context ctx(tree, program, config);
   // One walk for the kinds the file has; a rule none of whose kinds appear is not run.
   uint32_t present = 0;
-  for (const Instruction &ins : tree.instructions)
-    present |= kindBit(ins.kind);
+  if (skipByKind)
+    for (const Instruction &ins : tree.instructions)
+      present |= kindBit(ins.kind);
   const std::vector<const Rule *> &rules = allRules();
   llvm::ArrayRef<uint32_t> reads = ruleReads();
   for (size_t i = 0; i < rules.size(); ++i) {
     const Rule *r = rules[i];
-    if (!(reads[i] & present) || (!config.ignored.empty() && configured(config.ignored, r->info)))
+    if ((skipByKind && !(reads[i] & present)) ||
+        (!config.ignored.empty() && configured(config.ignored, r->info)))
       continue;
     ctx.setRule(r);
     r->check(ctx);
@@ -429,6 +433,14 @@ Result lint(const SyntaxTree &tree, const Program &program, const Config &config
     fs = std::move(sorted);
   }
   return result;
+}
+
+Result lint(const SyntaxTree &tree, const Program &program, const Config &config) {
+  return run(tree, program, config, true);
+}
+
+Result lintEveryRule(const SyntaxTree &tree, const Program &program, const Config &config) {
+  return run(tree, program, config, false);
 }
 
 } // namespace dfc::lint
