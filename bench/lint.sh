@@ -3,8 +3,9 @@
 # 2,103-line file and on BuildKit's corpus, in one run, ratio printed. Both do the same job per
 # round, in process: read every file, parse, lint (dfc: IR + every rule, ShellCheck off), render
 # the findings as JSON and write them out; dfc_lint_bench uses `dfc lint`'s own heap settings and
-# file reading (cli/LintIO.h), so its rounds are the command's work, not a variant's (and, as the
-# command exits without freeing its trees and findings, a round's timing ends at the write).
+# file reading (cli/LintIO.h), so its rounds are the command's work, not a variant's. The command
+# exits without freeing its trees and findings; a bench round frees them and times that too, as
+# the peer's garbage collection is timed inside its loop.
 # Throughput is MB of Dockerfile per CPU second (robust when other work shares the machine); the
 # wall-clock ratio is printed beside it. Then the whole commands, one process each, as the peers'
 # README measures them: `dfc lint --no-shellcheck -f json` and the peer's node lint on the
