@@ -22,17 +22,27 @@ static bool mentions(llvm::StringRef raw, llvm::StringRef name) {
 
 static void check(Context &ctx) {
   forEach<EnvInstruction>(ctx.program(), [&](const Stage &st, size_t i, const EnvInstruction &env) {
-    const auto &before = st.envBefore(i);
-    for (size_t j = 1; j < env.pairs.size(); ++j)
+    // The environment before the ENV is built (on first use, per stage) only when a value
+    // mentions an earlier name of the same ENV: most ENVs set one name, or mention none.
+    const shell::Environment *before = nullptr;
+    for (size_t j = 1; j < env.pairs.size(); ++j) {
+      llvm::StringRef value = env.pairs[j].value.raw;
+      if (value.find('$') == llvm::StringRef::npos)
+        continue;
       for (size_t k = 0; k < j; ++k) {
         const std::string &name = env.pairs[k].key.expanded();
-        if (!before.lookup(name) && mentions(env.pairs[j].value.raw, name)) {
+        if (!mentions(value, name))
+          continue;
+        if (!before)
+          before = &st.envBefore(i);
+        if (!before->lookup(name)) {
           ctx.report(
               env.pairs[j].value.range,
               "Do not refer to an environment variable within the same `ENV` statement where it is defined.");
           break;
         }
       }
+    }
   });
 }
 
