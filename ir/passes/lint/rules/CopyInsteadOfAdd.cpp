@@ -2,6 +2,8 @@
 // happens and nothing more. Fix: rename the instruction.
 #include "ir/passes/lint/Context.h"
 
+#include <llvm/ADT/STLExtras.h>
+
 namespace dfc::lint::rules {
 
 static bool needsAdd(llvm::StringRef src) {
@@ -33,7 +35,8 @@ static void check(Context &ctx) {
       if (needsAdd(src.expanded()) || needsAdd(src.raw))
         return;
     llvm::StringRef kw = add.syntax ? llvm::StringRef(add.syntax->keyword) : "ADD";
-    std::string copy = kw == kw.lower() ? "copy" : "COPY";
+    // `copy` when the keyword is written all in lower case (no lower-cased copy to compare with).
+    const char *copy = llvm::none_of(kw, [](char c) { return c >= 'A' && c <= 'Z'; }) ? "copy" : "COPY";
     ctx.report(add.keywordRange, "Use COPY instead of ADD for files and folders",
                Context::replace("Replace ADD with COPY", add.keywordRange, copy));
   });

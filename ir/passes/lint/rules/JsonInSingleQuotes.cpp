@@ -55,6 +55,9 @@ static void check(Context &ctx) {
     if (ins.json)
       return;
     llvm::StringRef args = ins.argsText();
+    // Only an array with a single-quoted string is rewritten: no `'`, nothing to trim or test.
+    if (args.find('\'') == llvm::StringRef::npos)
+      return;
     uint32_t begin = ins.argsOffset + static_cast<uint32_t>(args.size() - args.ltrim().size());
     args = args.trim();
     if (ins.kind == InstructionKind::Healthcheck) {
