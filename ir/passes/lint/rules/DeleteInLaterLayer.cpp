@@ -4,6 +4,8 @@
 #include "ir/passes/lint/Context.h"
 #include "ir/passes/lint/rules/StagePaths.h"
 
+#include <algorithm>
+
 namespace dfc::lint::rules {
 
 struct Created {
@@ -27,26 +29,31 @@ static void runOutputs(const ShellScript &script, llvm::StringRef cwd, uint32_t 
 static void check(Context &ctx) {
   if (!ctx.names("rm"))
     return;
-  // Only stages with a RUN that names rm can report: the others' paths are not worked out.
-  std::vector<bool> named(ctx.program().stages.size());
+  // Only stages with a RUN that names rm can report, and only up to their last such RUN: the
+  // paths of other stages and of what follows are not worked out.
+  std::vector<size_t> end(ctx.program().stages.size()); // last rm RUN's index + 1, 0 for none
   for (const RunScript &r : ctx.runs())
     if (r.script && !r.script->find("rm").empty())
-      named[r.stage->index] = true;
+      end[r.stage->index] = std::max(end[r.stage->index], r.index + 1);
   for (const Stage &s : ctx.program().stages) {
-    if (!named[s.index])
+    if (!end[s.index])
       continue;
-    std::vector<std::string> cwd = workdirs(s);
+    std::string cwd = "/"; // the working directory before instruction i (as workdirs(s)[i])
     std::vector<Created> created;
-    for (size_t i = 0; i < s.instructions.size(); ++i) {
+    for (size_t i = 0; i < end[s.index]; ++i) {
       const AnyInstruction &any = s.instructions[i];
+      if (const auto *w = any.as<WorkdirInstruction>()) {
+        cwd = absolutePath(cwd, w->path.expanded());
+        continue;
+      }
       uint32_t line = any.base().range.begin.line;
       if (const auto *c = any.as<CopyInstruction>()) {
-        for (std::string &p : copiedPaths(*c, cwd[i]))
+        for (std::string &p : copiedPaths(*c, cwd))
           created.push_back({std::move(p), line});
         continue;
       }
       if (const auto *a = any.as<AddInstruction>()) {
-        for (std::string &p : copiedPaths(*a, cwd[i]))
+        for (std::string &p : copiedPaths(*a, cwd))
           created.push_back({std::move(p), line});
         continue;
       }
@@ -60,7 +67,7 @@ static void check(Context &ctx) {
         for (const ShellWord *w : rm->operands()) {
           if (llvm::StringRef(w->text).contains('$'))
             continue;
-          std::string target = absolutePath(cwd[i], w->text);
+          std::string target = absolutePath(cwd, w->text);
           for (const Created &c : created) {
             // `rm -rf /app/tmp` removes part of what `COPY . /app` added; `rm -rf /app/*` too.
             llvm::StringRef t(target);
@@ -75,7 +82,7 @@ static void check(Context &ctx) {
           }
         }
       }
-      runOutputs(*script, cwd[i], line, created);
+      runOutputs(*script, cwd, line, created);
     }
   }
 }
