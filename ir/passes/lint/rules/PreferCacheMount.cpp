@@ -12,6 +12,9 @@ struct CacheHint {
 static std::optional<CacheHint> cleanup(const ShellCommand &c) {
   llvm::StringRef n = c.name();
   n = n.substr(n.rfind('/') + 1);
+  if (n != "npm" && n != "yarn" && n != "pip" && n != "pip3" && n != "apt-get" && n != "apt" && n != "go" &&
+      n != "rm")
+    return std::nullopt; // none of the programs below: their operands are not worked out
   auto ops = c.operands();
   auto op = [&](size_t i) { return i < ops.size() ? llvm::StringRef(ops[i]->text) : llvm::StringRef(); };
   if (n == "npm" && op(0) == "cache" && op(1) == "clean")
@@ -30,10 +33,12 @@ static std::optional<CacheHint> cleanup(const ShellCommand &c) {
         {"/var/cache/apk", "/var/cache/apk"},     {"/root/.cache/go-build", "/root/.cache/go-build"},
         {"/root/.cache", "/root/.cache"},         {"/usr/local/share/.cache/yarn", "/usr/local/share/.cache/yarn"},
         {"/root/.cargo/registry", "/root/.cargo/registry"}};
-    for (const ShellWord *w : ops)
+    for (const ShellWord *w : ops) {
+      llvm::StringRef path = llvm::StringRef(w->text).rtrim("/*"); // once a word, not once a dir
       for (const auto &[dir, target] : dirs)
-        if (llvm::StringRef(w->text).rtrim("/*") == dir)
+        if (path == dir)
           return CacheHint{"rm " + w->text.str(), target};
+    }
   }
   return std::nullopt;
 }

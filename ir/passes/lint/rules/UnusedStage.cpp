@@ -8,10 +8,12 @@ static void check(Context &ctx) {
   const Program &p = ctx.program();
   if (!p.targetStage)
     return;
-  std::string target = p.stages[*p.targetStage].displayName();
+  std::string target; // the target's name, built for the first report
   for (const Stage &s : p.stages) {
     if (ctx.isReachable(s.index))
       continue;
+    if (target.empty())
+      target = p.stages[*p.targetStage].displayName();
     Range at = s.name.empty() ? (s.syntax ? s.syntax->keywordRange : s.range) : s.nameRange;
     ctx.report(at, "Stage '" + s.displayName() + "' is not used by the target stage '" + target +
                        "' and is never built (unless selected with --target)");
