@@ -11,7 +11,7 @@ static llvm::SmallVector<llvm::StringRef, 4> flagTexts(const RunInstruction &r) 
   llvm::SmallVector<llvm::StringRef, 4> out;
   if (r.syntax)
     for (const Flag &f : r.syntax->flags)
-      out.push_back(f.text.str());
+      out.push_back(f.text);
   std::sort(out.begin(), out.end());
   return out;
 }

@@ -278,6 +278,14 @@ TEST_CASE("ConsecutiveRun (DL3059)", "[lint][hadolint]") {
   CHECK(fired("FROM a\nRUN a\n# why\nRUN b\n", "ConsecutiveRun") == Lines{"4:1"});
   CHECK(fired("FROM a\nRUN a\nENV X=1\nRUN b\n", "ConsecutiveRun").empty());
   CHECK(fired("FROM a\nRUN a\nRUN --mount=type=cache,target=/c b\n", "ConsecutiveRun").empty());
+  // The same flags in another order are the same options; flags of equal length but other values are not.
+  CHECK(fired("FROM a\nRUN --network=none --mount=type=cache,target=/root/.cache/pip a\n"
+              "RUN --mount=type=cache,target=/root/.cache/pip --network=none b\n",
+              "ConsecutiveRun") == Lines{"3:1"});
+  CHECK(fired("FROM a\nRUN --mount=type=cache,target=/root/.cache/aaa a\n"
+              "RUN --mount=type=cache,target=/root/.cache/bbb b\n",
+              "ConsecutiveRun")
+            .empty());
   CHECK(fired("FROM a\nRUN a\nFROM b\nRUN b\n", "ConsecutiveRun").empty());
 }
 
