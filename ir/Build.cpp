@@ -6,6 +6,7 @@
 #include "ir/Operands.h"
 
 #include <llvm/ADT/STLExtras.h>
+#include <llvm/ADT/SmallVector.h>
 #include <llvm/ADT/StringExtras.h>
 
 #include <algorithm>
@@ -73,8 +74,9 @@ std::vector<size_t> Program::reachableStages() const {
   std::vector<size_t> out;
   if (!targetStage || *targetStage >= stages.size())
     return out;
-  std::vector<bool> seen(stages.size());
-  std::vector<size_t> todo{*targetStage};
+  // Small fixed buffers: most files have a few stages, and this runs once per linted file.
+  llvm::SmallVector<bool, 16> seen(stages.size());
+  llvm::SmallVector<size_t, 16> todo{*targetStage};
   while (!todo.empty()) {
     size_t i = todo.back();
     todo.pop_back();
@@ -86,6 +88,7 @@ std::vector<size_t> Program::reachableStages() const {
     for (const StageDependency &d : stages[i].dependencies)
       todo.push_back(d.stage);
   }
+  out.reserve(static_cast<size_t>(std::count(seen.begin(), seen.end(), true)));
   for (size_t i = 0; i < seen.size(); ++i)
     if (seen[i])
       out.push_back(i);
