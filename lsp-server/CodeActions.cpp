@@ -16,7 +16,7 @@ Diagnostic diagnosticOf(const Document &doc, const lint::Finding &f, const std::
   d.code = f.rule->id;
   if (!ruleDocsUrl.empty())
     d.codeHref = ruleDocsUrl + f.rule->id + ".md";
-  d.message = f.message;
+  d.message = f.message.str();
   return d;
 }
 

@@ -42,7 +42,7 @@ Diagnostic fromFinding(const Document &doc, const lint::Finding &f, const std::s
       x.codeHref = ruleDocsUrl + f.rule->id + ".md";
     addTags(*f.rule, x.tags);
   }
-  x.message = f.message;
+  x.message = f.message.str();
   return x;
 }
 

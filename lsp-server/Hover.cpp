@@ -96,7 +96,7 @@ std::optional<Hover> hover(const Document &doc, uint32_t offset, const RuleDocLo
   for (const lint::Finding &f : doc.findings()) {
     if (!f.rule || !f.range.contains(offset))
       continue;
-    std::string part = "**" + std::string(f.rule->id) + "**: " + f.message;
+    std::string part = "**" + std::string(f.rule->id) + "**: " + f.message.str();
     if (const char *page = ruleDoc ? ruleDoc(f.rule->id) : nullptr)
       part += "\n\n" + std::string(page);
     else

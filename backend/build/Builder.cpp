@@ -1673,7 +1673,7 @@ llvm::Expected<BuildResult> Build::run() {
     for (const lint::Finding &f : lr.findings) {
       if (f.severity == Severity::Error || f.severity == Severity::Warning) {
         ++warnings;
-        w += " - " + std::string(f.rule ? f.rule->id : "lint") + ": " + f.message + " (line " +
+        w += " - " + std::string(f.rule ? f.rule->id : "lint") + ": " + f.message.str() + " (line " +
              std::to_string(f.range.begin.line + 1) + ")\n";
       }
     }

@@ -41,7 +41,8 @@ public:
 
   // The rule now running (set by lint()).
   void setRule(const Rule *r) { Current = r; }
-  void report(Range range, std::string message, std::optional<Fix> fix = std::nullopt);
+  // A literal message is kept by pointer (no allocation), a built one moved in (Message).
+  void report(Range range, Message message, std::optional<Fix> fix = std::nullopt);
 
   // A RUN's shell-form body (or single-heredoc script) parsed into commands; nullptr for exec
   // form. Word ranges are source ranges.

@@ -36,7 +36,7 @@ const Rule *findRule(llvm::StringRef idOrAlias) {
   return nullptr;
 }
 
-void Context::report(Range range, std::string message, std::optional<Fix> fix) {
+void Context::report(Range range, Message message, std::optional<Fix> fix) {
   if (Findings.empty())
     Findings.reserve(std::max<size_t>(16, Tree.instructions.size())); // not moved again and again
   Finding &f = Findings.emplace_back();

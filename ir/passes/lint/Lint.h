@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace dfc::lint {
@@ -34,11 +35,49 @@ struct Fix {
   std::vector<TextEdit> edits; // non-overlapping
 };
 
+// A finding's text: static text (a string literal: kept by pointer, nothing allocated or copied) or
+// a string it owns (a message built for this finding). Most findings' messages are literals.
+// Read it as a StringRef (implicit, no copy); str() or an explicit std::string conversion copies it.
+class Message {
+public:
+  Message() = default;
+  // A string literal (a char array: it must have static storage, as literals do).
+  template <size_t N> Message(const char (&literal)[N]) : Static(literal), Size(N - 1) {}
+  // A `const char *` whose storage is not known: copied (overloads: arrays pick the one above).
+  template <typename T, typename = std::enable_if_t<std::is_same_v<T, const char *> || std::is_same_v<T, char *>>>
+  Message(T text) : Owned(text ? text : "") {}
+  Message(std::string text) : Owned(std::move(text)) {}
+  // Text that outlives every finding (a literal picked at run time: `a ? "x" : "yy"`).
+  static Message fromStatic(const char *text) {
+    Message m;
+    m.Static = text;
+    m.Size = static_cast<uint32_t>(std::char_traits<char>::length(text));
+    return m;
+  }
+
+  llvm::StringRef ref() const { return Static ? llvm::StringRef(Static, Size) : llvm::StringRef(Owned); }
+  operator llvm::StringRef() const { return ref(); }
+  explicit operator std::string() const { return ref().str(); }
+  std::string str() const { return ref().str(); }
+  const char *data() const { return ref().data(); }
+  size_t size() const { return ref().size(); }
+  bool empty() const { return ref().empty(); }
+  friend bool operator==(const Message &a, llvm::StringRef b) { return a.ref() == b; }
+  friend bool operator!=(const Message &a, llvm::StringRef b) { return a.ref() != b; }
+  friend std::string operator+(const std::string &a, const Message &b) { return a + b.ref().str(); }
+  friend std::string operator+(std::string &&a, const Message &b) { return std::move(a.append(b.data(), b.size())); }
+
+private:
+  const char *Static = nullptr; // the literal, when not owned
+  uint32_t Size = 0;            // the literal's length
+  std::string Owned;
+};
+
 struct Finding {
   const RuleInfo *rule = nullptr;
   Range range;
   Severity severity = Severity::Warning; // after configuration overrides
-  std::string message;
+  Message message;
   std::optional<Fix> fix;
 };
 

@@ -42,18 +42,18 @@ template <typename F> void forEachInstall(Context &ctx, const PackageManager &pm
   }
 }
 
-inline void checkNonInteractive(Context &ctx, const PackageManager &pm, llvm::StringRef message) {
+inline void checkNonInteractive(Context &ctx, const PackageManager &pm, const Message &message) {
   forEachInstall(
       ctx, pm,
       [&](const Stage &, size_t, const RunInstruction &, const ShellScript &, const Invocation &inv) {
         for (llvm::StringRef y : pm.yesFlags)
           if (inv.hasFlag(y))
             return;
-        ctx.report(inv.cmd->range, message.str());
+        ctx.report(inv.cmd->range, message);
       });
 }
 
-inline void checkPinned(Context &ctx, const PackageManager &pm, llvm::StringRef message) {
+inline void checkPinned(Context &ctx, const PackageManager &pm, const Message &message) {
   forEachInstall(
       ctx, pm,
       [&](const Stage &, size_t, const RunInstruction &, const ShellScript &, const Invocation &inv) {
@@ -61,7 +61,7 @@ inline void checkPinned(Context &ctx, const PackageManager &pm, llvm::StringRef 
           llvm::StringRef t(p->text);
           if (isUnknowable(*p) || t.endswith(".rpm") || t.contains('/') || pm.pinned(t))
             continue;
-          ctx.report(p->range, message.str());
+          ctx.report(p->range, message);
         }
       });
 }
@@ -90,7 +90,7 @@ inline bool cleansCache(const PackageManager &pm, const RunInstruction &run, con
   return false;
 }
 
-inline void checkCleaned(Context &ctx, const PackageManager &pm, llvm::StringRef message) {
+inline void checkCleaned(Context &ctx, const PackageManager &pm, const Message &message) {
   if (!ctx.callsAny(pm.programs)) // only calls of the manager are reported
     return;
   for (const RunScript &r : ctx.runs()) {
@@ -100,7 +100,7 @@ inline void checkCleaned(Context &ctx, const PackageManager &pm, llvm::StringRef
       for (llvm::StringRef prog : pm.programs)
         for (const Invocation &inv : invocations(*r.script, prog))
           if (isIn(inv.subcommand(rpmValued()), pm.installs)) {
-            ctx.report(inv.cmd->range, message.str());
+            ctx.report(inv.cmd->range, message);
             return;
           }
     }();

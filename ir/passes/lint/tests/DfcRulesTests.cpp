@@ -13,7 +13,7 @@ static std::string message(const std::string &dockerfile, const std::string &rul
   auto f = findings(dockerfile, rule, cfg);
   INFO(dockerfile);
   REQUIRE(f.size() == 1);
-  return f[0].message;
+  return f[0].message.str();
 }
 
 TEST_CASE("CopyAllBeforeInstall", "[lint][dfc]") {

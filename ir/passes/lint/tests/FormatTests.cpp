@@ -123,7 +123,7 @@ static std::string referenceJson(const std::vector<FileReport> &files) {
                      {"rule", f.rule->id},
                      {"aliases", aliases},
                      {"severity", severityName(f.severity).str()},
-                     {"message", f.message},
+                     {"message", f.message.str()},
                      {"fix", fix}});
     }
   return out.dump(2) + "\n";
