@@ -85,6 +85,20 @@ public:
     Len += n;
   }
 
+  // A range's four 1-based numbers, each after its label: begin line, begin column, end line, end
+  // column ("file:1.2-1.9" for gnu, ",line=1,col=2,endLine=1,endColumn=9" for github).
+  void rangeNumbers(const Range &r, llvm::StringRef line, llvm::StringRef col, llvm::StringRef endLine,
+                    llvm::StringRef endCol) {
+    raw(line);
+    number(r.begin.line + 1);
+    raw(col);
+    number(r.begin.column + 1);
+    raw(endLine);
+    number(r.end.line + 1);
+    raw(endCol);
+    number(r.end.column + 1);
+  }
+
   // A JSON string exactly as nlohmann's dump() writes it: ", \\, \b \f \n \r \t, other control
   // bytes as \u00xx, UTF-8 as is; invalid UTF-8 becomes U+FFFD rather than an exception.
   void jsonString(llvm::StringRef s) {
@@ -555,14 +569,7 @@ void formatGnu(const std::vector<FileReport> &files, Out &out) {
   for (const FileReport &r : files)
     for (const Finding &f : r.findings) {
       out.raw(r.file);
-      out.put(':');
-      out.number(line1(f.range.begin));
-      out.put('.');
-      out.number(col1(f.range.begin));
-      out.put('-');
-      out.number(line1(f.range.end));
-      out.put('.');
-      out.number(col1(f.range.end));
+      out.rangeNumbers(f.range, ":", ".", "-", ".");
       out.raw(": ");
       out.raw(severityName(f.severity));
       out.raw(": ");
@@ -693,14 +700,7 @@ void formatGitHub(const std::vector<FileReport> &files, Out &out) {
       out.raw(llvm::StringRef(level));
       out.raw(" file=");
       out.raw(file);
-      out.raw(",line=");
-      out.number(line1(f.range.begin));
-      out.raw(",col=");
-      out.number(col1(f.range.begin));
-      out.raw(",endLine=");
-      out.number(line1(f.range.end));
-      out.raw(",endColumn=");
-      out.number(col1(f.range.end));
+      out.rangeNumbers(f.range, ",line=", ",col=", ",endLine=", ",endColumn=");
       out.raw(",title=");
       out.github(ruleId(f), true);
       out.raw("::");
