@@ -82,12 +82,14 @@ int runLsp(const std::string &ruleDocsUrl) {
 
 void registerLspCommand(CLI::App &app, int &status) {
   CLI::App *cmd = app.add_subcommand("lsp", "Run the Dockerfile language server (LSP over stdio)");
+  // CLI11 writes the flags' values through these when it parses, after this function returned:
+  // the callback owns them (`--stdio` once wrote into a freed bool: ASan in lsp_e2e_tests).
   auto stdio = std::make_shared<bool>(true);
   auto url = std::make_shared<std::string>();
   cmd->add_flag("--stdio", *stdio, "Speak LSP on stdin/stdout (the default and only transport)");
   cmd->add_option("--rule-docs-url", *url,
                   "URL prefix for rule pages in diagnostics (default: docs/rules/ beside the binary)");
-  cmd->callback([&status, url] { status = runLsp(url->empty() ? defaultRuleDocsUrl() : *url); });
+  cmd->callback([&status, stdio, url] { status = runLsp(url->empty() ? defaultRuleDocsUrl() : *url); });
 }
 
 } // namespace dfc::cli
