@@ -5,6 +5,7 @@
 #include "frontend/SyntaxTree.h"
 #include "ir/Program.h"
 
+#include <cstring>
 #include <map>
 #include <optional>
 #include <set>
@@ -43,6 +44,9 @@ public:
   Message() = default;
   // A string literal (a char array: it must have static storage, as literals do).
   template <size_t N> Message(const char (&literal)[N]) : Static(literal), Size(N - 1) {}
+  // A writable char array is a buffer, not a literal (it would bind to the overload above):
+  // copied up to its terminator.
+  template <size_t N> Message(char (&buffer)[N]) : Owned(buffer, ::strnlen(buffer, N)) {}
   // A `const char *` whose storage is not known: copied (overloads: arrays pick the one above).
   template <typename T, typename = std::enable_if_t<std::is_same_v<T, const char *> || std::is_same_v<T, char *>>>
   Message(T text) : Owned(text ? text : "") {}

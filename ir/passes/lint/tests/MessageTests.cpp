@@ -2,6 +2,7 @@
 // the findings' moves; readers see the same text either way.
 #include "ir/passes/lint/tests/LintTestSupport.h"
 
+#include <cstdio>
 #include <cstring>
 
 namespace dfc::lint::test {
@@ -27,6 +28,21 @@ TEST_CASE("message: a literal is kept by pointer, a built one owned", "[lint]") 
 
   CHECK(Message() == "");
   CHECK(Message(static_cast<const char *>(nullptr)) == "");
+}
+
+TEST_CASE("message: a writable char buffer is copied up to its terminator, not kept as a literal", "[lint]") {
+  // `char buf[N]` binds to the literal overload's `const char (&)[N]` too: kept by pointer, a
+  // stack buffer dangles once the rule returns, and its size was N - 1, not the text's.
+  Message m;
+  {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "port %d", 80);
+    m = Message(buf);
+    CHECK(m.data() != buf);
+    std::memset(buf, 'x', sizeof buf - 1); // the rule's stack reused
+  }
+  CHECK(m.size() == std::strlen("port 80"));
+  CHECK(m == "port 80");
 }
 
 TEST_CASE("message: findings moved as their vector grows keep their text", "[lint]") {
