@@ -29,20 +29,14 @@ inline bool noError(llvm::Error e) {
 inline bool canBuild() {
   static int ok = -1;
   if (ok < 0) {
-    ok = ::geteuid() == 0 && ::access("/bin/busybox", X_OK) == 0;
+    ok = store::testing::rootWithBusybox();
     if (ok && ::unshare(CLONE_NEWNS) == 0)
       ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
   }
   return ok == 1;
 }
 
-#define REQUIRE_BUILDER()                                                                                         \
-  do {                                                                                                            \
-    if (!dfc::build::testing::canBuild()) {                                                                       \
-      WARN("SKIPPED: builds need root and /bin/busybox");                                                         \
-      return;                                                                                                     \
-    }                                                                                                             \
-  } while (0)
+#define REQUIRE_BUILDER() DFC_SKIP_UNLESS(dfc::build::testing::canBuild(), "builds need root and /bin/busybox")
 
 struct BuildFixture : store::testing::BusyboxStore {
   BuildFixture() : BusyboxStore("build") { REQUIRE(noError(store::makeDirs(dir + "/ctx"))); }

@@ -19,15 +19,9 @@
 
 namespace dfc::containers::test {
 
-inline bool canRun() { return ::geteuid() == 0 && ::access("/bin/busybox", X_OK) == 0; }
+inline bool canRun() { return store::testing::rootWithBusybox(); }
 
-#define REQUIRE_RUNNER()                                                                                          \
-  do {                                                                                                            \
-    if (!dfc::containers::test::canRun()) {                                                                       \
-      WARN("SKIPPED: containers need root and /bin/busybox");                                                     \
-      return;                                                                                                     \
-    }                                                                                                             \
-  } while (0)
+#define REQUIRE_RUNNER() DFC_SKIP_UNLESS(dfc::containers::test::canRun(), "containers need root and /bin/busybox")
 
 // The store (BusyboxStore) outlives `cs`: members go before the base.
 struct ContainerFixture : store::testing::BusyboxStore {

@@ -9,11 +9,24 @@
 #include <catch2/catch.hpp>
 
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <memory>
 #include <string>
 
 namespace dfc::store::testing {
+
+// What builds and containers need to run: root and a static busybox to make the base image from.
+inline bool rootWithBusybox() { return ::geteuid() == 0 && ::access("/bin/busybox", X_OK) == 0; }
+
+// Ends a test visibly as skipped unless `ok` (the fixtures' REQUIRE_BUILDER / REQUIRE_RUNNER).
+#define DFC_SKIP_UNLESS(ok, why)                                                                                  \
+  do {                                                                                                            \
+    if (!(ok)) {                                                                                                  \
+      WARN("SKIPPED: " why);                                                                                      \
+      return;                                                                                                     \
+    }                                                                                                             \
+  } while (0)
 
 struct BusyboxStore {
   std::string dir;
