@@ -3,6 +3,8 @@
 #include "cli/LintConfig.h"
 #include "ir/passes/lint/Format.h"
 
+#include <llvm/ADT/SmallString.h>
+#include <llvm/Support/Path.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -10,6 +12,7 @@
 #include <map>
 #include <cstdlib>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace dfc::cli {
 namespace {
@@ -129,10 +132,21 @@ std::string findLintConfig(const std::string &dir) {
 }
 
 std::string findLintConfig(const std::string &dir, std::map<std::string, std::string> &seen) {
-  std::string d = dir.empty() ? "." : dir;
-  char resolved[PATH_MAX];
-  if (::realpath(d.c_str(), resolved))
-    d = resolved;
+  // The folder made absolute and rid of `.` and `..` by its text, not by the file system: the
+  // walk goes up the path as written (as ESLint's and Ruff's config lookups do). realpath()
+  // cost a readlink per component of every Dockerfile's folder: `dfc lint` of BuildKit's 38
+  // corpus files made 265 readlink calls, a fifth of the command's CPU time.
+  llvm::SmallString<256> abs(dir.empty() ? llvm::StringRef(".") : llvm::StringRef(dir));
+  if (!llvm::sys::path::is_absolute(abs)) {
+    char cwd[PATH_MAX];
+    llvm::SmallString<256> rel = abs;
+    abs = ::getcwd(cwd, sizeof cwd) ? cwd : "/";
+    llvm::sys::path::append(abs, rel);
+  }
+  llvm::sys::path::remove_dots(abs, /*remove_dot_dot=*/true);
+  std::string d(abs.str());
+  if (d.empty())
+    d = "/";
   std::vector<std::string> walked; // folders looked at here, which all get the answer
   std::string found;
   for (;;) {

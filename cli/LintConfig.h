@@ -23,8 +23,9 @@ struct LintSettings {
 // The config file that applies to a Dockerfile in `dir`: the nearest `.dfc.yaml`, `.hadolint.yaml`
 // or `.hadolint.yml` (in that order within a folder) from `dir` up to the root; empty if none.
 std::string findLintConfig(const std::string &dir);
-// The same, remembering each folder's answer in `seen` (real path -> config path): Dockerfiles of
-// one tree share their parents, which are then looked at once (dfc lint of BuildKit's corpus: 988 stat calls -> 217).
+// The same, remembering each folder's answer in `seen` (absolute path, `.` and `..` removed by
+// its text -> config path): Dockerfiles of one tree share their parents, which are then looked
+// at once (dfc lint of BuildKit's corpus: 988 stat calls -> 217).
 std::string findLintConfig(const std::string &dir, std::map<std::string, std::string> &seen);
 
 // Reads `path` on top of `settings`. On failure returns "file:line:col: error: ..." (1-based).

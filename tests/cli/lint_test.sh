@@ -144,6 +144,17 @@ cp bad cfg/c/d/Dockerfile
 run lint --format gnu cfg/c/d/Dockerfile cfg/a/b/Dockerfile
 check "one run: every file gets its own nearest config" eval '
   outHas "cfg/c/d/Dockerfile:1.22" && ! outHas "cfg/a/b/Dockerfile:" && [[ $rc -eq 0 ]]'
+# The walk goes up the path as written: a folder reached through a symlink takes the config
+# above the link (as ESLint does), and `..` is removed by its text.
+mkdir -p outside/x
+cp bad outside/x/Dockerfile
+ln -s "$WORK/outside/x" cfg/linked
+run lint --format gnu cfg/linked/Dockerfile
+check "config found above a symlinked folder, along the path as written" eval '[[ $rc -eq 0 ]] && outHas StageNameCasing'
+run lint --format gnu cfg/c/../linked/Dockerfile
+check "'..' in the path is removed by its text before the walk" eval '[[ $rc -eq 0 ]] && outHas StageNameCasing'
+run lint --format gnu outside/x/Dockerfile
+check "the same file by its own path has no config (exit 1 on the warning)" eval '[[ $rc -eq 1 ]]'
 printf 'override:\n  error: [StageNameCasing]\n' >cfg/a/b/.hadolint.yml
 run lint --format gnu cfg/a/b/Dockerfile
 check "override: raises a rule to error (.hadolint.yml)" eval '[[ $rc -eq 1 ]] && outHas "error: Stage name"'
