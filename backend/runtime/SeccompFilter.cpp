@@ -4,6 +4,7 @@
 
 #include <llvm/ADT/StringExtras.h>
 #include <llvm/ADT/Twine.h>
+#include <llvm/Support/FileUtilities.h>
 #include <llvm/Support/xxhash.h>
 
 #include <seccomp.h>
@@ -205,23 +206,17 @@ std::optional<std::vector<struct sock_filter>> readCached(const std::string &pat
   return program;
 }
 
-// Best effort: temp + rename, so a reader sees a whole file or none (the checksum covers a torn one).
+// Best effort: LLVM's atomic write (a unique temp file, then rename), so a reader sees a whole file
+// or none (the checksum covers a torn one); a failure only means the next run compiles again.
 void writeCached(const std::string &cacheDir, const std::string &path, const std::string &key,
                  const std::vector<struct sock_filter> &program) {
   if (::mkdir(cacheDir.c_str(), 0700) != 0 && errno != EEXIST)
-    return;
-  std::string tmp = path + "." + std::to_string(::getpid()) + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0)
     return;
   std::string bytes(reinterpret_cast<const char *>(program.data()),
                     program.size() * sizeof(struct sock_filter));
   uint64_t sum = checksum(key, program);
   bytes.append(reinterpret_cast<const char *>(&sum), sizeof sum);
-  bool ok = ::write(fd, bytes.data(), bytes.size()) == ssize_t(bytes.size());
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0)
-    ::unlink(tmp.c_str());
+  llvm::consumeError(llvm::writeFileAtomically(path + "-%%%%%%%%.tmp", path, bytes));
 }
 
 } // namespace

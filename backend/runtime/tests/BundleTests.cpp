@@ -6,7 +6,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <llvm/Support/FileSystem.h>
+#include <llvm/Support/MemoryBuffer.h>
+#include <llvm/Support/Path.h>
+
 #include <algorithm>
+#include <cstring>
 
 using namespace dfc::runtime;
 using nlohmann::json;
@@ -127,6 +132,29 @@ TEST_CASE("the default profile compiles to BPF; bad profiles are errors", "[bund
   auto e2 = detail::compileSeccomp(unknownAction);
   REQUIRE_FALSE(static_cast<bool>(e2));
   CHECK(llvm::toString(e2.takeError()) == "seccomp: unknown default action SCMP_ACT_MAYBE");
+}
+
+TEST_CASE("a compiled profile is written whole to the cache folder, no temp file left", "[bundle]") {
+  llvm::SmallString<128> dir;
+  REQUIRE_FALSE(llvm::sys::fs::createUniqueDirectory("dfc-seccomp", dir));
+  Seccomp profile = dockerSeccompProfile(); // a profile no other test compiled: not in memory yet
+  profile.syscalls.push_back({{"acct"}, "SCMP_ACT_ERRNO", std::nullopt, {}});
+  std::string cacheDir = (dir + "/seccomp").str();
+  auto program = detail::compileSeccomp(profile, cacheDir);
+  if (!program)
+    FAIL(llvm::toString(program.takeError()));
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (llvm::sys::fs::directory_iterator it(cacheDir, ec), end; !ec && it != end; it.increment(ec))
+    names.push_back(llvm::sys::path::filename(it->path()).str());
+  REQUIRE(names.size() == 1);
+  CHECK(llvm::StringRef(names[0]).endswith(".tmp") == false);
+  auto bytes = llvm::MemoryBuffer::getFile(cacheDir + "/" + names[0]);
+  REQUIRE(bytes);
+  // The program, then its 8-byte checksum.
+  REQUIRE((*bytes)->getBufferSize() == program->size() * sizeof(struct sock_filter) + 8);
+  CHECK(std::memcmp((*bytes)->getBufferStart(), program->data(), program->size() * sizeof(struct sock_filter)) == 0);
+  llvm::sys::fs::remove_directories(dir);
 }
 
 TEST_CASE("config.json uses the spec's names and round-trips", "[bundle]") {
