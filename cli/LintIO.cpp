@@ -60,35 +60,49 @@ bool readRest(int fd, std::string &out) {
   }
 }
 
+// Reads fd to its end into `out`. No fstat up front: it cost 0.4 us a file, more than the read of
+// a 450-byte Dockerfile, and a second read that returns 0 at the end costs ~0.13 us. Only an
+// input that fills the first 16 KiB read is asked for its size, to read the rest of a regular
+// file in one call instead of 16 KiB at a time.
+bool readAll(int fd, std::string &out) {
+  char buf[16384];
+  ssize_t n;
+  do
+    n = ::read(fd, buf, sizeof buf);
+  while (n < 0 && errno == EINTR);
+  if (n <= 0)
+    return n == 0;
+  out.append(buf, static_cast<size_t>(n));
+  struct stat st;
+  if (static_cast<size_t>(n) == sizeof buf && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+      static_cast<uint64_t>(st.st_size) > out.size()) {
+    // The size stat gave, in one read; then on to the end (a file that grew meanwhile, or a short read).
+    size_t done = out.size(), size = static_cast<size_t>(st.st_size);
+    out.resize(size);
+    while (done < size) {
+      ssize_t m = ::read(fd, &out[done], size - done);
+      if (m < 0 && errno == EINTR)
+        continue;
+      if (m <= 0) {
+        out.resize(done);
+        return m == 0;
+      }
+      done += static_cast<size_t>(m);
+    }
+  }
+  return readRest(fd, out);
+}
+
 } // namespace
 
 std::optional<std::string> readInput(const std::string &path, std::string &text) {
   text.clear();
   if (path == "-")
-    return readRest(STDIN_FILENO, text) ? std::nullopt : std::optional<std::string>(std::strerror(errno));
+    return readAll(STDIN_FILENO, text) ? std::nullopt : std::optional<std::string>(std::strerror(errno));
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return std::string(std::strerror(errno));
-  bool ok = true;
-  struct stat st;
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-    // The size stat gave, in one read; a short read (the file shrank, or a signal) reads on.
-    size_t size = static_cast<size_t>(st.st_size), done = 0;
-    text.resize(size);
-    while (done < size) {
-      ssize_t n = ::read(fd, &text[done], size - done);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0) {
-        ok = n == 0;
-        break;
-      }
-      done += static_cast<size_t>(n);
-    }
-    text.resize(done);
-  } else {
-    ok = readRest(fd, text);
-  }
+  bool ok = readAll(fd, text);
   int saved = errno;
   ::close(fd);
   if (!ok)
