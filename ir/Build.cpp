@@ -14,7 +14,6 @@
 #include <functional>
 #include <map>
 #include <mutex>
-#include <set>
 #include <sys/utsname.h>
 
 namespace dfc {
@@ -27,13 +26,18 @@ std::string Stage::displayName() const { return name.empty() ? "stage-" + std::t
 // A stage's env over its instructions: the env it started with, then every change in order,
 // grouped into the distinct envs the instructions see. An env is built from them the first time
 // it is asked for.
+// Its lists are inline up to a typical stage's size: the history is one allocation per stage
+// (five vectors grown per stage were 5 of a corpus file's 72 mallocs).
 struct Stage::EnvHistory {
-  shell::ListEnvironment start;
-  std::vector<std::pair<std::string, std::string>> changes; // ListEnvironment::set calls, in order
-  std::vector<uint32_t> groupEnd = {0}; // env g is start + changes[0, groupEnd[g])
-  std::vector<uint32_t> before;         // the env (index into groupEnd) before instruction i
+  // The env the stage started with: a static one (an image's base env: PATH alone, most stages)
+  // or `ownStart`, a copy.
+  const shell::ListEnvironment *start = nullptr;
+  shell::ListEnvironment ownStart;
+  llvm::SmallVector<std::pair<std::string, std::string>, 2> changes; // ListEnvironment::set calls, in order
+  llvm::SmallVector<uint32_t, 4> groupEnd = {0}; // env g is start + changes[0, groupEnd[g])
+  llvm::SmallVector<uint32_t, 16> before;        // the env (index into groupEnd) before instruction i
   std::mutex lock;
-  std::vector<std::unique_ptr<const shell::ListEnvironment>> built; // by env, built on first use
+  llvm::SmallVector<std::unique_ptr<const shell::ListEnvironment>, 4> built; // by env, built on first use
 };
 
 const shell::ListEnvironment &Stage::envBefore(size_t i) const {
@@ -48,7 +52,7 @@ const shell::ListEnvironment &Stage::envBefore(size_t i) const {
     uint32_t from = g;
     while (from > 0 && !h.built[from])
       --from;
-    auto env = std::make_unique<shell::ListEnvironment>(h.built[from] ? *h.built[from] : h.start);
+    auto env = std::make_unique<shell::ListEnvironment>(h.built[from] ? *h.built[from] : *h.start);
     for (uint32_t c = h.built[from] ? h.groupEnd[from] : 0; c < h.groupEnd[g]; ++c)
       env->set(h.changes[c].first, h.changes[c].second);
     h.built[g] = std::move(env);
@@ -128,29 +132,65 @@ bool isNonEnvArg(llvm::StringRef name) {
   return name == "BUILDKIT_SBOM_SCAN_CONTEXT" || name == "BUILDKIT_SBOM_SCAN_STAGE";
 }
 
+// An image stage's env before its first instruction: BuildKit makes sure PATH is always set (the
+// image's own env is not known here). Shared by every such stage of every file.
+const shell::ListEnvironment &imageBaseEnv() {
+  static const shell::ListEnvironment env = [] {
+    shell::ListEnvironment e;
+    e.set("PATH", DefaultPath);
+    return e;
+  }();
+  return env;
+}
+
+using EnvLog = llvm::SmallVectorImpl<std::pair<std::string, std::string>>;
+
 // The build env of a stage: ordered, one entry per name, later definitions replace earlier.
 // While a stage is dispatched its changes are also logged (Stage::EnvHistory): the envs the
 // instructions saw are rebuilt from the log when asked for, not copied as they go.
+// A table may start as a view of a static env (`share`), copied on its first change: most
+// stages change nothing (2 allocations per stage saved, and the copy into the history).
 class EnvTable : public shell::Environment {
 public:
   void set(const std::string &k, const std::string &v) {
-    if (const std::string *cur = Env.lookup(k); cur && *cur == v)
+    if (const std::string *cur = lookup(k); cur && *cur == v)
       return;
+    own();
     Env.set(k, v);
     if (Log)
       Log->emplace_back(k, v);
   }
-  void record(std::vector<std::pair<std::string, std::string>> *log) { Log = log; }
-  const shell::ListEnvironment &current() const { return Env; }
-  const std::string *lookup(llvm::StringRef name) const override { return Env.lookup(name); }
+  void record(EnvLog *log) { Log = log; }
+  const shell::ListEnvironment &current() const { return Shared ? *Shared : Env; }
+  // Non-null while the table is still the static env it started from.
+  const shell::ListEnvironment *shared() const { return Shared; }
+  const std::string *lookup(llvm::StringRef name) const override { return current().lookup(name); }
   // Starts from `base` (its names, in its order, with its values).
-  void preset(shell::ListEnvironment base) { Env = std::move(base); }
+  void preset(shell::ListEnvironment base) {
+    Env = std::move(base);
+    Shared = nullptr;
+  }
+  // Starts from `base` without copying it: `base` must be static.
+  void share(const shell::ListEnvironment &base) {
+    Env = shell::ListEnvironment();
+    Shared = &base;
+  }
   // The table's entries, leaving it empty.
-  shell::ListEnvironment take() { return std::move(Env); }
+  shell::ListEnvironment take() {
+    own();
+    return std::move(Env);
+  }
 
 private:
+  void own() {
+    if (Shared) {
+      Env = *Shared;
+      Shared = nullptr;
+    }
+  }
+  const shell::ListEnvironment *Shared = nullptr;
   shell::ListEnvironment Env; // case-sensitive, one entry per name, in order of first definition
-  std::vector<std::pair<std::string, std::string>> *Log = nullptr; // changes logged while set
+  EnvLog *Log = nullptr;      // changes logged while set
 };
 
 struct Platform {
@@ -221,8 +261,9 @@ private:
   Program P;
   shell::LexOptions Lex;
   EnvTable Global;
-  std::vector<PendingStage> Pending;
-  std::vector<EnvTable> StageEnv;
+  // Inline for a typical file's stages (each grown vector was a malloc per file).
+  llvm::SmallVector<PendingStage, 2> Pending;
+  llvm::SmallVector<EnvTable, 2> StageEnv;
   std::vector<ForwardRef> Forward;
 
   void semantic(const Range &r, std::string msg) {
@@ -339,22 +380,25 @@ private:
 void ProgramBuilder::collect() {
   // Instructions of nodes the parser already reported errors for are kept, but their
   // instruction-level errors are not reported twice.
-  std::set<size_t> nodesWithParseErrors;
+  llvm::SmallVector<size_t, 8> withErrors; // sorted, unique
   for (const Diagnostic &d : Tree.diagnostics) {
     if (d.severity != Severity::Error)
       continue;
     for (size_t i = 0; i < Tree.instructions.size(); ++i) {
       const Range &r = Tree.instructions[i].range;
       if (d.range.begin.offset >= r.begin.offset && d.range.begin.offset <= r.end.offset)
-        nodesWithParseErrors.insert(i);
+        withErrors.push_back(i);
     }
   }
+  llvm::sort(withErrors);
+  withErrors.erase(std::unique(withErrors.begin(), withErrors.end()), withErrors.end());
+  auto nodeHasParseErrors = [&](size_t i) { return std::binary_search(withErrors.begin(), withErrors.end(), i); };
 
   for (size_t i = 0; i < Tree.instructions.size(); ++i) {
     const Instruction &node = Tree.instructions[i];
     std::vector<Diagnostic> diags;
     ParsedInstruction parsed = parseInstruction(Tree, node, static_cast<uint32_t>(i), diags);
-    if (!nodesWithParseErrors.count(i))
+    if (!nodeHasParseErrors(i))
       P.diagnostics.insert(P.diagnostics.end(), diags.begin(), diags.end());
     if (parsed.from) {
       Pending.push_back(PendingStage{std::move(*parsed.from), static_cast<uint32_t>(i), &node, {}});
@@ -372,7 +416,7 @@ void ProgramBuilder::collect() {
         P.globalArgs.push_back(std::move(*arg));
         continue;
       }
-      if (parsed.ok && !nodesWithParseErrors.count(i))
+      if (parsed.ok && !nodeHasParseErrors(i))
         P.diagnostics.push_back(
             Diagnostic{node.keywordRange, Severity::Error, "syntax", "no build stage in current context"});
       continue;
@@ -529,7 +573,7 @@ void ProgramBuilder::buildStages() {
   const std::string &targetPlat = Opts.platform.empty()
                                       ? (Opts.buildPlatform.empty() ? hostPlatform() : Opts.buildPlatform)
                                       : Opts.platform;
-  std::vector<std::vector<std::string>> declared(Pending.size());
+  llvm::SmallVector<std::vector<std::string>, 2> declared(Pending.size());
   StageEnv.resize(Pending.size());
   P.stages.reserve(Pending.size());
   for (size_t i = 0; i < Pending.size(); ++i) {
@@ -579,8 +623,7 @@ void ProgramBuilder::buildStages() {
         st.base = Scratch{};
       else
         st.base = ImageRef{st.baseName.raw, st.baseName.expanded()};
-      // BuildKit makes sure PATH is always set; the image's own env is not known here.
-      env.set("PATH", DefaultPath);
+      env.share(imageBaseEnv());
       st.effectivePlatform = targetPlat;
     }
     if (st.platform && !st.platform->expanded().empty())
@@ -599,9 +642,13 @@ void ProgramBuilder::buildStages() {
 void ProgramBuilder::dispatch(size_t stageIndex, EnvTable &env, std::vector<std::string> &declared) {
   Stage &stage = P.stages[stageIndex];
   auto history = std::make_shared<Stage::EnvHistory>();
-  history->start = env.current();
+  if (env.shared()) {
+    history->start = env.shared();
+  } else {
+    history->ownStart = env.current();
+    history->start = &history->ownStart;
+  }
   history->before.reserve(stage.instructions.size() + 1);
-  history->changes.reserve(4);
   env.record(&history->changes);
   // Before each instruction: a new env when the previous ones changed it.
   auto mark = [&] {
@@ -836,28 +883,35 @@ void ProgramBuilder::dispatchOne(Stage &stage, size_t idx, AnyInstruction &any, 
   base.undefinedVars = std::move(undefined);
 }
 
-void ProgramBuilder::checkCycles() {
-  size_t n = P.stages.size();
-  std::vector<bool> visited(n), onPath(n);
-  // Returns the depending instruction of the first edge on a cycle found from `s`.
-  std::function<std::optional<std::pair<size_t, size_t>>(size_t, std::optional<std::pair<size_t, size_t>>)>
-      visit =
-          [&](size_t s,
-              std::optional<std::pair<size_t, size_t>> first) -> std::optional<std::pair<size_t, size_t>> {
-    if (visited[s])
-      return std::nullopt;
-    visited[s] = true;
-    onPath[s] = true;
-    for (const StageDependency &d : P.stages[s].dependencies) {
-      auto edge = first ? first : std::make_optional(std::make_pair(s, d.instruction));
-      if (onPath[d.stage])
-        return edge;
-      if (auto c = visit(d.stage, edge))
-        return c;
-    }
-    onPath[s] = false;
+namespace {
+// Depth-first search for a cycle of stage dependencies; returns the depending (stage, instruction)
+// of the first edge on a cycle found from `s`.
+using Edge = std::optional<std::pair<size_t, size_t>>;
+Edge findCycle(const std::vector<Stage> &stages, llvm::MutableArrayRef<uint8_t> visited,
+               llvm::MutableArrayRef<uint8_t> onPath, size_t s, Edge first) {
+  if (visited[s])
     return std::nullopt;
-  };
+  visited[s] = onPath[s] = true;
+  for (const StageDependency &d : stages[s].dependencies) {
+    Edge edge = first ? first : std::make_optional(std::make_pair(s, d.instruction));
+    if (onPath[d.stage])
+      return edge;
+    if (Edge c = findCycle(stages, visited, onPath, d.stage, edge))
+      return c;
+  }
+  onPath[s] = false;
+  return std::nullopt;
+}
+} // namespace
+
+void ProgramBuilder::checkCycles() {
+  // No edge (most files): no cycle and no forward reference. The search's buffers are inline
+  // (two std::vector<bool> and a std::function were 3 mallocs per file).
+  if (llvm::all_of(P.stages, [](const Stage &st) { return st.dependencies.empty(); }))
+    return;
+  size_t n = P.stages.size();
+  llvm::SmallVector<uint8_t, 16> visited(n), onPath(n);
+  auto visit = [&](size_t s, Edge first) { return findCycle(P.stages, visited, onPath, s, first); };
   for (size_t s = 0; s < n; ++s) {
     if (auto c = visit(s, std::nullopt)) {
       const Stage &from = P.stages[c->first];
