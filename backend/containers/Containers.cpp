@@ -376,30 +376,49 @@ State State::fromJson(llvm::StringRef text) {
   return s;
 }
 
-unsigned long long processStartTime(int pid) {
+namespace {
+
+// Fields 3 (state) and 22 (starttime) of /proc/PID/stat, counted after the ")" that ends the
+// command name; start 0 when the process does not exist.
+struct ProcStat {
+  char state = 0;
+  unsigned long long start = 0;
+};
+
+ProcStat readProcStat(int pid) {
+  ProcStat out;
   if (pid <= 0)
-    return 0;
+    return out;
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string line;
   if (!std::getline(in, line))
-    return 0;
-  // Field 22 (starttime) counted after the ")" that ends the command name.
+    return out;
   size_t close = line.rfind(')');
   if (close == std::string::npos)
-    return 0;
+    return out;
   std::istringstream rest(line.substr(close + 2));
   std::string field;
-  for (int i = 3; i <= 22 && rest >> field; ++i)
-    if (i == 22)
-      return std::strtoull(field.c_str(), nullptr, 10);
-  return 0;
+  for (int i = 3; i <= 22 && rest >> field; ++i) {
+    if (i == 3)
+      out.state = field[0];
+    else if (i == 22)
+      out.start = std::strtoull(field.c_str(), nullptr, 10);
+  }
+  return out;
 }
 
+} // namespace
+
+unsigned long long processStartTime(int pid) { return readProcStat(pid).start; }
+
+// A zombie supervisor has done all its work: only its parent's wait is missing, and a daemonised
+// supervisor's parent is the machine's init, which may reap late (this VM's init took ~1.8 s, and
+// `dfc stop` waited for it after every stop).
 bool supervisorAlive(const State &s) {
   if (s.supervisor <= 0)
     return false;
-  unsigned long long start = processStartTime(s.supervisor);
-  return start != 0 && start == s.supervisorStart;
+  ProcStat p = readProcStat(s.supervisor);
+  return p.start != 0 && p.start == s.supervisorStart && p.state != 'Z' && p.state != 'X';
 }
 
 // A record that says running while its supervisor is gone (killed, or the machine went down): the

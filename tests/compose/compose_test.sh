@@ -46,6 +46,17 @@ holders() {
     echo "$pid $sup $(pgrep -P "$sup" | tr '\n' ' ')"
   done
 }
+# Whether none of the pids is a live process. A zombie is not live: it has ended and holds nothing
+# but its pid until its parent (for a daemonised supervisor, the machine's init) reaps it.
+noneLive() {
+  local pid stat
+  for pid in "$@"; do
+    stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || continue
+    stat="${stat##*) }"
+    [[ -n $stat && ${stat:0:1} != Z ]] && return 1
+  done
+  return 0
+}
 "$DFC" bootstrap busybox >/dev/null 2>&1 || { echo "FAIL: dfc bootstrap busybox"; exit 1; }
 
 # --- 1. build + named volume + volumes_from + published port ---
@@ -121,9 +132,8 @@ check "down -v removed the named volume" test ! -e "$DFC_ROOT/volumes/p1_site"
 check "down -v removed the anonymous volume of the data service" bash -c "! ls \"$DFC_ROOT/volumes\" | grep -q p1_data"
 check "down removed every network namespace of the project" noneOfOurs
 check "no mounts are left under the store" bash -c "! grep -q \" $WORK\" /proc/mounts"
-gone=1
-for pid in $held; do [[ -e /proc/$pid ]] && gone=0; done
-check "no container, supervisor or slirp4netns process is left" test $gone -eq 1
+# shellcheck disable=SC2086 # $held: a list of pids
+check "no container, supervisor or slirp4netns process is left" noneLive $held
 check "the server no longer answers" bash -c "! curl -sf -m 2 http://127.0.0.1:$PORT/ >/dev/null"
 
 # --- 2. service names and link aliases on the project network ---
@@ -174,9 +184,8 @@ held="$(holders)"
 "$DFC" compose down -t 1 >"$WORK/down2.txt" 2>&1 || cat "$WORK/down2.txt"
 check "scenario 2 down leaves no containers" test -z "$("$DFC" ps -a -q)"
 check "scenario 2 down leaves no network namespaces" noneOfOurs
-gone=1
-for pid in $held; do [[ -e /proc/$pid ]] && gone=0; done
-check "scenario 2 leaves no processes" test $gone -eq 1
+# shellcheck disable=SC2086
+check "scenario 2 leaves no processes" noneLive $held
 
 # --- 3. foreground up: prefixed logs, Ctrl-C stops ---
 P3="$WORK/p3"

@@ -14,6 +14,7 @@
 #include <csignal>
 #include <fstream>
 #include <thread>
+#include <sys/wait.h>
 #include <unistd.h>
 
 using namespace dfc;
@@ -195,4 +196,41 @@ TEST_CASE("a restart policy and --rm are refused together", "[containers][integr
   auto id = f.cs->create(spec);
   REQUIRE(!id);
   CHECK(explain(id.takeError()).message == "conflicting options: cannot specify both --restart and --rm");
+}
+
+TEST_CASE("a supervisor that has ended but is not yet reaped (a zombie) is not alive", "[containers]") {
+  // What `dfc stop` waits for: a daemonised supervisor's parent is init, which may reap it late.
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    char c;
+    (void)!::read(fds[0], &c, 1); // lives until the parent writes
+    ::_exit(0);
+  }
+  ::close(fds[0]);
+  State s;
+  s.supervisor = child;
+  s.supervisorStart = processStartTime(child);
+  REQUIRE(s.supervisorStart != 0);
+  CHECK(supervisorAlive(s));
+  REQUIRE(::write(fds[1], "x", 1) == 1);
+  ::close(fds[1]);
+  // Exited, not waited for: /proc/PID/stat stays, in state Z, with the same start time.
+  auto zombie = [&] {
+    std::ifstream in("/proc/" + std::to_string(child) + "/stat");
+    std::string line;
+    std::getline(in, line);
+    size_t close = line.rfind(')');
+    return close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z';
+  };
+  for (int i = 0; i < 500 && !zombie(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  REQUIRE(zombie());
+  CHECK(processStartTime(child) == s.supervisorStart);
+  CHECK_FALSE(supervisorAlive(s));
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  CHECK_FALSE(supervisorAlive(s)); // reaped: gone
 }
