@@ -39,12 +39,12 @@ std::vector<CodeAction> codeActions(const Document &doc, const Range &range, con
       continue;
     if (f.fix) {
       CodeAction a;
-      a.title = f.fix->title.empty() ? "Fix " + std::string(f.rule->id) : f.fix->title;
+      a.title = f.fix->title.empty() ? "Fix " + std::string(f.rule->id) : f.fix->title.str();
       a.kind = "quickfix";
       a.diagnostics = {d};
       a.isPreferred = true;
       for (const lint::TextEdit &e : f.fix->edits)
-        a.edit.changes[doc.uri()].push_back({doc.toLsp(e.range), e.newText});
+        a.edit.changes[doc.uri()].push_back({doc.toLsp(e.range), e.newText.str()});
       out.push_back(std::move(a));
     }
     if (const Instruction *ins = instructionOf(doc, f)) {

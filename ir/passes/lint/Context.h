@@ -67,8 +67,11 @@ public:
   bool isFinalStage(size_t stage) const { return Prog.targetStage && *Prog.targetStage == stage; }
 
   // A replacement of [range] by text, as a one-edit fix.
-  static Fix replace(std::string title, Range range, std::string text) {
-    return Fix{std::move(title), {TextEdit{range, std::move(text)}}};
+  static Fix replace(Message title, Range range, Message text) {
+    Fix f; // the edit moved in, not copied out of an initializer_list
+    f.title = std::move(title);
+    f.edits.push_back(TextEdit{range, std::move(text)});
+    return f;
   }
 
   std::vector<Finding> takeFindings() { return std::move(Findings); }

@@ -877,7 +877,7 @@ std::string applyFixes(llvm::StringRef text, const std::vector<Finding> &finding
   uint32_t at = 0;
   for (const TextEdit *e : edits) {
     out.append(text.data() + at, e->range.begin.offset - at);
-    out += e->newText;
+    out.append(e->newText.data(), e->newText.size());
     at = e->range.end.offset;
   }
   out.append(text.data() + at, text.size() - at);

@@ -5,6 +5,8 @@
 #include "frontend/SyntaxTree.h"
 #include "ir/Program.h"
 
+#include <llvm/ADT/SmallVector.h>
+
 #include <cstring>
 #include <map>
 #include <optional>
@@ -24,16 +26,6 @@ struct RuleInfo {
   Severity severity;                // default severity
   RuleSource source;
   const char *summary;              // one line, for --list and SARIF shortDescription
-};
-
-struct TextEdit {
-  Range range;
-  std::string newText;
-};
-
-struct Fix {
-  std::string title;
-  std::vector<TextEdit> edits; // non-overlapping
 };
 
 // A finding's text: static text (a string literal: kept by pointer, nothing allocated or copied) or
@@ -75,6 +67,19 @@ private:
   const char *Static = nullptr; // the literal, when not owned
   uint32_t Size = 0;            // the literal's length
   std::string Owned;
+};
+
+// A fix's title and text are Messages too: most are literals, kept by pointer. One edit is the
+// usual fix: held inline (the corpus's ~2 fixes per file each cost a vector, a title and a text
+// copied out of an initializer_list: ~6 of lint's 20 mallocs per file).
+struct TextEdit {
+  Range range;
+  Message newText;
+};
+
+struct Fix {
+  Message title;
+  llvm::SmallVector<TextEdit, 1> edits; // non-overlapping
 };
 
 struct Finding {

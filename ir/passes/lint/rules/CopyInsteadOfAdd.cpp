@@ -38,7 +38,7 @@ static void check(Context &ctx) {
     // `copy` when the keyword is written all in lower case (no lower-cased copy to compare with).
     const char *copy = llvm::none_of(kw, [](char c) { return c >= 'A' && c <= 'Z'; }) ? "copy" : "COPY";
     ctx.report(add.keywordRange, "Use COPY instead of ADD for files and folders",
-               Context::replace("Replace ADD with COPY", add.keywordRange, copy));
+               Context::replace("Replace ADD with COPY", add.keywordRange, Message::fromStatic(copy)));
   });
 }
 

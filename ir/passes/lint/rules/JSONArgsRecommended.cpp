@@ -65,13 +65,13 @@ static void check(Context &ctx) {
         continue;
       }
       const CommandLine *cmd = nullptr;
-      llvm::StringRef name;
+      const char *message = nullptr; // a literal per instruction: no string built per finding
       if (const auto *c = any.as<CmdInstruction>()) {
         cmd = &c->cmd;
-        name = "CMD";
+        message = "JSON arguments recommended for CMD to prevent unintended behavior related to OS signals";
       } else if (const auto *e = any.as<EntrypointInstruction>()) {
         cmd = &e->cmd;
-        name = "ENTRYPOINT";
+        message = "JSON arguments recommended for ENTRYPOINT to prevent unintended behavior related to OS signals";
       }
       if (!cmd || !cmd->shellForm || cmd->args.empty() || customShell || !any.base().syntax)
         continue;
@@ -81,11 +81,8 @@ static void check(Context &ctx) {
       std::optional<Fix> fix;
       std::string json = toJson(body.raw);
       if (!json.empty())
-        fix = Context::replace("Use the JSON (exec) form", body.range, json);
-      ctx.report(any.base().range,
-                 "JSON arguments recommended for " + name.str() +
-                     " to prevent unintended behavior related to OS signals",
-                 std::move(fix));
+        fix = Context::replace("Use the JSON (exec) form", body.range, std::move(json));
+      ctx.report(any.base().range, Message::fromStatic(message), std::move(fix));
     }
   }
 }

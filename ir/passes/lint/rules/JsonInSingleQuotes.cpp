@@ -73,7 +73,7 @@ static void check(Context &ctx) {
     Range r = ins.rangeOf(ctx.source(), begin, begin + static_cast<uint32_t>(args.size()));
     ctx.report(r, "JSON arrays must use double quotes: this " + instructionName(ins.kind).str() +
                       " is taken as a shell command",
-               Context::replace("Use double quotes", r, json));
+               Context::replace("Use double quotes", r, std::move(json)));
   };
   for (const Instruction &ins : ctx.tree().instructions) {
     visit(ins);

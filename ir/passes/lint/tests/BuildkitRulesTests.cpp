@@ -10,7 +10,7 @@ static std::string fixText(const std::string &dockerfile, const std::string &rul
   REQUIRE(f.size() == 1);
   REQUIRE(f[0].fix);
   REQUIRE(f[0].fix->edits.size() == 1);
-  return f[0].fix->edits[0].newText;
+  return f[0].fix->edits[0].newText.str();
 }
 
 static std::string message(const std::string &dockerfile, const std::string &rule,

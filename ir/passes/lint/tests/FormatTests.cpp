@@ -109,8 +109,8 @@ static std::string referenceJson(const std::vector<FileReport> &files) {
                            {"column", e.range.begin.column + 1},
                            {"endLine", e.range.end.line + 1},
                            {"endColumn", e.range.end.column + 1},
-                           {"text", e.newText}});
-        fix = {{"title", f.fix->title}, {"edits", edits}};
+                           {"text", e.newText.str()}});
+        fix = {{"title", f.fix->title.str()}, {"edits", edits}};
       }
       nlohmann::json aliases = nlohmann::json::array();
       for (const char *a : f.rule->aliases)
