@@ -45,14 +45,13 @@ int hexValue(char c) {
 // invalid UTF-8 become U+FFFD).
 class JsonReader {
 public:
-  explicit JsonReader(llvm::StringRef text) : T(text), N(text.size()) {}
+  JsonReader(llvm::StringRef text, std::string &scratch) : T(text), N(text.size()), Scratch(scratch) {}
 
-  bool read(JsonArray &out) {
+  JsonForm read(JsonElementFn element) {
     ws();
     if (I >= N || T[I] != '[')
-      return false;
+      return JsonForm::NotJson;
     bool strings = true;
-    std::vector<Span> elements;
     // Open containers: '[' or '{'. The top array's elements are the ones kept.
     std::string open;
     open.push_back('[');
@@ -66,25 +65,25 @@ public:
       bool inObject = open.back() == '{';
       if (inObject) { // a pair: STRING ':' value
         if (!string(nullptr))
-          return false;
+          return JsonForm::NotJson;
         ws();
         if (I >= N || T[I] != ':')
-          return false;
+          return JsonForm::NotJson;
         ++I;
         ws();
       }
       // A value.
       if (I >= N)
-        return false;
+        return JsonForm::NotJson;
       char c = T[I];
       bool top = open.size() == 1 && !inObject;
       if (c == '"') {
         uint32_t begin = static_cast<uint32_t>(I);
-        std::string value;
-        if (!string(&value))
-          return false;
-        if (top)
-          elements.push_back({std::move(value), begin, static_cast<uint32_t>(I)});
+        llvm::StringRef value;
+        if (!string(top ? &value : nullptr))
+          return JsonForm::NotJson;
+        if (top && strings)
+          element(begin, static_cast<uint32_t>(I), value);
       } else if (c == '[' || c == '{') {
         strings = strings && !top;
         open.push_back(c);
@@ -99,13 +98,13 @@ public:
       } else {
         strings = strings && !top;
         if (!literal())
-          return false;
+          return JsonForm::NotJson;
       }
       // After a value: ',' and the next one, or the container's end (maybe several).
       while (true) {
         ws();
         if (I >= N)
-          return false;
+          return JsonForm::NotJson;
         char close = open.back() == '[' ? ']' : '}';
         if (T[I] == ',') {
           ++I;
@@ -113,7 +112,7 @@ public:
           break;
         }
         if (T[I] != close)
-          return false;
+          return JsonForm::NotJson;
         ++I;
         open.pop_back();
         if (open.empty())
@@ -122,20 +121,15 @@ public:
     }
     ws();
     if (I != N)
-      return false;
-    out.isJson = true;
-    if (!strings) {
-      out.notStrings = true;
-      return true;
-    }
-    out.elements = std::move(elements);
-    return true;
+      return JsonForm::NotJson;
+    return strings ? JsonForm::Strings : JsonForm::NotStrings;
   }
 
 private:
   llvm::StringRef T;
   size_t N;
   size_t I = 0;
+  std::string &Scratch; // a decoded value that differs from its raw text
 
   void ws() {
     while (I < N && (T[I] == ' ' || T[I] == '\t' || T[I] == '\n' || T[I] == '\r'))
@@ -155,11 +149,35 @@ private:
     return true;
   }
 
-  // STRING at I (a '"'); decodes into *value when given.
-  bool string(std::string *value) {
+  // STRING at I (a '"'); its decoded value into *value when given: a slice of the text while it
+  // is printable ASCII without escapes (nearly every exec form), else decoded into Scratch.
+  bool string(llvm::StringRef *value) {
     if (I >= N || T[I] != '"')
       return false;
-    ++I;
+    size_t start = ++I;
+    while (I < N && T[I] != '"' && T[I] != '\\' && static_cast<unsigned char>(T[I]) >= 0x20 &&
+           static_cast<unsigned char>(T[I]) < 0x80)
+      ++I;
+    if (I < N && T[I] == '"') {
+      if (value)
+        *value = T.slice(start, I);
+      ++I;
+      return true;
+    }
+    std::string *out = nullptr;
+    if (value) {
+      Scratch.assign(T.data() + start, I - start);
+      out = &Scratch;
+    }
+    if (!decodeRest(out))
+      return false;
+    if (value)
+      *value = Scratch;
+    return true;
+  }
+
+  // The rest of a string from I, decoded into *value when given; I ends after the closing quote.
+  bool decodeRest(std::string *value) {
     while (true) {
       if (I >= N)
         return false;
@@ -268,13 +286,26 @@ private:
 
 } // namespace
 
+JsonForm readJsonArray(llvm::StringRef text, std::string &scratch, JsonElementFn element) {
+  if (!startsJsonArray(text))
+    return JsonForm::NotJson;
+  return JsonReader(text, scratch).read(element);
+}
+
 JsonArray parseJsonArray(llvm::StringRef text) {
   JsonArray result;
-  if (!startsJsonArray(text))
+  std::string scratch;
+  std::vector<Span> elements;
+  JsonForm form = readJsonArray(text, scratch, [&](uint32_t begin, uint32_t end, llvm::StringRef value) {
+    elements.push_back({value.str(), begin, end});
+  });
+  if (form == JsonForm::NotJson)
     return result;
-  JsonArray json;
-  if (JsonReader(text).read(json))
-    return json;
+  result.isJson = true;
+  if (form == JsonForm::NotStrings)
+    result.notStrings = true;
+  else
+    result.elements = std::move(elements);
   return result;
 }
 

@@ -5,6 +5,8 @@
 
 #include "frontend/SyntaxTree.h"
 
+#include <llvm/ADT/STLFunctionalExtras.h>
+
 #include <string>
 #include <vector>
 
@@ -28,6 +30,13 @@ inline constexpr const char *NotStringArrayError =
     "when using JSON array syntax, arrays must be comprised of strings only";
 
 JsonArray parseJsonArray(llvm::StringRef text);
+// The reader behind parseJsonArray, without copies: each top-level string element's [begin, end)
+// (quotes included) and its decoded value, a slice of `text` when the string has no escape and
+// only printable ASCII, else of `scratch` (valid until the next element). Elements are reported
+// as they are read, so a caller drops them unless the result is Strings.
+enum class JsonForm { NotJson, NotStrings, Strings };
+using JsonElementFn = llvm::function_ref<void(uint32_t begin, uint32_t end, llvm::StringRef value)>;
+JsonForm readJsonArray(llvm::StringRef text, std::string &scratch, JsonElementFn element);
 // The same through the ANTLR grammar (the reference: parseJsonArray reads the text directly).
 JsonArray parseJsonArrayWithGrammar(llvm::StringRef text);
 

@@ -9,14 +9,32 @@
 
 namespace dfc {
 
+static size_t countNewlines(const char *p, const char *end) {
+  size_t n = 0;
+#if defined(__SSE2__)
+  const __m128i newline = _mm_set1_epi8('\n');
+  for (; end - p >= 16; p += 16) {
+    __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
+    n += static_cast<size_t>(__builtin_popcount(static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, newline)))));
+  }
+#endif
+  for (; p < end; ++p)
+    n += *p == '\n';
+  return n;
+}
+
 SourceText::SourceText(std::string text) : Text(std::move(text)) {
   // Longer than any inline buffer, so moves hand the heap buffer over.
   constexpr size_t Heap = 2 * sizeof(std::string);
   if (Text.capacity() < Heap)
     Text.reserve(Heap);
-  LineStarts.reserve(Text.size() / 32 + 1);
-  LineStarts.push_back(0);
   const char *begin = Text.data(), *end = begin + Text.size();
+  // Two passes, counting the lines first: an estimate (size / 32) was short for 0.8 of BuildKit's
+  // ~450-byte corpus files, and each regrowth was a malloc, a copy and a free (the count is a
+  // popcount a 16-byte step).
+  LineStarts.resize(countNewlines(begin, end) + 1);
+  uint32_t *out = LineStarts.data();
+  *out++ = 0;
   const char *p = begin;
 #if defined(__SSE2__)
   // 16 bytes a step: Dockerfile lines are short, so a memchr call per line cost more than the scan.
@@ -25,12 +43,12 @@ SourceText::SourceText(std::string text) : Text(std::move(text)) {
     __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
     unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, newline)));
     for (; mask; mask &= mask - 1)
-      LineStarts.push_back(static_cast<uint32_t>(p - begin) + __builtin_ctz(mask) + 1);
+      *out++ = static_cast<uint32_t>(p - begin) + __builtin_ctz(mask) + 1;
   }
 #endif
   for (; p < end; ++p)
     if (*p == '\n')
-      LineStarts.push_back(static_cast<uint32_t>(p - begin) + 1);
+      *out++ = static_cast<uint32_t>(p - begin) + 1;
 }
 
 llvm::StringRef SourceText::line(uint32_t line) const {
