@@ -9,6 +9,7 @@
 #include "backend/store/Files.h"
 #include "backend/store/Trace.h"
 
+#include <llvm/ADT/ScopeExit.h>
 #include <nlohmann/json.hpp>
 
 #include <atomic>
@@ -424,11 +425,53 @@ void logLine(int fd, const char *stream, llvm::StringRef text) {
   (void)!::write(fd, line.data(), line.size());
 }
 
-// The supervisor's loop: splits output into lines and logs them until every stream closed.
-void pumpLogs(int logFd, int out, int err, int terminal) {
-  std::string pending[3];
+// One stream's output split into lines, each logged (json-file) as it completes; what is left when
+// the stream closes. No log when fd < 0.
+struct LineLog {
+  LineLog(int fd, const char *name) : fd(fd), name(name) {}
+  int fd;
+  const char *name;
+  std::string pending;
+
+  void add(const char *data, size_t size) {
+    if (fd < 0)
+      return;
+    pending.append(data, size);
+    size_t start = 0, nl;
+    while ((nl = pending.find('\n', start)) != std::string::npos) {
+      logLine(fd, name, llvm::StringRef(pending).slice(start, nl + 1));
+      start = nl + 1;
+    }
+    pending.erase(0, start);
+  }
+  void close() {
+    if (fd >= 0 && !pending.empty())
+      logLine(fd, name, pending);
+    pending.clear();
+  }
+};
+
+// Writes all of it to `fd`; false once `fd` takes no more (a closed pipe: the caller stops echoing
+// but goes on draining, so the container never blocks on a full pipe).
+bool echoAll(int fd, const char *data, size_t size) {
+  while (size > 0) {
+    ssize_t put = ::write(fd, data, size);
+    if (put < 0 && errno == EINTR)
+      continue;
+    if (put <= 0)
+      return false;
+    data += put;
+    size -= static_cast<size_t>(put);
+  }
+  return true;
+}
+
+// Reads the container's output until every stream closed, logging it by lines; with `echo` also
+// writes stdout (and the terminal) to our fd 1 and stderr to our fd 2 as it comes (an attached run).
+void pumpLogs(int logFd, int out, int err, int terminal, bool echo = false) {
+  LineLog logs[3] = {{logFd, "stdout"}, {logFd, "stderr"}, {logFd, "stdout"}};
   int fds3[3] = {out, err, terminal};
-  const char *names[3] = {"stdout", "stderr", "stdout"};
+  const int echoTo[3] = {1, 2, 1};
   for (;;) {
     struct pollfd fds[3];
     int n = 0, which[3];
@@ -450,19 +493,27 @@ void pumpLogs(int logFd, int out, int err, int terminal) {
       int i = which[k];
       char buf[65536];
       ssize_t got = ::read(fds3[i], buf, sizeof buf);
+      if (got < 0 && errno == EINTR)
+        continue;
       if (got <= 0) {
-        if (!pending[i].empty())
-          logLine(logFd, names[i], pending[i]);
-        pending[i].clear();
+        logs[i].close();
         fds3[i] = -1;
         continue;
       }
-      pending[i].append(buf, static_cast<size_t>(got));
-      size_t nl;
-      while ((nl = pending[i].find('\n')) != std::string::npos) {
-        logLine(logFd, names[i], llvm::StringRef(pending[i]).take_front(nl + 1));
-        pending[i].erase(0, nl + 1);
+      if (echo && !echoAll(echoTo[i], buf, static_cast<size_t>(got))) {
+        // Where it goes takes no more (`dfc run ... | head -1`): the container's writes must fail as
+        // they did when it wrote there itself, so its end of the pipe closes — our read end becomes
+        // /dev/null (the Container still owns and closes the descriptor).
+        int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (null >= 0) {
+          ::dup3(null, fds3[i], O_CLOEXEC);
+          ::close(null);
+        }
+        logs[i].close();
+        fds3[i] = -1;
+        continue;
       }
+      logs[i].add(buf, static_cast<size_t>(got));
     }
   }
 }
@@ -658,7 +709,8 @@ void resizeTerminal(int) {
 } // namespace
 
 // Relays our terminal to the container's pty in raw mode, so Ctrl-C and friends reach the container.
-void relayTerminal(int master, bool interactive) {
+void relayTerminal(int master, bool interactive, int logFd) {
+  LineLog log{logFd, "stdout"};
   struct termios saved;
   bool raw = interactive && ::isatty(0) && ::tcgetattr(0, &saved) == 0;
   if (raw) {
@@ -690,6 +742,7 @@ void relayTerminal(int master, bool interactive) {
           break;
         off += put;
       }
+      log.add(buf, static_cast<size_t>(got));
     }
     if (fds[1].revents) {
       ssize_t got = ::read(0, buf, sizeof buf);
@@ -704,6 +757,7 @@ void relayTerminal(int master, bool interactive) {
       }
     }
   }
+  log.close();
   terminalMaster = -1;
   if (raw)
     ::tcsetattr(0, TCSANOW, &saved);
@@ -768,6 +822,20 @@ int Containers::runAttached(llvm::StringRef idRef) {
   store::trace::mark("run: rootfs, bundle and files prepared");
   if (!s.spec.interactive && !s.spec.tty)
     l.options.stdinTarget = runtime::Stdio::null();
+  // An attached run is logged as a detached one is (json-file), so `dfc logs` shows it during and
+  // after the run, as docker does; its output reaches our stdout/stderr through this process. Not a
+  // --rm run: its record goes when it ends, and `run --rm` keeps its direct descriptors.
+  int logFd = -1;
+  if (!s.spec.autoRemove)
+    logFd = ::open(logPath(id).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (logFd >= 0 && !s.spec.tty) {
+    l.options.stdoutTarget = runtime::Stdio::capture();
+    l.options.stderrTarget = runtime::Stdio::capture();
+  }
+  auto closeLog = llvm::make_scope_exit([&] {
+    if (logFd >= 0)
+      ::close(logFd);
+  });
   auto started = runtime::start(l.bundle, l.options);
   store::trace::mark("run: process started (namespaces, tap0, exec)");
   if (!started) {
@@ -801,8 +869,14 @@ int Containers::runAttached(llvm::StringRef idRef) {
       ::sigaction(forwarded[i], &sa, &old[i]);
   if (s.spec.tty) {
     int master = c.takeTerminal();
-    relayTerminal(master, s.spec.interactive);
+    relayTerminal(master, s.spec.interactive, logFd);
     ::close(master);
+  } else if (logFd >= 0) {
+    struct sigaction ignore {}, oldPipe;
+    ignore.sa_handler = SIG_IGN;
+    ::sigaction(SIGPIPE, &ignore, &oldPipe); // a closed stdout is seen as EPIPE, not our end
+    pumpLogs(logFd, c.stdoutPipe(), c.stderrPipe(), -1, /*echo=*/true);
+    ::sigaction(SIGPIPE, &oldPipe, nullptr);
   }
   runtime::RunResult r = c.wait();
   forwardTo = -1;

@@ -55,7 +55,7 @@ llvm::Error saveState(store::ImageStore &store, llvm::StringRef id, const State 
 int parseSignal(llvm::StringRef name); // "SIGTERM", "TERM", "15"; 0 when unknown
 // Relays this process's terminal to a container pty (raw mode when interactive on a tty, window size
 // kept in step, EOF passed on) until the pty closes: `dfc run -it` and `dfc exec -it`.
-void relayTerminal(int master, bool interactive);
+void relayTerminal(int master, bool interactive, int logFd = -1); // logFd >= 0: also logs the output
 
 // Host ports relayed into a network namespace: each accepted connection gets a socket opened inside the
 // namespace (by a thread that setns'd there) and connected to the container port on 127.0.0.1.

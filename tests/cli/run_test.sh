@@ -154,6 +154,22 @@ run logs "$lid"
 check "logs: stdout" outHas '^out$'
 check "logs: stderr" errHas '^err$'
 
+# An attached run is logged too (docker's json-file): its output reaches the terminal as it comes
+# and `dfc logs` shows it afterwards, stdout and stderr apart, a last line without newline kept.
+run run --name attachedlog busybox sh -c 'echo aout; echo aerr >&2; printf tail'
+check "attached: stdout printed" is "$(cat "$WORK/out")" $'aout\ntail'
+check "attached: stderr printed" errHas '^aerr$'
+run logs attachedlog
+check "attached: logs has its stdout" is "$(cat "$WORK/out")" $'aout\ntail'
+check "attached: logs has its stderr" errHas '^aerr$'
+run rm attachedlog
+# Our stdout closing early reaches the container as its own broken pipe did (SIGPIPE, 141), not an
+# endless run whose output nobody reads.
+"$DFC" run --name piped busybox yes | head -2 >"$WORK/piped"
+check "attached into a closed pipe: the container ends with SIGPIPE" is "${PIPESTATUS[0]}" 141
+check "attached into a closed pipe: the first lines came through" is "$(cat "$WORK/piped")" $'y\ny'
+run rm piped
+
 # --- a stale container: its supervisor killed, it reads as exited with a real time ---
 run run -d busybox sleep 60
 sid="$(cat "$WORK/out")"
