@@ -309,21 +309,19 @@ JsonArray parseJsonArray(llvm::StringRef text) {
   return result;
 }
 
-void splitWords(llvm::StringRef text, char escape, llvm::SmallVectorImpl<WordBounds> &words) {
+namespace {
+// One instance for ASCII text (nearly all), where a byte is a code point and no white space is
+// outside ASCII: the per-byte decode test and Unicode space lookup compile away.
+template <bool Ascii>
+void splitWordsIn(llvm::StringRef text, char escape, llvm::SmallVectorImpl<WordBounds> &words) {
   // WordsLexer.g4: words are the runs between whitespace (Unicode's, as Go's unicode.IsSpace)
   // outside quotes; the escape token takes the next code point along, even a space or a quote;
   // a double quote runs to its partner with escapes inside, a single quote to its partner with
   // none; an unclosed quote runs to the end. A trailing escape with nothing to escape is dropped
   // from the value (BuildKit's parseWords) but stays in the range.
   const char *base = text.data(), *end = base + text.size();
-  bool ascii = true;
-  for (char c : text)
-    if (static_cast<unsigned char>(c) >= 0x80) {
-      ascii = false;
-      break;
-    }
   auto next = [&](const char *p, uint32_t &cp) -> const char * {
-    if (ascii) {
+    if (Ascii) {
       cp = static_cast<unsigned char>(*p);
       return p + 1;
     }
@@ -331,7 +329,7 @@ void splitWords(llvm::StringRef text, char escape, llvm::SmallVectorImpl<WordBou
   };
   // ASCII white space first: the only kind an ASCII text has.
   auto isSpace = [](uint32_t cp) {
-    return cp == ' ' || (cp >= '\t' && cp <= '\r') || (cp >= 0x80 && isUnicodeSpace(cp));
+    return cp == ' ' || (cp >= '\t' && cp <= '\r') || (!Ascii && cp >= 0x80 && isUnicodeSpace(cp));
   };
   const char *p = base;
   while (p < end) {
@@ -386,6 +384,14 @@ void splitWords(llvm::StringRef text, char escape, llvm::SmallVectorImpl<WordBou
     words.push_back({static_cast<uint32_t>(b - base), static_cast<uint32_t>(valueEnd - base),
                      static_cast<uint32_t>(p - base)});
   }
+}
+} // namespace
+
+void splitWords(llvm::StringRef text, char escape, llvm::SmallVectorImpl<WordBounds> &words) {
+  for (char c : text)
+    if (static_cast<unsigned char>(c) >= 0x80)
+      return splitWordsIn<false>(text, escape, words);
+  splitWordsIn<true>(text, escape, words);
 }
 
 bool replaceInvalidUtf8(llvm::StringRef raw, std::string &value) {

@@ -176,6 +176,21 @@ void trimSpace(llvm::StringRef s, uint32_t &b, uint32_t &e) {
     --e;
 }
 
+// OffsetMap::toPosition within one segment.
+Position positionIn(const OffsetMap::Segment &s, uint32_t logical) {
+  uint32_t delta = logical < s.logical ? 0 : std::min(logical - s.logical, s.length);
+  return {s.line, s.column + delta, s.source + delta};
+}
+
+// Instruction::rangeOf, inline for an instruction on one physical line (one segment: most of
+// them), which is every word's and flag's range: two calls and a search each cost more.
+Range rangeIn(const Instruction &ins, uint32_t b, uint32_t e) {
+  llvm::ArrayRef<OffsetMap::Segment> segments = ins.map.segments();
+  if (segments.size() == 1)
+    return {positionIn(segments[0], b), positionIn(segments[0], e)};
+  return {ins.map.toPosition(b), ins.map.toPosition(e)};
+}
+
 bool canHaveHeredoc(InstructionKind k) {
   return k == InstructionKind::Run || k == InstructionKind::Copy || k == InstructionKind::Add;
 }
@@ -203,7 +218,7 @@ private:
     Diags.push_back({ins.rangeOf(Src, b, e), Severity::Error, "syntax", std::move(msg)});
   }
   void addWord(const Instruction &ins, llvm::StringRef value, uint32_t b, uint32_t e) {
-    Args.push_back({value, ins.rangeOf(Src, b, e)});
+    Args.push_back({value, rangeIn(ins, b, e)});
   }
   // A value a reader computed: the raw text's slice when equal to it, else a copy in the arena.
   llvm::StringRef keep(llvm::StringRef value, llvm::StringRef raw) {
@@ -242,7 +257,7 @@ uint32_t LineParser::flags(const Instruction &ins, llvm::StringRef line, uint32_
       break;
     if (pos - w == 2) // `--` ends the flags
       return pos;
-    Flags.push_back({line.slice(w, pos), ins.rangeOf(Src, w, pos)});
+    Flags.push_back({line.slice(w, pos), rangeIn(ins, w, pos)});
   }
   // Quotes or escapes: BuildKit's reader from the start.
   Flags.clear();
@@ -366,7 +381,7 @@ void LineParser::parse(Instruction &ins) {
     ins.lower = save(Arena, ins.keyword.lower());
   else
     ins.lower = ins.keyword;
-  ins.keywordRange = ins.rangeOf(Src, ts, ke);
+  ins.keywordRange = rangeIn(ins, ts, ke);
   uint32_t rest = ke;
   while (rest < te && isSplitSpace(line[rest]))
     ++rest;

@@ -162,21 +162,29 @@ TEST_CASE("the tree's views survive a move: slices of its source, copies in its 
 }
 
 TEST_CASE("the line index finds every line ending, inside and across 16-byte blocks") {
+  // Short texts with every spacing; then long ones, newline-dense, across the counter's 255-block
+  // (4,080-byte) rounds, where a byte lane would overflow at 256.
+  std::vector<std::pair<size_t, size_t>> cases;
   for (size_t n = 0; n < 40; ++n)
-    for (size_t step = 1; step < 20; ++step) {
-      std::string text(n, 'x');
-      for (size_t i = step - 1; i < n; i += step)
-        text[i] = '\n';
-      SourceText src(text);
-      size_t lines = 1;
-      for (size_t i = 0; i < n; ++i)
-        if (text[i] == '\n') {
-          REQUIRE(lines < src.lineCount());
-          CHECK(src.lineStart(static_cast<uint32_t>(lines)) == i + 1);
-          ++lines;
-        }
-      CHECK(src.lineCount() == lines);
-    }
+    for (size_t step = 1; step < 20; ++step)
+      cases.push_back({n, step});
+  for (size_t n : {4079, 4080, 4081, 4096, 4097, 8160, 8191, 20000})
+    for (size_t step : {1, 2, 7})
+      cases.push_back({n, step});
+  for (auto [n, step] : cases) {
+    std::string text(n, 'x');
+    for (size_t i = step - 1; i < n; i += step)
+      text[i] = '\n';
+    SourceText src(text);
+    size_t lines = 1;
+    for (size_t i = 0; i < n; ++i)
+      if (text[i] == '\n') {
+        REQUIRE(lines < src.lineCount());
+        CHECK(src.lineStart(static_cast<uint32_t>(lines)) == i + 1);
+        ++lines;
+      }
+    CHECK(src.lineCount() == lines);
+  }
 }
 
 TEST_CASE("hostile input never crashes, hangs or loses the tree") {
