@@ -427,7 +427,14 @@ bool supervisorAlive(const State &s) {
 // the last time it is known to have lived: its log's last write, else now.
 static bool supervised(Status s) { return s == Status::Running || s == Status::Restarting; }
 
-static State settle(store::ImageStore &store, llvm::StringRef id, State s) {
+void removeContainer(store::ImageStore &store, const std::string &id, const std::string &dir) {
+  llvm::consumeError(store.db().removeContainer(id).takeError());
+  llvm::consumeError(store::removeTree(dir));
+}
+
+// nullopt: the container was a stale --rm one and is removed now. Its process went with whoever ran
+// it (PR_SET_PDEATHSIG), so it is removed as docker removes it, not kept as Exited (255).
+static std::optional<State> settle(store::ImageStore &store, llvm::StringRef id, State s) {
   if (!supervised(s.status) || supervisorAlive(s))
     return s;
   auto again = store.db().container(id);
@@ -439,12 +446,17 @@ static State settle(store::ImageStore &store, llvm::StringRef id, State s) {
   State now = State::fromJson((*again)->stateJson);
   if (!supervised(now.status) || supervisorAlive(now))
     return now;
+  std::string dir = store.root() + "/containers/" + id.str();
+  if (now.spec.autoRemove && !store.db().readOnly()) {
+    removeContainer(store, id.str(), dir);
+    return std::nullopt;
+  }
   now.status = Status::Exited;
   if (!now.exitCode)
     now.exitCode = 255;
   now.error = "the container's supervisor ended before the container";
   struct stat st;
-  std::string log = store.root() + "/containers/" + id.str() + "/" + id.str() + "-json.log";
+  std::string log = dir + "/" + id.str() + "-json.log";
   now.finishedAt = ::stat(log.c_str(), &st) == 0 && st.st_mtime >= now.startedAt ? st.st_mtime : nowSeconds();
   if (now.finishedAt < now.startedAt)
     now.finishedAt = now.startedAt;
@@ -459,7 +471,10 @@ llvm::Expected<State> loadState(store::ImageStore &store, llvm::StringRef id) {
     return row.takeError();
   if (!*row)
     return fail("No such container: " + id);
-  return settle(store, id, State::fromJson((*row)->stateJson));
+  std::optional<State> s = settle(store, id, State::fromJson((*row)->stateJson));
+  if (!s)
+    return fail("No such container: " + id);
+  return *s;
 }
 
 llvm::Error saveState(store::ImageStore &store, llvm::StringRef id, const State &s) {
@@ -610,8 +625,8 @@ llvm::Expected<std::vector<ContainerInfo>> Containers::list() {
     return rows.takeError();
   std::vector<ContainerInfo> out;
   for (const store::ContainerRow &r : *rows) {
-    State s = settle(Store, r.id, State::fromJson(r.stateJson));
-    out.push_back(infoFrom(r, s));
+    if (std::optional<State> s = settle(Store, r.id, State::fromJson(r.stateJson)))
+      out.push_back(infoFrom(r, *s));
   }
   return out;
 }

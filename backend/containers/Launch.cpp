@@ -401,11 +401,6 @@ void forwardSignal(int sig) {
     ::kill(p, sig);
 }
 
-void removeContainer(store::ImageStore &store, const std::string &id, const std::string &dir) {
-  llvm::consumeError(store.db().removeContainer(id).takeError());
-  llvm::consumeError(store::removeTree(dir));
-}
-
 int64_t logSize(int fd) {
   struct stat st;
   return fd >= 0 && ::fstat(fd, &st) == 0 ? st.st_size : -1;

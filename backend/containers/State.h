@@ -51,6 +51,8 @@ void requestStop(const std::string &containerDir);
 unsigned long long processStartTime(int pid);
 bool supervisorAlive(const State &s);
 llvm::Expected<State> loadState(store::ImageStore &store, llvm::StringRef id);
+// The record and the directory of a container that is no more (best effort: both may be gone).
+void removeContainer(store::ImageStore &store, const std::string &id, const std::string &dir);
 llvm::Error saveState(store::ImageStore &store, llvm::StringRef id, const State &s);
 int parseSignal(llvm::StringRef name); // "SIGTERM", "TERM", "15"; 0 when unknown
 // Relays this process's terminal to a container pty (raw mode when interactive on a tty, window size

@@ -91,6 +91,19 @@ check "the attached run ends with the stop signal's status" is "$?" 143
 run ps -a
 check "the stopped --rm container is gone" outLacks 'attached'
 
+# The attached dfc of a --rm container killed outright: its container dies with it (PDEATHSIG), and
+# the record and directory it left go the next time anyone looks, as docker removes it.
+"$DFC" run --rm --name killedclient busybox sleep 30 >/dev/null 2>&1 &
+client=$!
+waitFor 100 bash -c "\"$DFC\" ps | grep -q ' killedclient$'"
+kid="$("$DFC" inspect killedclient | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Id"])')"
+check "the killed client's container has an id" isId "$kid"
+kill -9 "$client"
+wait "$client" 2>/dev/null
+run ps -a
+check "a --rm container whose attached dfc was killed is removed, not Exited (255)" outLacks 'killedclient'
+check "its directory is removed too" test ! -e "$DFC_ROOT/containers/$kid"
+
 # --- what an attached --rm container writes goes to the store's disk, as any container's (not to
 # memory: a tmpfs holds at most half the RAM and cannot be paged out) ---
 run run --rm busybox df -k /

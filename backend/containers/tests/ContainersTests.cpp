@@ -268,8 +268,12 @@ TEST_CASE("detached containers: ps, logs, stop, kill, exec, rm, stale", "[contai
 
   // A process that ignores SIGTERM is killed after the timeout.
   RunSpec stubborn;
-  stubborn.command = {"sh", "-c", "trap '' TERM; while true; do sleep 0.05; done"};
+  stubborn.command = {"sh", "-c", "trap '' TERM; echo ignoring; while true; do sleep 0.05; done"};
   std::string sid = f.detached(stubborn);
+  // Only once the trap is set: a SIGTERM before it ends the shell at once (143).
+  for (int i = 0; i < 100 && f.logs(sid).find("ignoring") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  REQUIRE(f.logs(sid).find("ignoring") != std::string::npos);
   auto t0 = std::chrono::steady_clock::now();
   REQUIRE(!f.cs->stop(sid, 1));
   auto took = std::chrono::steady_clock::now() - t0;
