@@ -5,6 +5,9 @@
 
 #include <llvm/Support/ConvertUTF.h>
 
+#include <array>
+#include <cstring>
+
 namespace dfc {
 namespace {
 
@@ -154,9 +157,15 @@ private:
   bool string(llvm::StringRef *value) {
     if (I >= N || T[I] != '"')
       return false;
+    static constexpr auto Plain = [] {
+      std::array<bool, 256> t{};
+      for (unsigned c = 0x20; c < 0x80; ++c)
+        t[c] = c != '"' && c != '\\';
+      return t;
+    }();
     size_t start = ++I;
-    while (I < N && T[I] != '"' && T[I] != '\\' && static_cast<unsigned char>(T[I]) >= 0x20 &&
-           static_cast<unsigned char>(T[I]) < 0x80)
+    const char *data = T.data();
+    while (I < N && Plain[static_cast<unsigned char>(data[I])])
       ++I;
     if (I < N && T[I] == '"') {
       if (value)
@@ -331,6 +340,16 @@ void splitWordsIn(llvm::StringRef text, char escape, llvm::SmallVectorImpl<WordB
   auto isSpace = [](uint32_t cp) {
     return cp == ' ' || (cp >= '\t' && cp <= '\r') || (!Ascii && cp >= 0x80 && isUnicodeSpace(cp));
   };
+  // ASCII bytes that are neither white space, a quote nor an escape token run on without the
+  // branches below (most of a word). The table knows both escape tokens (the only ones the
+  // directive allows); another escape takes the branches.
+  static constexpr auto Special = [] {
+    std::array<bool, 256> t{};
+    for (unsigned char c : {'\t', '\n', '\v', '\f', '\r', ' ', '"', '\'', '\\', '`'})
+      t[c] = true;
+    return t;
+  }();
+  const bool skipPlain = Ascii && (escape == '\\' || escape == '`');
   const char *p = base;
   while (p < end) {
     uint32_t cp;
@@ -351,6 +370,12 @@ void splitWordsIn(llvm::StringRef text, char escape, llvm::SmallVectorImpl<WordB
       return next(at, ignored);
     };
     while (p < end) {
+      if (skipPlain) {
+        while (p < end && !Special[static_cast<unsigned char>(*p)])
+          ++p;
+        if (p == end)
+          break;
+      }
       after = next(p, cp);
       if (isSpace(cp))
         break;
@@ -388,10 +413,20 @@ void splitWordsIn(llvm::StringRef text, char escape, llvm::SmallVectorImpl<WordB
 } // namespace
 
 void splitWords(llvm::StringRef text, char escape, llvm::SmallVectorImpl<WordBounds> &words) {
-  for (char c : text)
-    if (static_cast<unsigned char>(c) >= 0x80)
-      return splitWordsIn<false>(text, escape, words);
-  splitWordsIn<true>(text, escape, words);
+  // ASCII or not, 8 bytes a step.
+  const char *q = text.data(), *end = q + text.size();
+  uint64_t bits = 0;
+  for (; end - q >= 8; q += 8) {
+    uint64_t w;
+    std::memcpy(&w, q, 8);
+    bits |= w;
+  }
+  for (; q < end; ++q)
+    bits |= static_cast<unsigned char>(*q);
+  if (bits & 0x8080808080808080ull)
+    splitWordsIn<false>(text, escape, words);
+  else
+    splitWordsIn<true>(text, escape, words);
 }
 
 bool replaceInvalidUtf8(llvm::StringRef raw, std::string &value) {

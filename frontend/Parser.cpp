@@ -635,7 +635,12 @@ void Parser::run() {
       }
       uint32_t k = trimContinuation(l.begin, l.end, endOfLine);
       joined = true;
-      OffsetMap::append(MapBuf, logical, {l.number, l.begin - l.raw, l.begin}, k - l.begin);
+      // OffsetMap::append inline: a piece that continues the last one extends it.
+      OffsetMap::Segment &last = MapBuf.back();
+      if (last.logical + last.length == logical && last.source + last.length == l.begin && last.line == l.number)
+        last.length += k - l.begin;
+      else
+        MapBuf.push_back({logical, l.begin, k - l.begin, l.number, l.begin - l.raw});
       logical += k - l.begin;
     }
     llvm::StringRef line = Text.slice(begin, keep);
