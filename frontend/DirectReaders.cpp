@@ -412,7 +412,7 @@ void splitWordsIn(llvm::StringRef text, char escape, llvm::SmallVectorImpl<WordB
 }
 } // namespace
 
-void splitWords(llvm::StringRef text, char escape, llvm::SmallVectorImpl<WordBounds> &words) {
+bool splitWords(llvm::StringRef text, char escape, llvm::SmallVectorImpl<WordBounds> &words) {
   // ASCII or not, 8 bytes a step.
   const char *q = text.data(), *end = q + text.size();
   uint64_t bits = 0;
@@ -423,10 +423,12 @@ void splitWords(llvm::StringRef text, char escape, llvm::SmallVectorImpl<WordBou
   }
   for (; q < end; ++q)
     bits |= static_cast<unsigned char>(*q);
-  if (bits & 0x8080808080808080ull)
+  if (bits & 0x8080808080808080ull) {
     splitWordsIn<false>(text, escape, words);
-  else
-    splitWordsIn<true>(text, escape, words);
+    return false;
+  }
+  splitWordsIn<true>(text, escape, words);
+  return true;
 }
 
 bool replaceInvalidUtf8(llvm::StringRef raw, std::string &value) {

@@ -47,7 +47,8 @@ std::vector<Span> parseWords(llvm::StringRef text, char escape);
 struct WordBounds {
   uint32_t begin = 0, valueEnd = 0, end = 0;
 };
-void splitWords(llvm::StringRef text, char escape, llvm::SmallVectorImpl<WordBounds> &out);
+// True when the text is ASCII: then every value is its bytes (replaceInvalidUtf8 has nothing to do).
+bool splitWords(llvm::StringRef text, char escape, llvm::SmallVectorImpl<WordBounds> &out);
 // A word's value from its bytes: each byte that does not start a valid UTF-8 sequence becomes
 // U+FFFD in `replaced`, and the result says so; false means the value is `raw` itself.
 bool replaceInvalidUtf8(llvm::StringRef raw, std::string &replaced);

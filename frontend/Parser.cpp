@@ -267,9 +267,9 @@ private:
     return value == raw ? raw : save(Arena, value);
   }
   // parseWords' value of a word of `text`.
-  llvm::StringRef wordValue(llvm::StringRef text, const WordBounds &w) {
+  llvm::StringRef wordValue(llvm::StringRef text, const WordBounds &w, bool ascii) {
     llvm::StringRef raw = text.slice(w.begin, w.valueEnd);
-    return replaceInvalidUtf8(raw, Scratch) ? save(Arena, Scratch) : raw;
+    return !ascii && replaceInvalidUtf8(raw, Scratch) ? save(Arena, Scratch) : raw;
   }
   uint32_t flags(const Instruction &ins, llvm::StringRef line, uint32_t rest, uint32_t te);
   void splitWhitespace(const Instruction &ins, uint32_t b, uint32_t e);
@@ -359,7 +359,7 @@ void LineParser::nameValue(const Instruction &ins, uint32_t b, uint32_t e, const
   llvm::StringRef line = ins.line;
   llvm::StringRef text = line.slice(b, e);
   Bounds.clear();
-  splitWords(text, Escape, Bounds);
+  bool ascii = splitWords(text, Escape, Bounds);
   if (Bounds.empty())
     return;
   // '=' is ASCII, so the raw text has one where the value does.
@@ -381,16 +381,17 @@ void LineParser::nameValue(const Instruction &ins, uint32_t b, uint32_t e, const
     return;
   }
   for (const WordBounds &w : Bounds) {
-    llvm::StringRef word = wordValue(text, w);
+    llvm::StringRef word = wordValue(text, w, ascii);
     size_t eq = word.find('=');
     if (eq == llvm::StringRef::npos) {
       fail(ins, b + w.begin, b + w.end,
            "Syntax error - can't find = in \"" + word.str() + "\". Must be of the form: name=value");
       return;
     }
-    // The '=' position in the source: find it in the raw text, since the value can differ in
-    // length from it (invalid UTF-8 became U+FFFD, a trailing escape was dropped).
-    size_t rawAt = text.slice(w.begin, w.end).find('=');
+    // The '=' position in the source: the value's own when the value is a slice of the text,
+    // else found in the raw text, since the value can differ in length from it (invalid UTF-8
+    // became U+FFFD).
+    size_t rawAt = word.data() == text.data() + w.begin ? eq : text.slice(w.begin, w.end).find('=');
     uint32_t rawEq = b + w.begin + static_cast<uint32_t>(rawAt == llvm::StringRef::npos ? 0 : rawAt);
     addWord(ins, word.take_front(eq), b + w.begin, rawEq);
     addWord(ins, word.drop_front(eq + 1), rawEq + 1, b + w.end);
@@ -465,9 +466,9 @@ void LineParser::parse(Instruction &ins) {
   case InstructionKind::Arg: {
     llvm::StringRef text = line.slice(b, e);
     Bounds.clear();
-    splitWords(text, Escape, Bounds);
+    bool ascii = splitWords(text, Escape, Bounds);
     for (const WordBounds &w : Bounds)
-      addWord(ins, wordValue(text, w), b + w.begin, b + w.end);
+      addWord(ins, wordValue(text, w, ascii), b + w.begin, b + w.end);
     break;
   }
   case InstructionKind::Maintainer:
@@ -598,7 +599,10 @@ void Parser::run() {
       Tree.comments.push_back({{l.number, begin - l.raw, begin}, {l.number, l.end - l.raw, l.end}});
       if (!isDirective) {
         // BuildKit trims the raw line after its first byte, so an indented `#` stays in the text.
-        llvm::StringRef c = Text.slice(l.begin + 1, l.end).trim();
+        // StringRef::trim's white space, without its per-call character set.
+        uint32_t cb = l.begin + 1, ce = l.end;
+        trimSpace(Text, cb, ce);
+        llvm::StringRef c = Text.slice(cb, ce);
         if (c.empty())
           Comments.clear();
         else
