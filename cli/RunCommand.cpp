@@ -45,6 +45,7 @@ struct RunFlags {
   int64_t pidsLimit = 0;
   bool rm = false, detach = false, interactive = false, tty = false, publishAll = false, readOnly = false;
   bool entrypointSet = false;
+  bool createOnly = false; // dfc create: record the container, print its id, start nothing
 };
 
 int reportRun(llvm::Error e) {
@@ -92,7 +93,7 @@ int runContainer(RunFlags &f, CLI::App *cmd) {
   bool restarts = policy->name != "no";
   // The restarts are the supervisor's: an attached run with a policy is a detached one whose first run's
   // output is printed, as docker run returns at the first exit while its daemon restarts the container.
-  if (restarts && !f.detach && (f.interactive || f.tty)) {
+  if (restarts && !f.detach && !f.createOnly && (f.interactive || f.tty)) {
     std::cerr << "dfc: --restart with -i or -t needs -d (dfc has no daemon to keep the terminal attached "
                  "across restarts)\n";
     return ExitRunFailure;
@@ -114,6 +115,10 @@ int runContainer(RunFlags &f, CLI::App *cmd) {
   if (!id)
     return reportRun(id.takeError());
   store::trace::mark("run: container recorded");
+  if (f.createOnly) {
+    std::cout << *id << "\n";
+    return ExitSuccess;
+  }
   if (f.detach) {
     if (llvm::Error e = all.startDetached(*id))
       return reportRun(std::move(e));
@@ -245,6 +250,44 @@ void registerContainerCommands(CLI::App &app, int &status) {
   }
   {
     auto names = std::make_shared<std::vector<std::string>>();
+    auto attach = std::make_shared<bool>(false);
+    CLI::App *start = app.add_subcommand("start", "Start one or more stopped containers");
+    start->add_flag("-a,--attach", *attach, "Attach STDOUT/STDERR and forward signals");
+    start->add_option("containers", *names)->required();
+    start->callback([names, attach, &status] {
+      if (*attach && names->size() > 1) {
+        std::cerr << "dfc: you cannot start and attach multiple containers at once\n";
+        status = ExitUsage;
+        return;
+      }
+      int code = ExitSuccess;
+      status = eachContainer(*names, !*attach, [&](containers::Containers &cs, const std::string &n) -> llvm::Error {
+        auto c = cs.start(n, *attach);
+        if (!c)
+          return c.takeError();
+        code = *c;
+        return llvm::Error::success();
+      });
+      if (*attach && status == ExitSuccess)
+        status = code; // the container's exit code, as docker start -a returns it
+    });
+  }
+  {
+    auto names = std::make_shared<std::vector<std::string>>();
+    auto timeout = std::make_shared<int>(10);
+    CLI::App *restart = app.add_subcommand("restart", "Restart one or more containers");
+    restart->add_option("-t,--time", *timeout, "Seconds to wait before killing the container");
+    restart->add_option("containers", *names)->required();
+    restart->callback([names, timeout, &status] {
+      status = eachContainer(*names, true, [&](containers::Containers &cs, const std::string &n) -> llvm::Error {
+        if (llvm::Error e = cs.stop(n, *timeout))
+          return e;
+        return cs.start(n).takeError();
+      });
+    });
+  }
+  {
+    auto names = std::make_shared<std::vector<std::string>>();
     auto sig = std::make_shared<std::string>("KILL");
     CLI::App *kill = app.add_subcommand("kill", "Kill one or more running containers");
     kill->add_option("-s,--signal", *sig, "Signal to send to the container");
@@ -343,13 +386,19 @@ void registerContainerCommands(CLI::App &app, int &status) {
 
 } // namespace
 
-void registerRunCommand(CLI::App &app, int &status) {
+namespace {
+
+// `run` and `create` take the same options (create: no -d, it starts nothing).
+void addRunCommand(CLI::App &app, int &status, bool create) {
   auto f = std::make_shared<RunFlags>();
-  CLI::App *cmd = app.add_subcommand("run", "Run a command in a new container");
+  f->createOnly = create;
+  CLI::App *cmd = create ? app.add_subcommand("create", "Create a new container")
+                         : app.add_subcommand("run", "Run a command in a new container");
   // -h is --hostname, as in docker run.
   cmd->set_help_flag("--help", "Print this help message and exit");
   cmd->add_flag("--rm", f->rm, "Automatically remove the container when it exits");
-  cmd->add_flag("-d,--detach", f->detach, "Run container in background and print container ID");
+  if (!create)
+    cmd->add_flag("-d,--detach", f->detach, "Run container in background and print container ID");
   // `-h` is docker's --hostname: help must be --help only, and that before -h is added.
   cmd->add_flag("-i,--interactive", f->interactive, "Keep STDIN open even if not attached");
   cmd->add_flag("-t,--tty", f->tty, "Allocate a pseudo-TTY");
@@ -376,6 +425,13 @@ void registerRunCommand(CLI::App &app, int &status) {
   cmd->prefix_command(false);
   cmd->positionals_at_end(true);
   cmd->callback([f, cmd, &status] { status = runContainer(*f, cmd); });
+}
+
+} // namespace
+
+void registerRunCommand(CLI::App &app, int &status) {
+  addRunCommand(app, status, false);
+  addRunCommand(app, status, true);
   registerContainerCommands(app, status);
 }
 

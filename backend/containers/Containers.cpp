@@ -5,6 +5,7 @@
 
 #include "backend/store/Files.h"
 
+#include <llvm/ADT/ScopeExit.h>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -13,6 +14,7 @@
 #include <fcntl.h>
 #include <fstream>
 #include <random>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sstream>
 #include <thread>
@@ -742,6 +744,34 @@ llvm::Error Containers::stop(llvm::StringRef idOrName, int timeoutSeconds) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(delay));
   }
+}
+
+llvm::Expected<int> Containers::start(llvm::StringRef idOrName, bool attach) {
+  auto id = resolve(idOrName);
+  if (!id)
+    return id.takeError();
+  std::string dir = directory(*id);
+  // One start at a time: a second `dfc start` while one is starting (or running it attached) finds
+  // it running, as docker's does. A created --rm container has no directory yet: nothing to lock.
+  int lock = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  auto unlock = llvm::make_scope_exit([&] {
+    if (lock >= 0)
+      ::close(lock);
+  });
+  if (lock >= 0 && ::flock(lock, LOCK_EX | LOCK_NB) != 0)
+    return 0;
+  auto s = loadState(Store, *id);
+  if (!s)
+    return s.takeError();
+  if (supervised(s->status))
+    return 0; // docker start of a running container does nothing
+  // The last stop's request would end this run's restarts.
+  ::unlink(stopRequestPath(dir).c_str());
+  if (attach)
+    return runAttached(*id);
+  if (llvm::Error e = startDetached(*id))
+    return e;
+  return 0;
 }
 
 llvm::Error Containers::remove(llvm::StringRef idOrName, bool force) {

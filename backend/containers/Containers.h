@@ -128,6 +128,11 @@ public:
   // the error (see explain()) when it could not start.
   llvm::Error startDetached(llvm::StringRef id);
 
+  // `docker start`: runs a created or exited container again — its writable layer, name, ports and
+  // settings kept, its log appended to — detached, or attached (returns its exit code); a running
+  // one is left alone (0).
+  llvm::Expected<int> start(llvm::StringRef idOrName, bool attach = false);
+
   // Full id of a container by id, unambiguous id prefix or name.
   llvm::Expected<std::string> resolve(llvm::StringRef idOrName);
   llvm::Expected<ContainerInfo> info(llvm::StringRef idOrName);

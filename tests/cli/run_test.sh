@@ -183,6 +183,36 @@ check "attached into a closed pipe: the container ends with SIGPIPE" is "${PIPES
 check "attached into a closed pipe: the first lines came through" is "$(cat "$WORK/piped")" $'y\ny'
 run rm piped
 
+# --- create, start, restart (docker's lifecycle): a container started again keeps its writable
+# layer, name and settings, and its log grows ---
+run create --name life busybox sh -c 'n=$(cat /n 2>/dev/null || echo 0); echo "run $n"; echo $((n + 1)) >/n; exit 3'
+check "create prints the new id" isId "$(cat "$WORK/out")"
+run ps -a
+check "a created container shows as Created" outHas ' Created .* life$'
+run start -a life
+check "start -a returns the container's exit code" is "$rc" 3
+check "start -a prints its output" is "$(cat "$WORK/out")" 'run 0'
+run start life
+check "start prints the name" is "$(cat "$WORK/out")" life
+run wait life
+check "wait after start: the new run's exit code" is "$(cat "$WORK/out")" 3
+run logs life
+check "started again: the writable layer kept, the log appended" is "$(cat "$WORK/out")" $'run 0\nrun 1'
+run start -a life life
+check "start -a of two containers is a usage error" is "$rc" 2
+run rm life
+upCount() { [[ "$("$DFC" logs again2 2>/dev/null | grep -c '^up$')" -eq "$1" ]]; }
+run run -d --name again2 busybox sh -c 'trap "exit 0" TERM; echo up; while :; do sleep 0.1; done'
+waitFor 100 upCount 1
+run start again2
+check "start of a running container does nothing" eval '[[ $rc -eq 0 ]] && upCount 1'
+run restart -t 5 again2
+check "restart prints the name" is "$(cat "$WORK/out")" again2
+check "restart: stopped and started again" waitFor 100 upCount 2
+run ps
+check "restart: running again" outHas ' Up .* again2$'
+run rm -f again2
+
 # --- a stale container: its supervisor killed, it reads as exited with a real time ---
 run run -d busybox sleep 60
 sid="$(cat "$WORK/out")"
