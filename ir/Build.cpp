@@ -60,6 +60,11 @@ const shell::ListEnvironment &Stage::envBefore(size_t i) const {
   return *h.built[g];
 }
 
+const shell::ListEnvironment &Program::globalScope() const {
+  static const shell::ListEnvironment none;
+  return globalScopeTable ? *globalScopeTable : none;
+}
+
 bool Program::hasErrors() const {
   return std::any_of(diagnostics.begin(), diagnostics.end(),
                      [](const Diagnostic &d) { return d.severity == Severity::Error; });
@@ -170,7 +175,8 @@ public:
     Env = std::move(base);
     Shared = nullptr;
   }
-  // Starts from `base` without copying it: `base` must be static.
+  // Starts from `base` without copying it: `base` must outlive the table and, for a stage's
+  // table (its history keeps it as the stage's start), the Program: a static.
   void share(const shell::ListEnvironment &base) {
     Env = shell::ListEnvironment();
     Shared = &base;
@@ -524,17 +530,18 @@ void ProgramBuilder::resolveGlobalArgs() {
   };
   // The eleven automatic args are the same for every file of a run (same platforms, and the
   // target is most often the default or a common stage name): the last table built is reused.
+  // A file whose meta args set nothing keeps it as its global scope, shared.
   struct Cached {
     std::string buildPlat, targetPlat, targetName;
-    shell::ListEnvironment env;
+    std::shared_ptr<const shell::ListEnvironment> env;
   };
   static thread_local std::optional<Cached> last;
   if (!Opts.buildArgs.empty()) {
     Global.preset(automatic());
   } else {
     if (!last || last->buildPlat != buildPlat || last->targetPlat != targetPlat || last->targetName != targetName)
-      last = Cached{buildPlat, targetPlat, targetName, automatic()};
-    Global.preset(last->env);
+      last = Cached{buildPlat, targetPlat, targetName, std::make_shared<const shell::ListEnvironment>(automatic())};
+    Global.share(*last->env);
   }
 
   for (ArgInstruction &inst : P.globalArgs) {
@@ -556,7 +563,11 @@ void ProgramBuilder::resolveGlobalArgs() {
     unmatched.erase(std::unique(unmatched.begin(), unmatched.end()), unmatched.end());
     inst.undefinedVars = unmatched;
   }
-  P.globalScope = Global.take(); // FROM lines and `ARG X` read it from here on
+  // FROM lines and `ARG X` read it from here on.
+  if (Global.shared())
+    P.globalScopeTable = last->env;
+  else
+    P.globalScopeTable = std::make_shared<const shell::ListEnvironment>(Global.take());
 
   for (const auto &[k, v] : Opts.buildArgs) {
     std::string upper = llvm::StringRef(k).upper();
@@ -592,11 +603,11 @@ void ProgramBuilder::buildStages() {
 
     std::vector<std::string> unmatched;
     if (!st.baseName.raw.empty() || ps.syntax->args.size() > 0) {
-      if (expand(st.baseName, P.globalScope, unmatched) && st.baseName.expanded().empty())
+      if (expand(st.baseName, P.globalScope(), unmatched) && st.baseName.expanded().empty())
         semantic(st.baseName.range, "base name (" + st.baseName.raw + ") should not be blank");
     }
     if (st.platform) {
-      auto r = shell::processWord(st.platform->raw, P.globalScope, Lex);
+      auto r = shell::processWord(st.platform->raw, P.globalScope(), Lex);
       unmatched.insert(unmatched.end(), r.unmatched.begin(), r.unmatched.end());
       if (!r.ok()) {
         semantic(st.platform->range, "failed to process arguments for platform " + r.word + ": " + r.error);
@@ -733,7 +744,7 @@ void ProgramBuilder::dispatchOne(Stage &stage, size_t idx, AnyInstruction &any, 
             auto bi = Opts.buildArgs.find(d.key.raw);
             bool hasValue = bi != Opts.buildArgs.end();
             if (!d.defaultValue && !hasValue) {
-              if (const std::string *g = P.globalScope.lookup(d.key.raw))
+              if (const std::string *g = P.globalScope().lookup(d.key.raw))
                 d.value = *g;
             }
             if (hasValue) {

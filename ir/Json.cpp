@@ -21,7 +21,7 @@ json operand(const Operand &o) {
 
 template <typename T> json optOperand(const std::optional<T> &o) { return o ? operand(*o) : json(nullptr); }
 
-json operands(const std::vector<Operand> &v) {
+json operands(llvm::ArrayRef<Operand> v) {
   json a = json::array();
   for (const Operand &o : v)
     a.push_back(operand(o));
@@ -45,14 +45,14 @@ json heredocs(const std::vector<HeredocFile> &hs) {
   return a;
 }
 
-json keyValues(const std::vector<KeyValue> &pairs) {
+json keyValues(llvm::ArrayRef<KeyValue> pairs) {
   json a = json::array();
   for (const KeyValue &kv : pairs)
     a.push_back(json{{"key", operand(kv.key)}, {"value", operand(kv.value)}, {"legacy", kv.legacy}});
   return a;
 }
 
-json argDecls(const std::vector<ArgDecl> &args) {
+json argDecls(llvm::ArrayRef<ArgDecl> args) {
   json a = json::array();
   for (const ArgDecl &d : args) {
     json j{{"key", operand(d.key)}, {"default", optOperand(d.defaultValue)}};

@@ -6,6 +6,8 @@
 #include "frontend/SyntaxTree.h"
 #include "frontend/shell/ShellLex.h"
 
+#include <llvm/ADT/SmallVector.h>
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -54,11 +56,16 @@ struct InstructionBase {
   bool valid = true; // false: an instruction-level error left some operands unfilled
 };
 
+// An instruction's lists hold their usual count inline (one operand, one pair, one source): a
+// std::vector here was a malloc and a free per instruction (6.3 of a BuildKit corpus file's 61
+// mallocs). Pass them on as llvm::ArrayRef.
+template <typename T, unsigned N = 1> using InlineList = llvm::SmallVector<T, N>;
+
 // RUN/CMD/ENTRYPOINT/HEALTHCHECK command text. Shell form is one operand (the shell is
 // prepended at run time); exec form has one operand per JSON element.
 struct CommandLine {
   bool shellForm = true; // BuildKit's PrependShell
-  std::vector<Operand> args;
+  InlineList<Operand, 2> args;
 };
 
 struct HeredocFile {
@@ -106,7 +113,7 @@ struct RunInstruction : InstructionBase {
 
 // What COPY and ADD share (BuildKit's SourcesAndDest + common flags).
 struct CopyCommon : InstructionBase {
-  std::vector<Operand> sources;            // file sources (not heredocs), expanded
+  InlineList<Operand> sources;             // file sources (not heredocs), expanded
   std::vector<HeredocFile> heredocSources; // inline files, named by delimiter
   Operand dest;
   std::optional<Operand> chown, chmod; // expanded
@@ -135,11 +142,11 @@ struct KeyValue {
 };
 
 struct EnvInstruction : InstructionBase {
-  std::vector<KeyValue> pairs;
+  InlineList<KeyValue> pairs;
 };
 
 struct LabelInstruction : InstructionBase {
-  std::vector<KeyValue> pairs;
+  InlineList<KeyValue> pairs;
 };
 
 struct ArgDecl {
@@ -151,7 +158,7 @@ struct ArgDecl {
 };
 
 struct ArgInstruction : InstructionBase {
-  std::vector<ArgDecl> args;
+  InlineList<ArgDecl> args;
 };
 
 struct PortSpec {
@@ -164,12 +171,12 @@ struct PortSpec {
 };
 
 struct ExposeInstruction : InstructionBase {
-  std::vector<Operand> words; // raw entries; `expanded` before splitting
-  std::vector<PortSpec> ports;
+  InlineList<Operand> words; // raw entries; `expanded` before splitting
+  InlineList<PortSpec> ports;
 };
 
 struct VolumeInstruction : InstructionBase {
-  std::vector<Operand> paths;
+  InlineList<Operand> paths;
   bool json = false;
 };
 
@@ -193,7 +200,7 @@ struct EntrypointInstruction : InstructionBase {
   bool empty = false; // `ENTRYPOINT []`: BuildKit stores nil (resets the entrypoint)
 };
 struct ShellInstruction : InstructionBase {
-  std::vector<Operand> shell;
+  InlineList<Operand, 2> shell;
 };
 
 struct HealthcheckInstruction : InstructionBase {
@@ -285,8 +292,10 @@ struct Program {
   char escape = '\\';
   std::vector<ArgInstruction> globalArgs; // ARGs before the first FROM, with resolved values
   // Automatic platform args + resolved meta args: what FROM lines and `ARG X` without a
-  // default see.
-  shell::ListEnvironment globalScope;
+  // default see. Immutable and shared: the files of a run without meta args or build args share
+  // one table (a copy per file was a malloc). Null only in a default-constructed Program.
+  std::shared_ptr<const shell::ListEnvironment> globalScopeTable;
+  const shell::ListEnvironment &globalScope() const;
   // Proxy build args (HTTP_PROXY...) passed to RUN without an ARG declaration.
   std::vector<std::pair<std::string, std::string>> proxyEnv;
   std::vector<Stage> stages;

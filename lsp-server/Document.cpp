@@ -159,7 +159,7 @@ std::optional<InstructionSite> Document::instructionAt(uint32_t offset) const {
 const shell::ListEnvironment &Document::envAt(const InstructionSite &s) const {
   const Program &p = A->program;
   if (s.stage < 0 || s.instruction < 0 || static_cast<size_t>(s.stage) >= p.stages.size())
-    return p.globalScope;
+    return p.globalScope();
   return p.stages[s.stage].envBefore(static_cast<size_t>(s.instruction));
 }
 

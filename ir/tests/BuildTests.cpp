@@ -123,7 +123,7 @@ TEST_CASE("ARG precedence: build-arg > own default > global value", "[ir][args]"
     Program p = build(df);
     INFO(messages(p));
     REQUIRE_FALSE(p.hasErrors());
-    CHECK(envValue(p.globalScope, "H") == "global-h");
+    CHECK(envValue(p.globalScope(), "H") == "global-h");
     const auto &env = p.stages[0].finalEnv();
     CHECK(envValue(env, "G") == "global");
     CHECK(envValue(env, "D") == "own");
@@ -137,7 +137,7 @@ TEST_CASE("ARG precedence: build-arg > own default > global value", "[ir][args]"
     Program p = build(df, o);
     INFO(messages(p));
     const auto &env = p.stages[0].finalEnv();
-    CHECK(envValue(p.globalScope, "H") == "cli-h"); // meta ARG defaults see the build-arg
+    CHECK(envValue(p.globalScope(), "H") == "cli-h"); // meta ARG defaults see the build-arg
     CHECK(envValue(env, "G") == "cli");
     CHECK(envValue(env, "D") == "cli-d");
     CHECK(envValue(env, "NONE") == "set");
@@ -167,8 +167,8 @@ TEST_CASE("automatic platform args are global-only", "[ir][args]") {
   CHECK(p.stages[0].platform->expanded() == "linux/amd64");
   CHECK(p.stages[0].effectivePlatform == "linux/amd64");
   CHECK(p.stages[1].effectivePlatform == "linux/arm64/v8");
-  CHECK(envValue(p.globalScope, "TARGETOS") == "linux");
-  CHECK(envValue(p.globalScope, "TARGETVARIANT") == "v8");
+  CHECK(envValue(p.globalScope(), "TARGETOS") == "linux");
+  CHECK(envValue(p.globalScope(), "TARGETVARIANT") == "v8");
   CHECK(at<EnvInstruction>(p, 1, 0).pairs[0].value.expanded() == "");
   CHECK(at<EnvInstruction>(p, 1, 3).pairs[0].value.expanded() == "arm64");
   CHECK(envValue(p.stages[1].finalEnv(), "TARGETSTAGE") == "second");

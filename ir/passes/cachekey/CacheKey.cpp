@@ -76,7 +76,7 @@ void encodeCopyCommon(Encoder &e, const CopyCommon &c) {
   e.list("exclude", c.exclude);
 }
 
-void encodePairs(Encoder &e, const std::vector<KeyValue> &pairs) {
+void encodePairs(Encoder &e, llvm::ArrayRef<KeyValue> pairs) {
   e.field("pairs", std::to_string(pairs.size()));
   for (const KeyValue &kv : pairs)
     e.field(kv.key.expanded(), kv.value.expanded());

@@ -13,7 +13,7 @@ const char *shellCheckExcludes() { return "SC1090,SC1091,SC2154"; }
 namespace {
 
 // ShellCheck's -s for a SHELL instruction's program; empty when it is not a POSIX-ish shell.
-std::string dialectOf(const std::vector<Operand> &shell) {
+std::string dialectOf(llvm::ArrayRef<Operand> shell) {
   if (shell.empty())
     return "sh";
   llvm::StringRef prog = shell[0].expanded();

@@ -16,7 +16,7 @@ static void check(Context &ctx) {
   for (const ArgInstruction &a : ctx.program().globalArgs)
     for (const ArgDecl &d : a.args)
       declared.push_back(d.key.expanded());
-  for (const auto &[name, value] : ctx.program().globalScope.entries())
+  for (const auto &[name, value] : ctx.program().globalScope().entries())
     declared.push_back(name);
   for (const Stage &s : ctx.program().stages) {
     if (!s.syntax)
