@@ -187,6 +187,33 @@ TEST_CASE("the line index finds every line ending, inside and across 16-byte blo
   }
 }
 
+TEST_CASE("every keyword is found in any case, and near misses are unknown") {
+  for (int k = static_cast<int>(InstructionKind::Add); k <= static_cast<int>(InstructionKind::Workdir); ++k) {
+    auto kind = static_cast<InstructionKind>(k);
+    std::string lower = instructionLowerName(kind).str(), upper = instructionName(kind).str(), mixed = lower;
+    for (size_t i = 0; i < mixed.size(); i += 2)
+      mixed[i] = upper[i];
+    for (const std::string &kw : {lower, upper, mixed}) {
+      SyntaxTree t = parseDockerfile(kw + " x\n");
+      INFO(kw);
+      REQUIRE(t.instructions.size() == 1);
+      CHECK(t.instructions[0].kind == kind);
+      CHECK(t.instructions[0].lower == lower);
+    }
+    // One byte changed (a letter's neighbour, a control byte, a non-ASCII byte), one added, one dropped.
+    for (std::string miss : {lower.substr(1), lower + "s", lower + "\x0e", "\xc1" + lower.substr(1)}) {
+      INFO(miss);
+      CHECK(parseDockerfile(miss + " x\n").instructions[0].kind == InstructionKind::Unknown);
+    }
+    std::string next = lower;
+    next.back() = static_cast<char>(next.back() + 1);
+    CHECK(parseDockerfile(next + " x\n").instructions[0].kind == InstructionKind::Unknown);
+    std::string ctl = lower;
+    ctl[0] = static_cast<char>(ctl[0] & 0x1f); // a control byte: the letter without bits 0x20 and 0x40
+    CHECK(parseDockerfile(ctl + " x\n").instructions[0].kind == InstructionKind::Unknown);
+  }
+}
+
 TEST_CASE("hostile input never crashes, hangs or loses the tree") {
   std::string nul("FROM a\nRUN \0\xff\xfe echo\n", 20);
   CHECK(parseDockerfile(nul).instructions.size() == 2);
