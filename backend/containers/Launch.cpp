@@ -451,21 +451,6 @@ struct LineLog {
   }
 };
 
-// Writes all of it to `fd`; false once `fd` takes no more (a closed pipe: the caller stops echoing
-// but goes on draining, so the container never blocks on a full pipe).
-bool echoAll(int fd, const char *data, size_t size) {
-  while (size > 0) {
-    ssize_t put = ::write(fd, data, size);
-    if (put < 0 && errno == EINTR)
-      continue;
-    if (put <= 0)
-      return false;
-    data += put;
-    size -= static_cast<size_t>(put);
-  }
-  return true;
-}
-
 // Reads the container's output until every stream closed, logging it by lines; with `echo` also
 // writes stdout (and the terminal) to our fd 1 and stderr to our fd 2 as it comes (an attached run).
 void pumpLogs(int logFd, int out, int err, int terminal, bool echo = false) {
@@ -500,7 +485,7 @@ void pumpLogs(int logFd, int out, int err, int terminal, bool echo = false) {
         fds3[i] = -1;
         continue;
       }
-      if (echo && !echoAll(echoTo[i], buf, static_cast<size_t>(got))) {
+      if (echo && llvm::errorToBool(store::writeAll(echoTo[i], buf, static_cast<size_t>(got), "stdout"))) {
         // Where it goes takes no more (`dfc run ... | head -1`): the container's writes must fail as
         // they did when it wrote there itself, so its end of the pipe closes — our read end becomes
         // /dev/null (the Container still owns and closes the descriptor).
