@@ -50,7 +50,7 @@ public:
 
   // Every RUN of every stage (ONBUILD triggers excluded), scripts parsed once, in program order.
   // Rules that read RUN bodies walk this instead of every instruction.
-  const std::vector<RunScript> &runs();
+  llvm::ArrayRef<RunScript> runs();
   // Every call of the program `name` (base name, past `sudo`) in every RUN, in program order:
   // one lookup for the whole program rather than one per RUN.
   llvm::ArrayRef<ProgramCall> calls(llvm::StringRef name);
@@ -83,21 +83,25 @@ private:
   const Rule *Current = nullptr;
   std::vector<Finding> Findings;
   // Filled together by indexRuns() on the first question about RUN bodies.
+  // A file has a few RUNs: they and their scripts are held inline up to 8 (no malloc per file).
   bool RunsIndexed = false;
-  std::vector<RunScript> Runs;
-  llvm::BumpPtrAllocator ScriptArena; // every script's text, commands and words (one arena a file)
-  std::vector<ShellScript> Scripts;   // Runs[i].script's owners, reserved once (never reallocated)
+  llvm::SmallVector<RunScript, 8> Runs;
+  llvm::BumpPtrAllocator ScriptArena;   // every script's text, commands and words (one arena a file)
+  llvm::SmallVector<ShellScript, 8> Scripts; // Runs[i].script's owners, reserved once (never reallocated)
   size_t ScriptCursor = 0;          // script(run) asks in program order: the next RUN is a hit
   std::vector<std::pair<const RunInstruction *, std::unique_ptr<ShellScript>>> Strays; // outside the stages
   // The program index: one entry per program name, in order of first use. A file names a few
   // programs, so entries are scanned (length first) below 16 and hashed past that; `Seen` has
   // a bit per name's length and ends, so most questions about absent programs end at one test.
+  // Each entry's calls are one exact block of ScriptArena (counted first, then filled): growing a
+  // list per entry and the entries' vector cost ~3.5 mallocs per corpus file.
   struct ProgramIndex {
     llvm::StringRef name;
-    llvm::SmallVector<ProgramCall, 2> called;
+    ProgramCall *called = nullptr;
+    uint32_t calls = 0;
     bool named = false;
   };
-  std::vector<ProgramIndex> Programs;
+  llvm::SmallVector<ProgramIndex, 16> Programs;
   llvm::DenseMap<llvm::StringRef, uint32_t> ProgramByName; // past 16 programs
   uint64_t Seen = 0;
   mutable std::optional<std::vector<size_t>> Reachable;
@@ -120,7 +124,7 @@ private:
         return &p;
     return nullptr;
   }
-  ProgramIndex &entry(llvm::StringRef name);
+  uint32_t entry(llvm::StringRef name);
   void indexRuns();
   // Reads the RUN's script into `out` (false: exec form or no syntax, `out` untouched).
   bool parseRun(const RunInstruction &run, ShellScript &out) const;

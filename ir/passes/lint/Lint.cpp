@@ -66,22 +66,22 @@ bool Context::parseRun(const RunInstruction &run, ShellScript &out) const {
   return false;
 }
 
-Context::ProgramIndex &Context::entry(llvm::StringRef name) {
+uint32_t Context::entry(llvm::StringRef name) {
   Seen |= seenBit(name);
   if (!ProgramByName.empty()) {
     auto [it, added] = ProgramByName.try_emplace(name, Programs.size());
     if (added)
-      Programs.push_back(ProgramIndex{name, {}, false});
-    return Programs[it->second];
+      Programs.push_back(ProgramIndex{name});
+    return it->second;
   }
-  for (ProgramIndex &p : Programs)
-    if (p.name == name)
-      return p;
-  Programs.push_back(ProgramIndex{name, {}, false});
+  for (uint32_t i = 0; i < Programs.size(); ++i)
+    if (Programs[i].name == name)
+      return i;
+  Programs.push_back(ProgramIndex{name});
   if (Programs.size() > 16)
     for (uint32_t i = 0; i < Programs.size(); ++i)
       ProgramByName[Programs[i].name] = i;
-  return Programs.back();
+  return static_cast<uint32_t>(Programs.size() - 1);
 }
 
 void Context::indexRuns() {
@@ -95,6 +95,7 @@ void Context::indexRuns() {
   Runs.reserve(count);
   Scripts.reserve(count); // never grows past this: Runs point into it
   bool spare = false;      // Scripts.back() is unused
+  size_t entries = 0;      // the scripts' index entries
   for (const Stage &st : Prog.stages)
     for (size_t i = 0; i < st.instructions.size(); ++i)
       if (const RunInstruction *run = st.instructions[i].as<RunInstruction>()) {
@@ -103,19 +104,40 @@ void Context::indexRuns() {
           Scripts.emplace_back(&ScriptArena);
         spare = !parseRun(*run, Scripts.back());
         Runs.push_back(RunScript{&st, i, run, spare ? nullptr : &Scripts.back()});
+        if (!spare)
+          entries += Scripts.back().programs().size();
       }
   // One index for the program: each name's calls in RUN order, each RUN's in script order.
+  // First the entries and their sizes (each script entry's one, in `ids`), then the lists.
   // Consecutive RUNs call the same programs: the last entry is tried before a lookup.
-  ProgramIndex *last = nullptr;
+  // Entries are named by index (Programs may grow past its inline 16 meanwhile).
+  llvm::SmallVector<uint32_t, 32> ids;
+  ids.reserve(entries);
+  uint32_t last = ~uint32_t(0);
+  for (const RunScript &r : Runs) {
+    if (!r.script)
+      continue;
+    for (const ShellScript::Calls &e : r.script->programs()) {
+      if (last == ~uint32_t(0) || Programs[last].name != e.program)
+        last = entry(e.program);
+      ProgramIndex &into = Programs[last];
+      into.named |= !e.named.empty();
+      into.calls += static_cast<uint32_t>(e.called.size());
+      ids.push_back(last);
+    }
+  }
+  for (ProgramIndex &p : Programs) {
+    p.called = p.calls ? ScriptArena.Allocate<ProgramCall>(p.calls) : nullptr;
+    p.calls = 0; // counted again as filled
+  }
+  const uint32_t *id = ids.begin();
   for (uint32_t r = 0; r < Runs.size(); ++r) {
     if (!Runs[r].script)
       continue;
     for (const ShellScript::Calls &e : Runs[r].script->programs()) {
-      ProgramIndex &into = last && last->name == e.program ? *last : entry(e.program);
-      last = &into;
-      into.named |= !e.named.empty();
+      ProgramIndex &into = Programs[*id++];
       for (const ShellCall &c : e.called)
-        into.called.push_back(ProgramCall{r, c.command, c.program});
+        into.called[into.calls++] = ProgramCall{r, c.command, c.program};
     }
   }
 }
@@ -141,7 +163,7 @@ const ShellScript *Context::script(const RunInstruction &run) {
   return Strays.back().second.get();
 }
 
-const std::vector<RunScript> &Context::runs() {
+llvm::ArrayRef<RunScript> Context::runs() {
   if (!RunsIndexed)
     indexRuns();
   return Runs;
@@ -149,7 +171,7 @@ const std::vector<RunScript> &Context::runs() {
 
 llvm::ArrayRef<ProgramCall> Context::calls(llvm::StringRef name) {
   const ProgramIndex *p = program(name);
-  return p ? llvm::ArrayRef<ProgramCall>(p->called) : llvm::ArrayRef<ProgramCall>();
+  return p ? llvm::ArrayRef<ProgramCall>(p->called, p->calls) : llvm::ArrayRef<ProgramCall>();
 }
 
 bool Context::names(llvm::StringRef name) {
