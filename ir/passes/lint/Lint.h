@@ -52,6 +52,9 @@ public:
   }
 
   llvm::StringRef ref() const { return Static ? llvm::StringRef(Static, Size) : llvm::StringRef(Owned); }
+  // Whether the text is a literal (static storage): the same data() and size() are the same text,
+  // so a report renders it once.
+  bool isStatic() const { return Static != nullptr; }
   operator llvm::StringRef() const { return ref(); }
   explicit operator std::string() const { return ref().str(); }
   std::string str() const { return ref().str(); }
