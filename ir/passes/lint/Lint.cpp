@@ -3,6 +3,7 @@
 #include "ir/passes/lint/Context.h"
 #include "ir/passes/lint/EveryRule.h"
 
+#include <llvm/ADT/DenseMap.h>
 #include <llvm/ADT/StringExtras.h>
 
 #include <algorithm>
@@ -39,12 +40,9 @@ const Rule *findRule(llvm::StringRef idOrAlias) {
 void Context::report(Range range, Message message, std::optional<Fix> fix) {
   if (Findings.empty())
     Findings.reserve(std::max<size_t>(16, Tree.instructions.size())); // not moved again and again
-  Finding &f = Findings.emplace_back();
-  f.rule = &Current->info;
-  f.range = range;
-  f.severity = Current->info.severity;
-  f.message = std::move(message);
-  f.fix = std::move(fix);
+  // Built whole and moved in: emplace_back() value-initialises a Finding, zeroing its 232 bytes
+  // (a `rep stos`) before the fields are assigned: ~70% of report()'s time on the corpus.
+  Findings.push_back(Finding{&Current->info, range, Current->info.severity, std::move(message), std::move(fix)});
 }
 
 bool Context::parseRun(const RunInstruction &run, ShellScript &out) const {
@@ -376,20 +374,35 @@ void reportUselessSuppressions(Suppressions &sup, const Config &config, std::vec
 
 } // namespace
 
+// The rules that judge one of the kinds in `present`, in allRules() order:
+// worked out once per kind set, per thread (files share a few sets), rather than 87 tests, each a
+// branch that follows the file, before every file's rules.
+static llvm::ArrayRef<const Rule *> rulesFor(uint32_t present) {
+  thread_local llvm::DenseMap<uint32_t, std::vector<const Rule *>> bySet;
+  auto [it, added] = bySet.try_emplace(present);
+  if (added) {
+    if (bySet.size() > 4096) { // a bound on what a long-running process keeps
+      bySet.clear();
+      it = bySet.try_emplace(present).first;
+    }
+    const std::vector<const Rule *> &rules = allRules();
+    llvm::ArrayRef<uint32_t> reads = ruleReads();
+    for (size_t i = 0; i < rules.size(); ++i)
+      if (reads[i] & present)
+        it->second.push_back(rules[i]);
+  }
+  return it->second;
+}
+
 // lint() and lintEveryRule(): `skipByKind` false runs every enabled rule whatever the file holds.
 static Result run(const SyntaxTree &tree, const Program &program, const Config &config, bool skipByKind) {
   Context ctx(tree, program, config);
   // One walk for the kinds the file has; a rule none of whose kinds appear is not run.
   uint32_t present = 0;
-  if (skipByKind)
-    for (const Instruction &ins : tree.instructions)
-      present |= kindBit(ins.kind);
-  const std::vector<const Rule *> &rules = allRules();
-  llvm::ArrayRef<uint32_t> reads = ruleReads();
-  for (size_t i = 0; i < rules.size(); ++i) {
-    const Rule *r = rules[i];
-    if ((skipByKind && !(reads[i] & present)) ||
-        (!config.ignored.empty() && configured(config.ignored, r->info)))
+  for (const Instruction &ins : tree.instructions)
+    present |= kindBit(ins.kind);
+  for (const Rule *r : skipByKind ? rulesFor(present) : llvm::ArrayRef<const Rule *>(allRules())) {
+    if (!config.ignored.empty() && configured(config.ignored, r->info))
       continue;
     ctx.setRule(r);
     r->check(ctx);
