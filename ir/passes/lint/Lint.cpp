@@ -451,21 +451,35 @@ static Result run(const SyntaxTree &tree, const Program &program, const Config &
   }
   all.erase(all.begin() + kept, all.end());
   reportUselessSuppressions(sup, config, result.findings);
-  // In source order, rules' order kept among equal offsets. Sorting (offset, index) keys moves
-  // each Finding once instead of through stable_sort's buffer.
+  // In source order, rules' order kept among equal offsets: (offset, index) keys sorted, then the
+  // findings moved along the permutation's cycles in place (a new vector and a key vector were 2
+  // of lint's ~10 mallocs per corpus file; most files' findings come out of order).
   std::vector<Finding> &fs = result.findings;
   if (!std::is_sorted(fs.begin(), fs.end(), [](const Finding &a, const Finding &b) {
         return a.range.begin.offset < b.range.begin.offset;
       })) {
-    std::vector<uint64_t> keys(fs.size());
+    llvm::SmallVector<uint64_t, 64> keys(fs.size());
     for (size_t i = 0; i < fs.size(); ++i)
       keys[i] = uint64_t(fs[i].range.begin.offset) << 32 | i;
     std::sort(keys.begin(), keys.end());
-    std::vector<Finding> sorted;
-    sorted.reserve(fs.size());
-    for (uint64_t k : keys)
-      sorted.push_back(std::move(fs[static_cast<uint32_t>(k)]));
-    fs = std::move(sorted);
+    // from[p]: the finding that goes to p; p once it is there.
+    llvm::SmallVector<uint32_t, 64> from(fs.size());
+    for (size_t p = 0; p < fs.size(); ++p)
+      from[p] = static_cast<uint32_t>(keys[p]);
+    for (uint32_t start = 0; start < fs.size(); ++start) {
+      if (from[start] == start)
+        continue;
+      Finding moving = std::move(fs[start]);
+      uint32_t p = start;
+      while (from[p] != start) {
+        uint32_t q = from[p];
+        fs[p] = std::move(fs[q]);
+        from[p] = p;
+        p = q;
+      }
+      fs[p] = std::move(moving);
+      from[p] = p;
+    }
   }
   return result;
 }
