@@ -2,12 +2,17 @@
 // ENTRYPOINT or HEALTHCHECK of a stage takes effect; earlier ones are dead text.
 #include "ir/passes/lint/Context.h"
 
-#include <llvm/ADT/Twine.h>
 
 namespace dfc::lint::rules {
 
 static void check(Context &ctx) {
   for (const Stage &s : ctx.program().stages) {
+    static const char *const messages[3] = {
+        "Multiple CMD instructions should not be used in the same stage because only the last one will be used",
+        "Multiple ENTRYPOINT instructions should not be used in the same stage because only the last one will be "
+        "used",
+        "Multiple HEALTHCHECK instructions should not be used in the same stage because only the last one will be "
+        "used"};
     // One walk for the last of each kind, one for the others.
     const AnyInstruction *last[3] = {};
     auto slot = [](InstructionKind k) {
@@ -23,10 +28,7 @@ static void check(Context &ctx) {
       continue;
     for (const AnyInstruction &any : s.instructions)
       if (int k = slot(any.kind()); k >= 0 && last[k] != &any)
-        ctx.report(any.base().keywordRange, ("Multiple " + instructionName(any.kind()) +
-                                             " instructions should not be used in the same stage because only "
-                                             "the last one will be used")
-                                                .str());
+        ctx.report(any.base().keywordRange, Message::fromStatic(messages[k])); // a literal: nothing built
   }
 }
 
