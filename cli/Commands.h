@@ -38,6 +38,8 @@ void registerHistoryCommand(CLI::App &app, int &status);
 void registerSaveCommand(CLI::App &app, int &status);
 void registerLoadCommand(CLI::App &app, int &status);
 void registerSystemCommand(CLI::App &app, int &status);
+// `dfc volume create|ls|inspect|rm`: the named volumes containers mount.
+void registerVolumeCommand(CLI::App &app, int &status);
 void registerRunCommand(CLI::App &app, int &status);
 // `dfc compose [-f FILE] [-p NAME] up|down|ps|logs|build|stop` (backend/compose).
 void registerComposeCommand(CLI::App &app, int &status);

@@ -41,7 +41,7 @@ constexpr int ExitRunFailure = 125;
 
 struct RunFlags {
   std::string image, workdir, user, network = "default", name, entrypoint, hostname, memory, restart = "no";
-  std::vector<std::string> command, env, envFiles, volumes, ports;
+  std::vector<std::string> command, env, envFiles, volumes, mounts, tmpfs, ports;
   int64_t pidsLimit = 0;
   bool rm = false, detach = false, interactive = false, tty = false, publishAll = false, readOnly = false;
   bool entrypointSet = false;
@@ -68,6 +68,18 @@ int runContainer(RunFlags &f, CLI::App *cmd) {
   spec.envFiles = f.envFiles;
   for (const std::string &v : f.volumes) {
     auto vb = containers::parseVolume(v);
+    if (!vb)
+      return reportRun(vb.takeError());
+    spec.volumes.push_back(*vb);
+  }
+  for (const std::string &m : f.mounts) {
+    auto vb = containers::parseMount(m);
+    if (!vb)
+      return reportRun(vb.takeError());
+    spec.volumes.push_back(*vb);
+  }
+  for (const std::string &t : f.tmpfs) {
+    auto vb = containers::parseTmpfs(t);
     if (!vb)
       return reportRun(vb.takeError());
     spec.volumes.push_back(*vb);
@@ -408,6 +420,9 @@ void addRunCommand(CLI::App &app, int &status, bool create) {
   cmd->add_option("-e,--env", f->env, "Set environment variables")->allow_extra_args(false);
   cmd->add_option("--env-file", f->envFiles, "Read in a file of environment variables")->allow_extra_args(false);
   cmd->add_option("-v,--volume", f->volumes, "Bind mount a volume (HOST:CONTAINER[:ro])")->allow_extra_args(false);
+  cmd->add_option("--mount", f->mounts, "Attach a filesystem mount (type=bind|volume|tmpfs,source=..,target=..)")
+      ->allow_extra_args(false);
+  cmd->add_option("--tmpfs", f->tmpfs, "Mount a tmpfs directory (PATH[:OPTIONS])")->allow_extra_args(false);
   cmd->add_option("-p,--publish", f->ports, "Publish a container's port to the host")->allow_extra_args(false);
   cmd->add_option("-w,--workdir", f->workdir, "Working directory inside the container");
   cmd->add_option("-u,--user", f->user, "Username or UID (format: <name|uid>[:<group|gid>])");

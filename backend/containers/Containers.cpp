@@ -6,8 +6,13 @@
 #include "backend/store/Files.h"
 
 #include <llvm/ADT/ScopeExit.h>
+#include <llvm/ADT/StringExtras.h>
+#include <llvm/ADT/STLExtras.h>
+#include <llvm/Support/Path.h>
+#include <llvm/Support/FileSystem.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -139,6 +144,98 @@ llvm::Expected<VolumeBinding> parseVolume(llvm::StringRef spec) {
   return v;
 }
 
+std::string generateId();
+
+llvm::Expected<VolumeBinding> parseMount(llvm::StringRef spec) {
+  auto invalid = [&](const llvm::Twine &why) { return fail("invalid argument \"" + spec + "\" for \"--mount\" flag: " + why); };
+  VolumeBinding v;
+  std::string type = "volume"; // docker's default type
+  std::string size, mode;
+  llvm::SmallVector<llvm::StringRef, 8> fields;
+  spec.split(fields, ',');
+  for (llvm::StringRef f : fields) {
+    auto [key, value] = f.split('=');
+    bool hasValue = f.contains('=');
+    key = key.trim();
+    if (key == "type")
+      type = value.str();
+    else if (key == "source" || key == "src")
+      v.source = value.str();
+    else if (key == "target" || key == "destination" || key == "dst")
+      v.destination = value.str();
+    else if (key == "readonly" || key == "ro") {
+      if (!hasValue || value == "1" || value == "true")
+        v.readOnly = true;
+      else if (value != "0" && value != "false")
+        return invalid("invalid value for " + key + ": " + value);
+    } else if (key == "tmpfs-size")
+      size = value.str();
+    else if (key == "tmpfs-mode")
+      mode = value.str();
+    else if (key == "volume-nocopy" || key == "bind-propagation" || key == "consistency")
+      ; // accepted: dfc copies nothing into a new volume and binds rprivate
+    else
+      return invalid("unexpected key '" + key + "' in '" + f + "'");
+  }
+  if (v.destination.empty())
+    return invalid("target is required");
+  if (!llvm::StringRef(v.destination).startswith("/"))
+    return invalid("the target must be an absolute path");
+  if (type == "tmpfs") {
+    if (!v.source.empty())
+      return invalid("source is not supported for tmpfs mounts");
+    v.tmpfs = true;
+    if (!size.empty()) {
+      auto bytes = parseMemory(size);
+      if (!bytes)
+        return invalid(llvm::toString(bytes.takeError()));
+      v.tmpfsOptions.push_back("size=" + std::to_string(*bytes));
+    }
+    if (!mode.empty())
+      v.tmpfsOptions.push_back("mode=" + mode);
+    return v;
+  }
+  if (!size.empty() || !mode.empty())
+    return invalid("tmpfs options are only for type=tmpfs");
+  if (type == "bind") {
+    if (v.source.empty())
+      return invalid("source is required when specifying a bind mount");
+    if (!llvm::StringRef(v.source).startswith("/")) {
+      char cwd[4096];
+      if (::getcwd(cwd, sizeof cwd))
+        v.source = std::string(cwd) + "/" + v.source;
+    }
+    v.mustExist = true;
+    return v;
+  }
+  if (type != "volume")
+    return invalid("unknown mount type \"" + type + "\" (bind, volume or tmpfs)");
+  if (v.source.empty())
+    v.source = generateId(); // an anonymous volume, named by a random id as docker names them
+  if (!validVolumeName(v.source))
+    return invalid("\"" + v.source + "\" includes invalid characters for a local volume name");
+  v.named = true;
+  return v;
+}
+
+llvm::Expected<VolumeBinding> parseTmpfs(llvm::StringRef spec) {
+  auto [path, options] = spec.split(':');
+  if (!path.startswith("/"))
+    return fail("invalid tmpfs specification '" + spec + "': the path must be absolute");
+  VolumeBinding v;
+  v.destination = path.str();
+  v.tmpfs = true;
+  llvm::SmallVector<llvm::StringRef, 4> opts;
+  options.split(opts, ',', -1, false);
+  for (llvm::StringRef o : opts) {
+    if (o == "ro")
+      v.readOnly = true;
+    else if (o != "rw")
+      v.tmpfsOptions.push_back(o.str());
+  }
+  return v;
+}
+
 llvm::Expected<int64_t> parseMemory(llvm::StringRef spec) {
   llvm::StringRef digits = spec.take_while([](char c) { return c >= '0' && c <= '9'; });
   llvm::StringRef unit = spec.drop_front(digits.size()).lower() == "" ? "" : spec.drop_front(digits.size());
@@ -221,12 +318,21 @@ void from_json(const nlohmann::json &j, PortBinding &p) {
 }
 void to_json(nlohmann::json &j, const VolumeBinding &v) {
   j = {{"source", v.source}, {"destination", v.destination}, {"named", v.named}, {"readOnly", v.readOnly}};
+  if (v.mustExist)
+    j["mustExist"] = true;
+  if (v.tmpfs) {
+    j["tmpfs"] = true;
+    j["tmpfsOptions"] = v.tmpfsOptions;
+  }
 }
 void from_json(const nlohmann::json &j, VolumeBinding &v) {
   v.source = j.value("source", "");
   v.destination = j.value("destination", "");
   v.named = j.value("named", false);
   v.readOnly = j.value("readOnly", false);
+  v.mustExist = j.value("mustExist", false);
+  v.tmpfs = j.value("tmpfs", false);
+  v.tmpfsOptions = j.value("tmpfsOptions", std::vector<std::string>{});
 }
 
 nlohmann::json specToJson(const RunSpec &s) {
@@ -872,6 +978,19 @@ static std::string rfc3339(int64_t t) {
   return buf;
 }
 
+std::string volumesInspectJson(const std::vector<VolumeInfo> &volumes) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const VolumeInfo &v : volumes)
+    out.push_back({{"CreatedAt", rfc3339(v.createdAt)},
+                   {"Driver", "local"},
+                   {"Labels", nullptr},
+                   {"Mountpoint", v.mountpoint},
+                   {"Name", v.name},
+                   {"Options", nullptr},
+                   {"Scope", "local"}});
+  return out.dump(4);
+}
+
 llvm::Expected<std::string> Containers::inspect(llvm::StringRef idOrName) {
   auto c = info(idOrName);
   if (!c)
@@ -954,6 +1073,51 @@ llvm::Expected<std::string> namedVolumePath(store::ImageStore &store, llvm::Stri
   if (llvm::Error e = store::makeDirs(path))
     return e;
   return path;
+}
+
+bool validVolumeName(llvm::StringRef name) {
+  auto ok = [](char c, bool first) {
+    return llvm::isAlnum(c) || (!first && (c == '_' || c == '.' || c == '-'));
+  };
+  if (name.size() < 2 || !ok(name[0], true))
+    return false;
+  return llvm::all_of(name.drop_front(), [&](char c) { return ok(c, false); });
+}
+
+llvm::Expected<std::vector<VolumeInfo>> listNamedVolumes(store::ImageStore &store) {
+  std::vector<VolumeInfo> out;
+  std::string root = store.root() + "/volumes";
+  std::error_code ec;
+  for (llvm::sys::fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string name = llvm::sys::path::filename(it->path()).str();
+    struct stat st;
+    std::string data = it->path() + "/_data";
+    if (!validVolumeName(name) || ::stat(data.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+      continue;
+    struct stat dirSt;
+    int64_t created = ::stat(it->path().c_str(), &dirSt) == 0 ? dirSt.st_mtime : st.st_mtime;
+    out.push_back({name, data, created});
+  }
+  if (ec && ec != std::errc::no_such_file_or_directory)
+    return fail("reading " + root + ": " + ec.message());
+  std::sort(out.begin(), out.end(), [](const VolumeInfo &a, const VolumeInfo &b) { return a.name < b.name; });
+  return out;
+}
+
+llvm::Expected<std::vector<std::string>> volumeUsers(store::ImageStore &store, llvm::StringRef name) {
+  auto rows = store.db().containers();
+  if (!rows)
+    return rows.takeError();
+  std::string path = store.root() + "/volumes/" + name.str() + "/_data";
+  std::vector<std::string> users;
+  for (const store::ContainerRow &r : *rows) {
+    State s = State::fromJson(r.stateJson);
+    bool uses = llvm::any_of(s.spec.volumes, [&](const VolumeBinding &v) { return v.named && v.source == name; }) ||
+                llvm::any_of(s.mounts, [&](const VolumeBinding &v) { return v.source == path; });
+    if (uses)
+      users.push_back(r.id);
+  }
+  return users;
 }
 
 llvm::Error removeNamedVolume(store::ImageStore &store, llvm::StringRef name) {

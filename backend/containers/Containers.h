@@ -24,12 +24,16 @@ struct PortBinding {
   std::string protocol = "tcp";
 };
 
-// One `-v`: a host path (absolute) or a named volume under $DFC_ROOT/volumes.
+// One `-v`, `--mount` or `--tmpfs`: a host path (absolute), a named volume under $DFC_ROOT/volumes, or
+// a tmpfs.
 struct VolumeBinding {
-  std::string source; // host path, or volume name when named
+  std::string source; // host path, or volume name when named; empty for a tmpfs
   std::string destination;
   bool named = false;
   bool readOnly = false;
+  bool mustExist = false;          // --mount type=bind: a missing source is an error (-v creates it)
+  bool tmpfs = false;
+  std::vector<std::string> tmpfsOptions = {}; // after docker's nosuid,nodev,noexec: "size=64m", "mode=1777", "exec"...
 };
 
 enum class Network { Default, None, Host };
@@ -72,6 +76,11 @@ llvm::Expected<RestartPolicy> parseRestartPolicy(llvm::StringRef text);
 // Flag parsers, each with Docker's error wording on bad input.
 llvm::Expected<PortBinding> parsePort(llvm::StringRef spec);
 llvm::Expected<VolumeBinding> parseVolume(llvm::StringRef spec);
+// `--mount type=bind|volume|tmpfs,source=..,target=..[,readonly][,tmpfs-size=N][,tmpfs-mode=M]` (docker's
+// keys and aliases: src, destination/dst, ro, readonly=true|false; volume-nocopy accepted).
+llvm::Expected<VolumeBinding> parseMount(llvm::StringRef spec);
+// `--tmpfs PATH[:OPTIONS]`.
+llvm::Expected<VolumeBinding> parseTmpfs(llvm::StringRef spec);
 llvm::Expected<int64_t> parseMemory(llvm::StringRef spec); // "64m", "1g", "1048576"
 // KEY=VALUE lines; blank and '#' lines skipped; a bare KEY takes the caller's value.
 llvm::Expected<std::vector<std::string>> readEnvFile(llvm::StringRef path);
@@ -181,5 +190,17 @@ Failure explain(llvm::Error e);
 // $DFC_ROOT/volumes/<name>/_data, created when missing.
 llvm::Expected<std::string> namedVolumePath(store::ImageStore &store, llvm::StringRef name);
 llvm::Error removeNamedVolume(store::ImageStore &store, llvm::StringRef name);
+// Docker's rule for a volume name: [a-zA-Z0-9][a-zA-Z0-9_.-]+.
+bool validVolumeName(llvm::StringRef name);
+// `docker volume ls|inspect`: the named volumes, by name.
+struct VolumeInfo {
+  std::string name, mountpoint;
+  int64_t createdAt = 0; // unix seconds
+};
+llvm::Expected<std::vector<VolumeInfo>> listNamedVolumes(store::ImageStore &store);
+// `docker volume inspect`'s JSON array for these volumes.
+std::string volumesInspectJson(const std::vector<VolumeInfo> &volumes);
+// The ids of the containers (any state) that mount the volume: it cannot be removed while there are any.
+llvm::Expected<std::vector<std::string>> volumeUsers(store::ImageStore &store, llvm::StringRef name);
 
 } // namespace dfc::containers

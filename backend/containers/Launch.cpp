@@ -289,12 +289,16 @@ llvm::Error prepare(store::ImageStore &store, const std::string &id, const std::
       mounts.push_back(v);
   }
   for (VolumeBinding v : spec.volumes) {
+    if (v.tmpfs)
+      continue;
     if (v.named) {
       auto path = namedVolumePath(store, v.source);
       if (!path)
         return path.takeError();
       v.source = *path;
     } else if (::access(v.source.c_str(), F_OK) != 0) {
+      if (v.mustExist)
+        return fail("invalid mount config for type \"bind\": bind source path does not exist: " + v.source);
       // Docker creates a missing host directory for -v.
       if (llvm::Error e = store::makeDirs(v.source))
         return e;
@@ -307,7 +311,16 @@ llvm::Error prepare(store::ImageStore &store, const std::string &id, const std::
       opts.push_back("ro");
     b.mounts.push_back({v.destination, "bind", v.source, opts});
   }
-  s.mounts = mounts;
+  // --tmpfs and --mount type=tmpfs: docker's nosuid,nodev,noexec, then what was asked (exec, size=...).
+  for (const VolumeBinding &v : spec.volumes)
+    if (v.tmpfs) {
+      std::vector<std::string> opts = {"nosuid", "nodev", "noexec"};
+      if (v.readOnly)
+        opts.push_back("ro");
+      opts.insert(opts.end(), v.tmpfsOptions.begin(), v.tmpfsOptions.end());
+      b.mounts.push_back({v.destination, "tmpfs", "tmpfs", opts});
+    }
+  s.mounts = mounts; // what --volumes-from takes: binds and volumes, not a tmpfs (as docker)
 
   // Network.
   runtime::RunOptions &o = l.options;

@@ -213,6 +213,41 @@ run ps
 check "restart: running again" outHas ' Up .* again2$'
 run rm -f again2
 
+# --- volumes and --mount, as the Docker tutorials use them ---
+run volume create todo-db
+check "volume create prints the name" is "$(cat "$WORK/out")" todo-db
+run volume ls
+check "volume ls lists it" outHas '^local +todo-db$'
+run volume inspect todo-db
+check "volume inspect: its mountpoint in the store" outHas "\"Mountpoint\": \"$DFC_ROOT/volumes/todo-db/_data\""
+run volume create 'no/slash'
+check "an invalid volume name is refused" eval '[[ $rc -ne 0 ]] && errHas "invalid characters"'
+run run --rm --mount type=volume,src=todo-db,target=/etc/todos busybox sh -c 'echo kept > /etc/todos/item'
+run run --rm --mount source=todo-db,target=/data,readonly busybox sh -c 'cat /data/item; touch /data/new'
+check "--mount: a named volume keeps what a container wrote" outHas '^kept$'
+check "--mount readonly: writes fail" errHas 'Read-only file system'
+mkdir -p "$WORK/bindsrc" && echo from-host >"$WORK/bindsrc/f"
+run run --rm --mount "type=bind,src=$WORK/bindsrc,target=/src" busybox cat /src/f
+check "--mount type=bind" outHas '^from-host$'
+run run --rm --mount "type=bind,src=$WORK/no-such-dir,target=/src" busybox true
+check "--mount type=bind of a missing source is an error (125), not created as -v does" \
+  eval '[[ $rc -eq 125 && ! -e $WORK/no-such-dir ]] && errHas "bind source path does not exist"'
+run run --rm --tmpfs /scratch:size=1m busybox sh -c 'grep " /scratch " /proc/mounts; dd if=/dev/zero of=/scratch/f bs=1k count=2048'
+check "--tmpfs: a tmpfs with docker's nosuid,nodev,noexec and the size asked" outHas 'tmpfs /scratch tmpfs rw,nosuid,nodev,noexec,relatime,size=1024k'
+check "--tmpfs: the size holds" errHas 'No space left on device'
+run run --rm --mount type=tmpfs,target=/t,tmpfs-mode=1770 busybox stat -c %a /t
+check "--mount type=tmpfs with a mode" is "$(cat "$WORK/out")" 1770
+run run -d --name volholder -v todo-db:/v busybox sleep 30
+run volume rm todo-db
+check "a volume in use is not removed" eval '[[ $rc -ne 0 ]] && errHas "volume is in use" && [[ -d $DFC_ROOT/volumes/todo-db ]]'
+run rm -f volholder
+run volume rm todo-db
+check "volume rm prints the name and removes it" eval '[[ $rc -eq 0 && ! -e $DFC_ROOT/volumes/todo-db ]] && outHas "^todo-db\$"'
+run volume rm todo-db
+check "volume rm of a missing volume fails; -f does not" eval '[[ $rc -ne 0 ]] && errHas "no such volume"'
+run volume rm -f todo-db
+check "volume rm -f of a missing volume succeeds" is "$rc" 0
+
 # --- a stale container: its supervisor killed, it reads as exited with a real time ---
 run run -d busybox sleep 60
 sid="$(cat "$WORK/out")"

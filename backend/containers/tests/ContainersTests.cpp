@@ -89,6 +89,49 @@ TEST_CASE("flag parsers follow docker's syntax", "[containers]") {
   auto rel = parseVolume("/x:relative");
   CHECK(!rel);
   llvm::consumeError(rel.takeError());
+  // --mount: docker's keys and aliases; the type decides what source means.
+  auto bind = parseMount("type=bind,src=/srv,dst=/data,readonly");
+  REQUIRE(bool(bind));
+  CHECK(bind->source == "/srv");
+  CHECK(bind->destination == "/data");
+  CHECK(bind->readOnly);
+  CHECK(bind->mustExist); // unlike -v, a missing bind source is an error
+  CHECK_FALSE(bind->named);
+  auto vol = parseMount("source=todo-db,target=/etc/todos,readonly=false"); // type defaults to volume
+  REQUIRE(bool(vol));
+  CHECK(vol->named);
+  CHECK(vol->source == "todo-db");
+  CHECK_FALSE(vol->readOnly);
+  auto anon = parseMount("type=volume,destination=/cache");
+  REQUIRE(bool(anon));
+  CHECK(anon->named);
+  CHECK(anon->source.size() == 64); // an anonymous volume gets a random id as its name
+  auto tmp = parseMount("type=tmpfs,target=/run,tmpfs-size=1m,tmpfs-mode=1770");
+  REQUIRE(bool(tmp));
+  CHECK(tmp->tmpfs);
+  CHECK(tmp->tmpfsOptions == std::vector<std::string>{"size=1048576", "mode=1770"});
+  auto flag = parseTmpfs("/scratch:rw,exec,size=64m");
+  REQUIRE(bool(flag));
+  CHECK(flag->tmpfs);
+  CHECK(flag->destination == "/scratch");
+  CHECK(flag->tmpfsOptions == std::vector<std::string>{"exec", "size=64m"});
+  for (const char *badMount : {"type=bind,target=/x", "src=a", "type=nfs,target=/x", "type=tmpfs,src=a,target=/x",
+                               "target=relative", "type=volume,src=bad/name,target=/x", "type=bind,src=/a,target=/b,bogus=1",
+                               "type=volume,target=/x,tmpfs-size=1m"}) {
+    INFO(badMount);
+    auto b = parseMount(badMount);
+    CHECK(!b);
+    if (!b)
+      llvm::consumeError(b.takeError());
+  }
+  auto relTmpfs = parseTmpfs("scratch");
+  CHECK(!relTmpfs);
+  llvm::consumeError(relTmpfs.takeError());
+  CHECK(validVolumeName("todo-db"));
+  CHECK(validVolumeName("a1._-"));
+  CHECK_FALSE(validVolumeName("a"));
+  CHECK_FALSE(validVolumeName("-ab"));
+  CHECK_FALSE(validVolumeName("a/b"));
   auto m = parseMemory("64m");
   REQUIRE(bool(m));
   CHECK(*m == 64 * 1024 * 1024);
