@@ -343,16 +343,30 @@ void registerContainerCommands(CLI::App &app, int &status) {
   {
     auto name = std::make_shared<std::string>();
     auto follow = std::make_shared<bool>(false);
+    auto options = std::make_shared<containers::LogOptions>();
+    auto tail = std::make_shared<std::string>("all");
     CLI::App *logs = app.add_subcommand("logs", "Fetch the logs of a container");
     logs->add_flag("-f,--follow", *follow, "Follow log output");
+    logs->add_option("-n,--tail", *tail, "Number of lines to show from the end of the logs (default all)");
+    logs->add_flag("-t,--timestamps", options->timestamps, "Show timestamps");
     logs->add_option("container", *name)->required();
-    logs->callback([name, follow, &status] {
+    logs->callback([name, follow, options, tail, &status] {
+      if (*tail != "all" && llvm::StringRef(*tail).getAsInteger(10, options->tail)) {
+        std::cerr << "dfc: invalid --tail value: " << *tail << "\n";
+        status = ExitUsage;
+        return;
+      }
+      if (*tail != "all" && options->tail < 0)
+        options->tail = -1; // docker reads a negative count as all
       status = eachContainer({*name}, false, [&](containers::Containers &cs, const std::string &n) {
-        return cs.logs(n, *follow, [](bool err, llvm::StringRef text) {
-          std::ostream &os = err ? std::cerr : std::cout;
-          os << text.str();
-          os.flush();
-        });
+        return cs.logs(
+            n, *follow,
+            [](bool err, llvm::StringRef text) {
+              std::ostream &os = err ? std::cerr : std::cout;
+              os << text.str();
+              os.flush();
+            },
+            false, *options);
       });
     });
   }

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <csignal>
 #include <cstdlib>
 #include <fcntl.h>
@@ -915,7 +916,8 @@ llvm::Error Containers::remove(llvm::StringRef idOrName, bool force) {
 }
 
 llvm::Error Containers::logs(llvm::StringRef idOrName, bool follow,
-                             const std::function<void(bool, llvm::StringRef)> &sink, bool untilFirstRunEnds) {
+                             const std::function<void(bool, llvm::StringRef)> &sink, bool untilFirstRunEnds,
+                             const LogOptions &options) {
   auto id = resolve(idOrName);
   if (!id)
     return id.takeError();
@@ -925,6 +927,26 @@ llvm::Error Containers::logs(llvm::StringRef idOrName, bool follow,
   std::string pending;
   // untilFirstRunEnds: the log's size when the first run ended, once known; nothing after it is read.
   int64_t offset = 0, limit = -1;
+  // --tail: the first drain keeps the last lines here, printed when it ends.
+  std::deque<std::pair<bool, std::string>> last;
+  bool holding = options.tail >= 0;
+  auto emit = [&](bool isErr, std::string text) {
+    if (holding) {
+      if (options.tail == 0)
+        return;
+      if (static_cast<int64_t>(last.size()) == options.tail)
+        last.pop_front();
+      last.emplace_back(isErr, std::move(text));
+    } else {
+      sink(isErr, text);
+    }
+  };
+  auto release = [&] {
+    holding = false;
+    for (auto &[isErr, text] : last)
+      sink(isErr, text);
+    last.clear();
+  };
   auto drain = [&]() {
     char buf[65536];
     ssize_t got;
@@ -938,12 +960,14 @@ llvm::Error Containers::logs(llvm::StringRef idOrName, bool follow,
         nlohmann::json j = nlohmann::json::parse(pending.substr(0, nl), nullptr, false);
         pending.erase(0, nl + 1);
         if (j.is_object())
-          sink(j.value("stream", "stdout") == "stderr", j.value("log", ""));
+          emit(j.value("stream", "stdout") == "stderr",
+               options.timestamps ? j.value("time", "") + " " + j.value("log", "") : j.value("log", ""));
       }
     }
   };
   if (!untilFirstRunEnds)
     drain();
+  release();
   while (follow) {
     auto s = loadState(Store, *id);
     if (!s) {

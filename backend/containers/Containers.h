@@ -123,6 +123,13 @@ struct ExecSpec {
   int64_t timeoutMs = 0; // > 0: SIGKILL after this long; exec then fails with a message saying so
 };
 
+// `dfc logs` options. tail >= 0: only the last `tail` lines logged so far (then, following, every new
+// one); timestamps: each line after its RFC 3339 time and a space, as `docker logs -t` prints it.
+struct LogOptions {
+  int64_t tail = -1;
+  bool timestamps = false;
+};
+
 class Containers {
 public:
   explicit Containers(store::ImageStore &store) : Store(store) {}
@@ -160,7 +167,7 @@ public:
   // untilFirstRunEnds until its first run ended (restarts or not): `dfc run --restart` without -d.
   llvm::Error logs(llvm::StringRef idOrName, bool follow,
                    const std::function<void(bool isStderr, llvm::StringRef)> &sink,
-                   bool untilFirstRunEnds = false);
+                   bool untilFirstRunEnds = false, const LogOptions &options = LogOptions());
   // `docker inspect` JSON object for the container.
   llvm::Expected<std::string> inspect(llvm::StringRef idOrName);
   // Runs a process inside a running container's namespaces; returns its exit code (126/127 for exec failures).

@@ -166,6 +166,16 @@ check "wait prints the exit code" outHas '^5$'
 run logs "$lid"
 check "logs: stdout" outHas '^out$'
 check "logs: stderr" errHas '^err$'
+run run --name tailed busybox sh -c 'for i in 1 2 3 4 5; do echo "line $i"; done'
+run logs --tail 2 tailed
+check "logs --tail 2: the last two lines" is "$(cat "$WORK/out")" $'line 4\nline 5'
+run logs -n 0 tailed
+check "logs -n 0: nothing" is "$(cat "$WORK/out")" ''
+run logs -t --tail 1 tailed
+check "logs -t: each line after its RFC 3339 time" outHas '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z line 5$'
+run logs --tail many tailed
+check "logs --tail with a non-number is a usage error" is "$rc" 2
+run rm tailed
 
 # An attached run is logged too (docker's json-file): its output reaches the terminal as it comes
 # and `dfc logs` shows it afterwards, stdout and stderr apart, a last line without newline kept.
