@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <functional>
 #include <iostream>
 
 namespace dfc::cli {
@@ -51,31 +52,30 @@ int create(const std::string &nameIn) {
   return ExitSuccess;
 }
 
-int list(bool quiet) {
+// Opens the store, lists its volumes and runs `fn` on both; the exit code.
+int withVolumes(const std::function<int(store::ImageStore &, const std::vector<containers::VolumeInfo> &)> &fn) {
   auto store = openStore();
   if (!store)
     return ExitFailure;
   auto all = containers::listNamedVolumes(*store);
   if (!all)
     return reportError(all.takeError());
+  return fn(*store, *all);
+}
+
+int list(const std::vector<containers::VolumeInfo> &all, bool quiet) {
   if (!quiet)
     std::cout << "DRIVER    VOLUME NAME\n";
-  for (const containers::VolumeInfo &v : *all)
+  for (const containers::VolumeInfo &v : all)
     std::cout << (quiet ? "" : "local     ") << v.name << "\n";
   return ExitSuccess;
 }
 
-int inspect(const std::vector<std::string> &names) {
-  auto store = openStore();
-  if (!store)
-    return ExitFailure;
-  auto all = containers::listNamedVolumes(*store);
-  if (!all)
-    return reportError(all.takeError());
+int inspect(const std::vector<containers::VolumeInfo> &all, const std::vector<std::string> &names) {
   std::vector<containers::VolumeInfo> found;
   int status = ExitSuccess;
   for (const std::string &n : names) {
-    auto v = findVolume(*all, n);
+    auto v = findVolume(all, n);
     if (!v) {
       std::cerr << "Error response from daemon: " << llvm::toString(v.takeError()) << "\n";
       status = ExitFailure;
@@ -87,20 +87,19 @@ int inspect(const std::vector<std::string> &names) {
   return status;
 }
 
-int remove(const std::vector<std::string> &names, bool force) {
-  auto store = openStore();
-  if (!store)
-    return ExitFailure;
-  auto all = containers::listNamedVolumes(*store);
-  if (!all)
-    return reportError(all.takeError());
+int remove(store::ImageStore &store, const std::vector<containers::VolumeInfo> &all,
+           const std::vector<std::string> &names, bool force) {
   int status = ExitSuccess;
   for (const std::string &n : names) {
     llvm::Error e = [&]() -> llvm::Error {
-      auto v = findVolume(*all, n);
-      if (!v)
-        return force ? llvm::Error::success() : v.takeError();
-      auto users = containers::volumeUsers(*store, n);
+      auto v = findVolume(all, n);
+      if (!v) {
+        if (!force)
+          return v.takeError();
+        llvm::consumeError(v.takeError());
+        return llvm::Error::success();
+      }
+      auto users = containers::volumeUsers(store, n);
       if (!users)
         return users.takeError();
       if (!users->empty()) {
@@ -109,7 +108,7 @@ int remove(const std::vector<std::string> &names, bool force) {
           ids += (ids.empty() ? "" : ", ") + id;
         return volumeError("remove " + n + ": volume is in use - [" + ids + "]");
       }
-      if (llvm::Error e = containers::removeNamedVolume(*store, n))
+      if (llvm::Error e = containers::removeNamedVolume(store, n))
         return e;
       std::cout << n << "\n";
       return llvm::Error::success();
@@ -137,12 +136,16 @@ void registerVolumeCommand(CLI::App &app, int &status) {
   CLI::App *ls = volume->add_subcommand("ls", "List volumes");
   ls->alias("list");
   ls->add_flag("-q,--quiet", *quiet, "Only display volume names");
-  ls->callback([quiet, &status] { status = list(*quiet); });
+  ls->callback([quiet, &status] {
+    status = withVolumes([&](store::ImageStore &, const auto &all) { return list(all, *quiet); });
+  });
 
   auto names = std::make_shared<std::vector<std::string>>();
   CLI::App *inspectCmd = volume->add_subcommand("inspect", "Display detailed information on one or more volumes");
   inspectCmd->add_option("volumes", *names)->required();
-  inspectCmd->callback([names, &status] { status = inspect(*names); });
+  inspectCmd->callback([names, &status] {
+    status = withVolumes([&](store::ImageStore &, const auto &all) { return inspect(all, *names); });
+  });
 
   auto rmNames = std::make_shared<std::vector<std::string>>();
   auto force = std::make_shared<bool>(false);
@@ -150,7 +153,9 @@ void registerVolumeCommand(CLI::App &app, int &status) {
   rm->alias("remove");
   rm->add_flag("-f,--force", *force, "Do not fail when a volume does not exist");
   rm->add_option("volumes", *rmNames)->required();
-  rm->callback([rmNames, force, &status] { status = remove(*rmNames, *force); });
+  rm->callback([rmNames, force, &status] {
+    status = withVolumes([&](store::ImageStore &store, const auto &all) { return remove(store, all, *rmNames, *force); });
+  });
 }
 
 } // namespace dfc::cli
