@@ -157,13 +157,13 @@ using EnvLog = llvm::SmallVectorImpl<std::pair<std::string, std::string>>;
 // stages change nothing (2 allocations per stage saved, and the copy into the history).
 class EnvTable : public shell::Environment {
 public:
-  void set(const std::string &k, const std::string &v) {
-    if (const std::string *cur = lookup(k); cur && *cur == v)
+  void set(llvm::StringRef k, llvm::StringRef v) {
+    if (const std::string *cur = lookup(k); cur && llvm::StringRef(*cur) == v)
       return;
     own();
-    Env.set(k, v);
+    Env.set(k.str(), v.str());
     if (Log)
-      Log->emplace_back(k, v);
+      Log->emplace_back(k.str(), v.str());
   }
   void record(EnvLog *log) { Log = log; }
   const shell::ListEnvironment &current() const { return Shared ? *Shared : Env; }
@@ -271,6 +271,14 @@ private:
   llvm::SmallVector<PendingStage, 2> Pending;
   llvm::SmallVector<EnvTable, 2> StageEnv;
   std::vector<ForwardRef> Forward;
+
+  // The --build-arg `name`, or null.
+  const std::string *buildArg(llvm::StringRef name) const {
+    if (Opts.buildArgs.empty())
+      return nullptr;
+    auto it = Opts.buildArgs.find(name.str());
+    return it == Opts.buildArgs.end() ? nullptr : &it->second;
+  }
 
   void semantic(const Range &r, std::string msg) {
     P.diagnostics.push_back(Diagnostic{r, Severity::Error, "semantic", std::move(msg)});
@@ -547,14 +555,13 @@ void ProgramBuilder::resolveGlobalArgs() {
   for (ArgInstruction &inst : P.globalArgs) {
     std::vector<std::string> unmatched;
     for (ArgDecl &d : inst.args) {
-      auto it = Opts.buildArgs.find(d.key.raw);
-      if (it != Opts.buildArgs.end()) {
-        d.value = it->second;
+      if (const std::string *v = buildArg(d.key.raw)) {
+        d.value = *v;
         if (d.defaultValue)
           d.defaultValue->resetExpanded();
       } else if (d.defaultValue) {
         if (expand(*d.defaultValue, Global, unmatched))
-          d.value = d.defaultValue->expanded();
+          d.value = d.defaultValue->expanded().str();
       }
       if (d.value)
         Global.set(d.key.raw, *d.value);
@@ -578,9 +585,14 @@ void ProgramBuilder::resolveGlobalArgs() {
 }
 
 void ProgramBuilder::buildStages() {
-  // BuildKit's name map as stages are added (FROM <name> sees only earlier stages) and as it
-  // is once all are added (COPY --from sees every stage).
-  std::map<std::string, size_t> earlier;
+  // BuildKit's name map as stages are added (FROM <name> sees only earlier stages: a later
+  // duplicate wins) and as it is once all are added (COPY --from sees every stage, findByName).
+  auto earlier = [&](llvm::StringRef name) -> std::optional<size_t> {
+    for (size_t j = P.stages.size(); j-- > 0;)
+      if (!P.stages[j].name.empty() && llvm::StringRef(P.stages[j].name) == name)
+        return j;
+    return std::nullopt;
+  };
   const std::string &targetPlat = Opts.platform.empty()
                                       ? (Opts.buildPlatform.empty() ? hostPlatform() : Opts.buildPlatform)
                                       : Opts.platform;
@@ -604,7 +616,7 @@ void ProgramBuilder::buildStages() {
     std::vector<std::string> unmatched;
     if (!st.baseName.raw.empty() || ps.syntax->args.size() > 0) {
       if (expand(st.baseName, P.globalScope(), unmatched) && st.baseName.expanded().empty())
-        semantic(st.baseName.range, "base name (" + st.baseName.raw + ") should not be blank");
+        semantic(st.baseName.range, "base name (" + st.baseName.raw.str() + ") should not be blank");
     }
     if (st.platform) {
       auto r = shell::processWord(st.platform->raw, P.globalScope(), Lex);
@@ -615,7 +627,7 @@ void ProgramBuilder::buildStages() {
       } else {
         st.platform->setExpanded(r.word);
         if (r.word.empty())
-          semantic(st.platform->range, "empty platform value from expression " + st.platform->raw);
+          semantic(st.platform->range, "empty platform value from expression " + st.platform->raw.str());
       }
     }
     std::sort(unmatched.begin(), unmatched.end());
@@ -623,24 +635,21 @@ void ProgramBuilder::buildStages() {
     st.undefinedVars = unmatched;
 
     EnvTable &env = StageEnv[i];
-    auto it = earlier.find(st.baseName.expanded());
-    if (it != earlier.end()) {
-      st.base = StageRef{it->second};
-      env = StageEnv[it->second];
-      declared[i] = P.stages[it->second].declaredArgs;
-      st.effectivePlatform = P.stages[it->second].effectivePlatform;
+    if (std::optional<size_t> from = earlier(st.baseName.expanded())) {
+      st.base = StageRef{*from};
+      env = StageEnv[*from];
+      declared[i] = P.stages[*from].declaredArgs;
+      st.effectivePlatform = P.stages[*from].effectivePlatform;
     } else {
       if (st.baseName.expanded() == "scratch")
         st.base = Scratch{};
       else
-        st.base = ImageRef{st.baseName.raw, st.baseName.expanded()};
+        st.base = ImageRef{st.baseName.raw.str(), st.baseName.expanded().str()};
       env.share(imageBaseEnv());
       st.effectivePlatform = targetPlat;
     }
     if (st.platform && !st.platform->expanded().empty())
-      st.effectivePlatform = st.platform->expanded();
-    if (!st.name.empty())
-      earlier[st.name] = i;
+      st.effectivePlatform = st.platform->expanded().str();
 
     st.instructions = std::move(ps.instructions);
     if (ImageTriggersFn)
@@ -689,8 +698,8 @@ void ProgramBuilder::dispatchOne(Stage &stage, size_t idx, AnyInstruction &any, 
   std::vector<std::string> unmatched;
 
   // Resolves a --from / mount from name to a stage (case-insensitive, any stage in the file).
-  auto findByName = [&](const std::string &name) -> std::optional<size_t> {
-    std::string lower = llvm::StringRef(name).lower();
+  auto findByName = [&](llvm::StringRef name) -> std::optional<size_t> {
+    std::string lower = name.lower();
     std::optional<size_t> found;
     for (size_t i = 0; i < Pending.size(); ++i) {
       const std::string &n = i < P.stages.size() ? P.stages[i].name : Pending[i].from.name;
@@ -741,33 +750,33 @@ void ProgramBuilder::dispatchOne(Stage &stage, size_t idx, AnyInstruction &any, 
               env.set(kv.key.expanded(), kv.value.expanded());
         } else if constexpr (std::is_same_v<T, ArgInstruction>) {
           for (ArgDecl &d : inst.args) {
-            auto bi = Opts.buildArgs.find(d.key.raw);
-            bool hasValue = bi != Opts.buildArgs.end();
+            const std::string *bi = buildArg(d.key.raw);
+            bool hasValue = bi != nullptr;
             if (!d.defaultValue && !hasValue) {
               if (const std::string *g = P.globalScope().lookup(d.key.raw))
                 d.value = *g;
             }
             if (hasValue) {
-              d.value = bi->second;
+              d.value = *bi;
             } else if (d.defaultValue) {
               std::vector<std::string> um;
               if (expand(*d.defaultValue, env, um))
-                d.value = d.defaultValue->expanded();
+                d.value = d.defaultValue->expanded().str();
               for (const std::string &u : um)
                 if (std::find(declared.begin(), declared.end(), u) == declared.end())
                   unmatched.push_back(u);
             }
             if (d.value && !isNonEnvArg(d.key.raw))
               env.set(d.key.raw, *d.value);
-            declared.push_back(d.key.raw);
+            declared.push_back(d.key.raw.str());
           }
         } else if constexpr (std::is_same_v<T, CopyInstruction>) {
           copyCommon(inst, false);
           if (inst.from && !inst.from->raw.empty()) {
-            const std::string &from = inst.from->raw;
+            llvm::StringRef from = inst.from->raw;
             long long n;
             std::optional<size_t> target;
-            if (from.find('$') != std::string::npos) {
+            if (from.contains('$')) {
               semantic(inst.from->range,
                        "variable expansion is not supported for --from, define a new stage with "
                        "FROM using ARG from global scope as a workaround");
@@ -784,7 +793,7 @@ void ProgramBuilder::dispatchOne(Stage &stage, size_t idx, AnyInstruction &any, 
               stage.dependencies.push_back(StageDependency{*target, idx});
               if (*target >= stage.index)
                 Forward.push_back(ForwardRef{stage.index, idx, inst.from->range,
-                                             "cannot copy from stage \"" + from +
+                                             "cannot copy from stage \"" + from.str() +
                                                  "\", it needs to be defined before current stage \"" +
                                                  stage.displayName() + "\""});
             }

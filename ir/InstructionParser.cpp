@@ -10,7 +10,8 @@
 namespace dfc {
 namespace {
 
-Operand operand(const Word &w) { return Operand(w.value.str(), w.range); }
+// A view of the word's text in the tree (see Operand).
+Operand operand(const Word &w) { return Operand(w.value, w.range); }
 
 // A sub-range of a word, when the word's text maps 1:1 onto its source (one line, same length).
 Range subRange(const Word &w, size_t off, size_t len) {
@@ -26,11 +27,11 @@ Range subRange(const Word &w, size_t off, size_t len) {
   return out;
 }
 
-std::string getComment(llvm::ArrayRef<llvm::StringRef> comments, const std::string &name) {
+std::string getComment(llvm::ArrayRef<llvm::StringRef> comments, llvm::StringRef name) {
   if (name.empty())
     return "";
   for (llvm::StringRef line : comments)
-    if (line.startswith(name + " "))
+    if (line.size() > name.size() && line.startswith(name) && line[name.size()] == ' ')
       return line.substr(name.size() + 1).str();
   return "";
 }
@@ -118,7 +119,8 @@ private:
     const Flag *f = flagFor(name);
     if (!f)
       return std::nullopt;
-    return Operand(Flags.get(name)->value, f->range);
+    // The flag's value in the tree (BFlags' value is the text after its first '=', as here).
+    return Operand(f->value(), f->range);
   }
   bool boolFlag(llvm::StringRef name) const {
     const BuilderFlags::Value *v = Flags.get(name);
@@ -474,9 +476,8 @@ void Parser::parseArg() {
         error(w.range, "ARG names can not be blank");
         return;
       }
-      std::string key = w.value.substr(0, eq).str(), value = w.value.substr(eq + 1).str();
-      d.key = Operand(std::move(key), subRange(w, 0, eq));
-      d.defaultValue = Operand(std::move(value), subRange(w, eq + 1, w.value.size() - eq - 1));
+      d.key = Operand(w.value.substr(0, eq), subRange(w, 0, eq));
+      d.defaultValue = Operand(w.value.substr(eq + 1), subRange(w, eq + 1, w.value.size() - eq - 1));
     } else {
       d.key = operand(w);
     }
@@ -508,12 +509,12 @@ void Parser::parseVolume() {
   if (!parseFlags())
     return;
   for (const Word &w : args()) {
-    std::string trimmed = llvm::StringRef(w.value).trim().str();
+    llvm::StringRef trimmed = w.value.trim();
     if (trimmed.empty()) {
       error(w.range, "VOLUME specified can not be an empty string");
       return;
     }
-    v.paths.push_back(Operand(std::move(trimmed), w.range));
+    v.paths.push_back(Operand(trimmed, w.range));
   }
 }
 
@@ -598,7 +599,7 @@ void Parser::parseHealthcheck() {
   }
   h.test.push_back(Node.json ? "CMD" : "CMD-SHELL");
   for (const Operand &o : h.cmd.args)
-    h.test.push_back(o.raw);
+    h.test.push_back(o.raw.str());
 
   auto interval = [&](const char *name, int64_t &out) {
     const BuilderFlags::Value *v = Flags.get(name);

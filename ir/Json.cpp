@@ -13,9 +13,9 @@ json pos(const Position &p) { return json{{"line", p.line + 1}, {"col", p.column
 json range(const Range &r) { return json{{"start", pos(r.begin)}, {"end", pos(r.end)}}; }
 
 json operand(const Operand &o) {
-  json j{{"raw", o.raw}, {"range", range(o.range)}};
+  json j{{"raw", o.raw.str()}, {"range", range(o.range)}};
   if (o.expanded() != o.raw)
-    j["expanded"] = o.expanded();
+    j["expanded"] = o.expanded().str();
   return j;
 }
 

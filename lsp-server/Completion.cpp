@@ -211,7 +211,7 @@ CompletionList completion(const Document &doc, uint32_t offset, const std::vecto
     for (const ArgInstruction &g : doc.program().globalArgs)
       for (const ArgDecl &d : g.args)
         if (site->isFrom() || site->stage < 0)
-          offer(d.key.raw, d.value.value_or(""), "ARG");
+          offer(d.key.raw.str(), d.value.value_or(""), "ARG");
     return b.List;
   }
 

@@ -42,7 +42,7 @@ std::vector<DocumentSymbol> documentSymbols(const Document &doc) {
       const Stage &st = prog.stages[site.stage];
       DocumentSymbol s;
       s.name = st.displayName();
-      s.detail = "FROM " + st.baseName.raw;
+      s.detail = "FROM " + st.baseName.raw.str();
       s.kind = SymbolKind::Module;
       s.range = doc.toLsp(ins.range);
       s.selectionRange = st.name.empty() ? doc.toLsp(ins.keywordRange) : doc.toLsp(st.nameRange);

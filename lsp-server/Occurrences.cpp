@@ -173,17 +173,17 @@ struct Builder {
   void declarations() {
     for (const ArgInstruction &a : Prog.globalArgs)
       for (const ArgDecl &d : a.args)
-        declare(-1, d.key.raw, d.key.range, a.syntaxIndex, false);
+        declare(-1, d.key.raw.str(), d.key.range, a.syntaxIndex, false);
     StageDecls.resize(Prog.stages.size());
     for (const Stage &st : Prog.stages) {
       int s = static_cast<int>(st.index);
       for (const AnyInstruction &ai : st.instructions) {
         if (const ArgInstruction *a = ai.as<ArgInstruction>()) {
           for (const ArgDecl &d : a->args)
-            declare(s, d.key.raw, d.key.range, a->syntaxIndex, false);
+            declare(s, d.key.raw.str(), d.key.range, a->syntaxIndex, false);
         } else if (const EnvInstruction *e = ai.as<EnvInstruction>()) {
           for (const KeyValue &kv : e->pairs)
-            declare(s, kv.key.raw, kv.key.range, e->syntaxIndex, true);
+            declare(s, kv.key.raw.str(), kv.key.range, e->syntaxIndex, true);
         }
       }
     }

@@ -265,14 +265,14 @@ std::string Build::digestSources(const Stage &stage, const AnyInstruction &inst)
   if (const auto *c = inst.as<CopyInstruction>()) {
     std::vector<std::string> srcs;
     for (const Operand &o : c->sources)
-      srcs.push_back(o.expanded());
+      srcs.push_back(o.expanded().str());
     if (c->from && !c->from->raw.empty())
-      fromOther(c->fromStage, c->from->raw);
+      fromOther(c->fromStage, c->from->raw.str());
     else
       fromContext(srcs, c->exclude);
   } else if (const auto *a = inst.as<AddInstruction>()) {
-    std::string checksum = a->checksum ? a->checksum->expanded() : "";
-    if (!checksum.empty() && (a->sources.size() != 1 || !isRemoteUrl(a->sources[0].expanded()))) {
+    std::string checksum = a->checksum ? a->checksum->expanded().str() : "";
+    if (!checksum.empty() && (a->sources.size() != 1 || !isRemoteUrl(a->sources[0].expanded().str()))) {
       note(a->sources.size() != 1 ? "checksum can't be specified for multiple sources"
                                   : "checksum can't be specified for non-HTTP(S) sources");
       return out;
@@ -280,30 +280,30 @@ std::string Build::digestSources(const Stage &stage, const AnyInstruction &inst)
     std::vector<std::string> srcs;
     for (const Operand &o : a->sources) {
       llvm::StringRef s(o.expanded());
-      if (isRemoteUrl(o.expanded())) {
+      if (isRemoteUrl(o.expanded().str())) {
         // With --checksum the key is the checksum: a warm build needs no request. Without it the
         // key is the content, revalidated with a conditional request (ETag / Last-Modified), as
         // BuildKit's http source does; dfc plan stays off the network and keys the last download.
         std::string digest = checksum;
         if (digest.empty() && PlanOnly) {
-          auto c = cachedDownload(Store.root(), o.expanded());
+          auto c = cachedDownload(Store.root(), o.expanded().str());
           digest = c ? c->digest : "(not downloaded yet)";
         } else if (digest.empty()) {
-          auto f = download(o.expanded(), "");
+          auto f = download(o.expanded().str(), "");
           if (!f) {
             note(llvm::toString(f.takeError()));
             return out;
           }
           digest = f->digest;
         }
-        out += o.expanded() + "=" + digest + "\n";
+        out += o.expanded().str() + "=" + digest + "\n";
         continue;
       }
       if (s.startswith("git@") || s.endswith(".git")) {
-        note("ADD from a git repository is not supported by dfc: " + o.expanded());
+        note("ADD from a git repository is not supported by dfc: " + o.expanded().str());
         return out;
       }
-      srcs.push_back(o.expanded());
+      srcs.push_back(o.expanded().str());
     }
     fromContext(srcs, a->exclude);
   } else if (const auto *r = inst.as<RunInstruction>()) {
@@ -656,11 +656,11 @@ void Build::applyConfig(const AnyInstruction &inst, const cachekey::StepState &b
       out = before.shell;
       std::string text;
       for (const Operand &o : cl.args)
-        text += (text.empty() ? "" : " ") + o.expanded();
+        text += (text.empty() ? "" : " ") + o.expanded().str();
       out.push_back(text);
     } else {
       for (const Operand &o : cl.args)
-        out.push_back(o.expanded());
+        out.push_back(o.expanded().str());
     }
     return out;
   };
@@ -669,25 +669,25 @@ void Build::applyConfig(const AnyInstruction &inst, const cachekey::StepState &b
         using T = std::decay_t<decltype(in)>;
         if constexpr (std::is_same_v<T, EnvInstruction>) {
           for (const KeyValue &kv : in.pairs)
-            c.setEnv(kv.key.expanded(), kv.value.expanded());
+            c.setEnv(kv.key.expanded().str(), kv.value.expanded().str());
         } else if constexpr (std::is_same_v<T, LabelInstruction>) {
           for (const KeyValue &kv : in.pairs)
-            c.Labels[kv.key.expanded()] = kv.value.expanded();
+            c.Labels[kv.key.expanded().str()] = kv.value.expanded().str();
         } else if constexpr (std::is_same_v<T, ExposeInstruction>) {
           for (const PortSpec &p : in.ports)
             for (uint32_t n = p.start; n <= p.end && n != 0; ++n)
               c.ExposedPorts[std::to_string(n) + "/" + p.protocol] = {};
         } else if constexpr (std::is_same_v<T, VolumeInstruction>) {
           for (const Operand &o : in.paths)
-            c.Volumes[o.expanded()] = {};
+            c.Volumes[o.expanded().str()] = {};
         } else if constexpr (std::is_same_v<T, WorkdirInstruction>) {
           c.WorkingDir = cachekey::resolveWorkdir(before.workdir, in.path.expanded());
         } else if constexpr (std::is_same_v<T, UserInstruction>) {
-          c.User = in.user.expanded();
+          c.User = in.user.expanded().str();
         } else if constexpr (std::is_same_v<T, StopSignalInstruction>) {
-          c.StopSignal = in.signal.expanded();
+          c.StopSignal = in.signal.expanded().str();
         } else if constexpr (std::is_same_v<T, MaintainerInstruction>) {
-          r.spec.author = in.maintainer.expanded();
+          r.spec.author = in.maintainer.expanded().str();
         } else if constexpr (std::is_same_v<T, CmdInstruction>) {
           c.Cmd = command(in.cmd);
           cmdSet = true;
@@ -698,7 +698,7 @@ void Build::applyConfig(const AnyInstruction &inst, const cachekey::StepState &b
         } else if constexpr (std::is_same_v<T, ShellInstruction>) {
           c.Shell.clear();
           for (const Operand &o : in.shell)
-            c.Shell.push_back(o.expanded());
+            c.Shell.push_back(o.expanded().str());
         } else if constexpr (std::is_same_v<T, HealthcheckInstruction>) {
           store::HealthConfig h;
           h.Test = in.test;
@@ -733,7 +733,7 @@ llvm::Error Build::runCopy(size_t s, const CopyCommon &c, bool isAdd, const cach
   const auto *copy = isAdd ? nullptr : static_cast<const CopyInstruction *>(&c);
   CopyOptions opts;
   if (c.chown && !c.chown->expanded().empty()) {
-    auto ids = lookupUser(merged, c.chown->expanded());
+    auto ids = lookupUser(merged, c.chown->expanded().str());
     if (!ids)
       return ids.takeError();
     opts.owner = *ids;
@@ -741,10 +741,10 @@ llvm::Error Build::runCopy(size_t s, const CopyCommon &c, bool isAdd, const cach
   if (c.chmod && !c.chmod->expanded().empty()) {
     unsigned long m = 0;
     if (llvm::StringRef(c.chmod->expanded()).getAsInteger(8, m) || m > 07777)
-      return store::storeError("invalid --chmod value " + c.chmod->expanded() + " (an octal mode is supported)");
+      return store::storeError("invalid --chmod value " + c.chmod->expanded().str() + " (an octal mode is supported)");
     opts.mode = mode_t(m);
   }
-  std::string dest = c.dest.expanded();
+  std::string dest = c.dest.expanded().str();
   bool destIsDir = llvm::StringRef(dest).endswith("/") || dest == "." || llvm::StringRef(dest).endswith("/.");
   std::string destAbs = cachekey::resolveWorkdir(st.workdir, dest);
   size_t count = c.sources.size() + c.heredocSources.size();
@@ -754,7 +754,7 @@ llvm::Error Build::runCopy(size_t s, const CopyCommon &c, bool isAdd, const cach
   SourceTree *src = Context.get();
   if (copy && copy->from && !copy->from->raw.empty()) {
     std::string viewDir = writeRoot + ".from";
-    auto v = viewOf(s, copy->fromStage, copy->from->raw, views, viewDir);
+    auto v = viewOf(s, copy->fromStage, copy->from->raw.str(), views, viewDir);
     if (!v)
       return v.takeError();
     other = std::make_unique<SourceTree>(*v, SourceTree::Kind::Rootfs);
@@ -776,13 +776,13 @@ llvm::Error Build::runCopy(size_t s, const CopyCommon &c, bool isAdd, const cach
       return e;
   }
   for (const Operand &o : c.sources) {
-    if (isAdd && isRemoteUrl(o.expanded())) {
+    if (isAdd && isRemoteUrl(o.expanded().str())) {
       // Docker's remote ADD: named after the URL's last path segment when the destination is a
       // directory, mode 0600 (unless --chmod), mtime from Last-Modified, never unpacked.
       if (count > 1 && !destIsDir)
         return store::storeError("When using ADD with more than one source file, the destination must be a directory and end with a /");
       const auto *add = static_cast<const AddInstruction *>(&c);
-      auto f = download(o.expanded(), add->checksum ? add->checksum->expanded() : "");
+      auto f = download(o.expanded().str(), add->checksum ? add->checksum->expanded().str() : "");
       if (!f)
         return f.takeError();
       SourceEntry e;
@@ -791,12 +791,12 @@ llvm::Error Build::runCopy(size_t s, const CopyCommon &c, bool isAdd, const cach
         return store::systemError("stat", f->path);
       e.st.st_mode = S_IFREG | 0600;
       e.st.st_mtim = {f->mtime ? f->mtime : epoch, 0};
-      std::string target = (destIsDir || count > 1 || existsAsDir(destAbs)) ? destAbs + "/" + urlFilename(o.expanded()) : destAbs;
+      std::string target = (destIsDir || count > 1 || existsAsDir(destAbs)) ? destAbs + "/" + urlFilename(o.expanded().str()) : destAbs;
       if (llvm::Error err = copyEntries(writeRoot, {e}, target, opts))
         return err;
       continue;
     }
-    auto paths = src->expand(o.expanded());
+    auto paths = src->expand(o.expanded().str());
     if (!paths)
       return paths.takeError();
     bool many = count > 1 || paths->size() > 1;
@@ -852,9 +852,9 @@ llvm::Error Build::runRun(size_t s, const RunInstruction &run, const cachekey::S
     args = st.shell;
     args.push_back(*mergedScript);
   } else if (run.cmd.shellForm) {
-    std::string text = run.cmd.args.empty() ? "" : run.cmd.args[0].expanded();
+    std::string text = run.cmd.args.empty() ? "" : run.cmd.args[0].expanded().str();
     for (size_t k = 1; k < run.cmd.args.size(); ++k)
-      text += " " + run.cmd.args[k].expanded();
+      text += " " + run.cmd.args[k].expanded().str();
     std::string script = text;
     llvm::StringRef trimmed = llvm::StringRef(text).trim();
     if (run.heredocs.size() == 1 && trimmed.startswith("<<") && !trimmed.contains(' ')) {
@@ -872,7 +872,7 @@ llvm::Error Build::runRun(size_t s, const RunInstruction &run, const cachekey::S
     args.push_back(script);
   } else {
     for (const Operand &o : run.cmd.args)
-      args.push_back(o.expanded());
+      args.push_back(o.expanded().str());
   }
   auto ids = lookupUser(merged, st.user);
   if (!ids)
@@ -1120,7 +1120,7 @@ llvm::Error Build::execute(size_t s, const opt::Unit &u, const StageResult &r,
     for (size_t i : u.steps) {
       std::string body;
       for (const Operand &o : st.instructions[i].as<RunInstruction>()->cmd.args)
-        body += (body.empty() ? "" : " ") + o.expanded();
+        body += (body.empty() ? "" : " ") + o.expanded().str();
       bodies.push_back(body);
     }
     // A shell that reads a startup file per process ($BASH_ENV, $ENV) runs it once per body at
@@ -1394,7 +1394,7 @@ void Build::runStage(size_t s) {
     total += u.makesLayer() ? 1 : 0;
   int stepNo = 0;
   std::string name = st.name.empty() ? (Prog.targetStage && *Prog.targetStage == s ? "" : st.displayName() + " ") : st.name + " ";
-  int n = P.begin("[" + name + std::to_string(++stepNo) + "/" + std::to_string(total) + "] FROM " + st.baseName.expanded());
+  int n = P.begin("[" + name + std::to_string(++stepNo) + "/" + std::to_string(total) + "] FROM " + st.baseName.expanded().str());
   P.done(n, 0);
   std::vector<std::string> lowers;
   bool cmdSet = false;
@@ -1559,7 +1559,7 @@ BuildPlan Build::takePlan() {
   out.plan = Opt;
   for (const Stage &st : Prog.stages) {
     out.stageNames.push_back(st.displayName());
-    out.stageBases.push_back(st.baseName.expanded());
+    out.stageBases.push_back(st.baseName.expanded().str());
     std::vector<size_t> deps;
     if (const auto *ref = std::get_if<StageRef>(&st.base))
       deps.push_back(ref->index);

@@ -5,14 +5,19 @@
 
 #include <catch2/catch.hpp>
 
+#include <deque>
+
 #include <nlohmann/json.hpp>
 
 using namespace dfc;
 
 namespace {
 
+// A Program's operands are views into its syntax tree: the trees of the run are kept until exit.
 Program build(const std::string &df, BuildOptions opts = {}) {
-  return buildProgram(parseDockerfile(df), opts);
+  static std::deque<SyntaxTree> trees;
+  trees.push_back(parseDockerfile(df));
+  return buildProgram(trees.back(), opts);
 }
 
 std::string messages(const Program &p) {

@@ -8,9 +8,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include <deque>
+
 using nlohmann::json;
 
 namespace {
+
+// A Program's operands are views into its syntax tree: the trees of the run are kept until exit.
+const dfc::SyntaxTree &kept(std::string text) {
+  static std::deque<dfc::SyntaxTree> trees;
+  trees.push_back(dfc::parseDockerfile(std::move(text)));
+  return trees.back();
+}
 
 json table(const char *name) {
   return json::parse(dfc::corpus::readFile(dfc::corpus::root() / "tables" / name));
@@ -66,7 +75,7 @@ TEST_CASE("instructions.json: healthcheck_cmd_shell", "[conformance][instruction
   json c = table("instructions.json")["healthcheck_cmd_shell"];
   std::string df = c["dockerfile"];
   INFO("dockerfile: " << df);
-  dfc::Program p = dfc::buildProgram(dfc::parseDockerfile(inStage(df)));
+  dfc::Program p = dfc::buildProgram(kept(inStage(df)));
   REQUIRE_FALSE(p.hasErrors());
   const dfc::AnyInstruction *i = onlyInstruction(p);
   REQUIRE(i);
@@ -84,7 +93,7 @@ TEST_CASE("instructions.json: healthcheck_durations", "[conformance][instruction
       for (const char *flag : {"interval", "timeout", "start-period", "start-interval"}) {
         std::string df = "HEALTHCHECK --" + std::string(flag) + "=" + d + " CMD true";
         INFO("dockerfile: " << df);
-        dfc::Program p = dfc::buildProgram(dfc::parseDockerfile(inStage(df)));
+        dfc::Program p = dfc::buildProgram(kept(inStage(df)));
         CHECK_FALSE(p.hasErrors());
       }
     }
@@ -94,7 +103,7 @@ TEST_CASE("instructions.json: healthcheck_durations", "[conformance][instruction
       for (const char *flag : {"interval", "timeout", "start-period", "start-interval"}) {
         std::string df = "HEALTHCHECK --" + std::string(flag) + "=" + d + " CMD true";
         INFO("dockerfile: " << df);
-        dfc::Program p = dfc::buildProgram(dfc::parseDockerfile(inStage(df)));
+        dfc::Program p = dfc::buildProgram(kept(inStage(df)));
         const dfc::Diagnostic *e = firstError(p, "syntax");
         REQUIRE(e);
         CHECK(e->message == "Interval \"" + std::string(flag) + "\" cannot be less than 1ms");
@@ -109,7 +118,7 @@ TEST_CASE("instructions.json: run_flags_used", "[conformance][instructions]") {
   json c = table("instructions.json")["run_flags_used"];
   std::string df = c["dockerfile"];
   INFO("dockerfile: " << df);
-  dfc::Program p = dfc::buildProgram(dfc::parseDockerfile(inStage(df)));
+  dfc::Program p = dfc::buildProgram(kept(inStage(df)));
   REQUIRE_FALSE(p.hasErrors());
   const dfc::AnyInstruction *i = onlyInstruction(p);
   REQUIRE(i);
@@ -128,7 +137,7 @@ TEST_CASE("instructions.json: doc_comments", "[conformance][instructions]") {
   std::string df = c["dockerfile"];
   INFO("dockerfile: " << df);
   json expect = c["expect"];
-  dfc::Program p = dfc::buildProgram(dfc::parseDockerfile(df));
+  dfc::Program p = dfc::buildProgram(kept(df));
   REQUIRE_FALSE(p.hasErrors());
   REQUIRE(p.stages.size() == 1);
   CHECK(p.stages[0].docComment == expect["stage0.DocComment"].get<std::string>());
@@ -170,7 +179,7 @@ TEST_CASE("instructions.json: run_device", "[conformance][instructions]") {
         CHECK(d->required == c["expected"]["Required"].get<bool>());
         // The same through a whole RUN instruction.
         std::string df = "RUN --device=" + input + " true";
-        dfc::Program p = dfc::buildProgram(dfc::parseDockerfile(inStage(df)));
+        dfc::Program p = dfc::buildProgram(kept(inStage(df)));
         INFO("dockerfile: " << df);
         REQUIRE_FALSE(p.hasErrors());
         const auto *run = onlyInstruction(p)->as<dfc::RunInstruction>();
@@ -244,7 +253,7 @@ TEST_CASE("heredoc.json: copy_heredoc", "[conformance][heredoc]") {
   for (const json &c : cases) {
     std::string df = c["dockerfile"];
     DYNAMIC_SECTION("dockerfile: " << df) {
-      dfc::Program p = dfc::buildProgram(dfc::parseDockerfile(inStage(df)));
+      dfc::Program p = dfc::buildProgram(kept(inStage(df)));
       REQUIRE_FALSE(p.hasErrors());
       const dfc::AnyInstruction *i = onlyInstruction(p);
       REQUIRE(i);
@@ -254,7 +263,7 @@ TEST_CASE("heredoc.json: copy_heredoc", "[conformance][heredoc]") {
       CHECK(copy->dest.raw == want["DestPath"].get<std::string>());
       std::vector<std::string> paths;
       for (const dfc::Operand &s : copy->sources)
-        paths.push_back(s.raw);
+        paths.push_back(s.raw.str());
       CHECK(paths == want["SourcePaths"].get<std::vector<std::string>>());
       REQUIRE(copy->heredocSources.size() == want["SourceContents"].size());
       for (size_t k = 0; k < copy->heredocSources.size(); ++k) {
@@ -280,7 +289,7 @@ TEST_CASE("heredoc.json: run_heredoc", "[conformance][heredoc]") {
   for (const json &c : cases) {
     std::string df = c["dockerfile"];
     DYNAMIC_SECTION("dockerfile: " << df) {
-      dfc::Program p = dfc::buildProgram(dfc::parseDockerfile(inStage(df)));
+      dfc::Program p = dfc::buildProgram(kept(inStage(df)));
       REQUIRE_FALSE(p.hasErrors());
       const dfc::AnyInstruction *i = onlyInstruction(p);
       REQUIRE(i);
@@ -289,7 +298,7 @@ TEST_CASE("heredoc.json: run_heredoc", "[conformance][heredoc]") {
       CHECK(run->cmd.shellForm == c["prependShell"].get<bool>());
       std::vector<std::string> cmdLine;
       for (const dfc::Operand &o : run->cmd.args)
-        cmdLine.push_back(o.raw);
+        cmdLine.push_back(o.raw.str());
       CHECK(cmdLine == c["cmdLine"].get<std::vector<std::string>>());
       REQUIRE(run->heredocs.size() == c["files"].size());
       for (size_t k = 0; k < run->heredocs.size(); ++k) {

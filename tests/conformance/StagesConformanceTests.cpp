@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <deque>
+
 using nlohmann::json;
 
 TEST_CASE("stages.json: stage resolution", "[conformance][stages]") {
@@ -21,7 +23,10 @@ TEST_CASE("stages.json: stage resolution", "[conformance][stages]") {
     DYNAMIC_SECTION("case " << n << " target '" << target << "': " << df) {
       dfc::BuildOptions opts;
       opts.target = target;
-      dfc::Program p = dfc::buildProgram(dfc::parseDockerfile(df), opts);
+      // The Program's operands are views into its tree: kept until exit.
+      static std::deque<dfc::SyntaxTree> trees;
+      trees.push_back(dfc::parseDockerfile(df));
+      dfc::Program p = dfc::buildProgram(trees.back(), opts);
       std::string all;
       for (const dfc::Diagnostic &d : p.diagnostics)
         all += d.message + "\n";

@@ -61,7 +61,7 @@ void encodeHeredocs(Encoder &e, const std::vector<HeredocFile> &docs) {
 }
 
 void encodeOptional(Encoder &e, llvm::StringRef name, const std::optional<Operand> &op) {
-  e.field(name, op ? "+" + op->expanded() : "-");
+  e.field(name, op ? ("+" + op->expanded()).str() : std::string("-"));
 }
 
 void encodeCopyCommon(Encoder &e, const CopyCommon &c) {
@@ -103,13 +103,13 @@ std::string cleanPath(llvm::StringRef path) {
   return result.empty() ? "/" : result;
 }
 
-void setPair(EnvList &list, const std::string &k, const std::string &v) {
+void setPair(EnvList &list, llvm::StringRef k, llvm::StringRef v) {
   for (auto &e : list)
-    if (e.first == k) {
-      e.second = v;
+    if (llvm::StringRef(e.first) == k) {
+      e.second = v.str();
       return;
     }
-  list.emplace_back(k, v);
+  list.emplace_back(k.str(), v.str());
 }
 
 } // namespace
@@ -143,11 +143,11 @@ void advance(StepState &state, const AnyInstruction &instruction) {
   } else if (const auto *wd = instruction.as<WorkdirInstruction>()) {
     state.workdir = resolveWorkdir(state.workdir, wd->path.expanded());
   } else if (const auto *user = instruction.as<UserInstruction>()) {
-    state.user = user->user.expanded();
+    state.user = user->user.expanded().str();
   } else if (const auto *shell = instruction.as<ShellInstruction>()) {
     state.shell.clear();
     for (const Operand &o : shell->shell)
-      state.shell.push_back(o.expanded());
+      state.shell.push_back(o.expanded().str());
   }
 }
 
@@ -201,7 +201,7 @@ std::string canonicalInstruction(const AnyInstruction &instruction) {
           encodeHeredocs(e, inst.heredocs);
         } else if constexpr (std::is_same_v<T, CopyInstruction>) {
           encodeCopyCommon(e, inst);
-          e.field("from", inst.from ? "+" + inst.from->raw : "-");
+          e.field("from", inst.from ? ("+" + inst.from->raw).str() : std::string("-"));
           e.flag("parents", inst.parents);
         } else if constexpr (std::is_same_v<T, AddInstruction>) {
           encodeCopyCommon(e, inst);

@@ -207,7 +207,7 @@ std::optional<std::string> unclosed(llvm::StringRef text) {
 std::string runBody(const RunInstruction &run) {
   std::string text;
   for (const Operand &o : run.cmd.args)
-    text += (text.empty() ? "" : " ") + o.expanded();
+    text += (text.empty() ? "" : " ") + o.expanded().str();
   return text;
 }
 
@@ -332,7 +332,7 @@ std::vector<Unit> unitsOf(const Program &program, const Stage &stage, Level leve
     if (const auto *sh = in.as<ShellInstruction>()) {
       shell.clear();
       for (const Operand &o : sh->shell)
-        shell.push_back(o.expanded());
+        shell.push_back(o.expanded().str());
     }
   }
   auto shellOf = [&](size_t i) { return shellAt ? shellAt(stage.index, i) : shells[i]; };

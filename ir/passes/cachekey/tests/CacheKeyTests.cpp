@@ -31,10 +31,10 @@ std::vector<std::string> keysOf(const std::string &dockerfile, std::map<std::str
     std::string names;
     if (const auto *c = inst.as<CopyInstruction>())
       for (const Operand &s : c->sources)
-        names += s.expanded() + ",";
+        names += s.expanded().str() + ",";
     if (const auto *a = inst.as<AddInstruction>())
       for (const Operand &s : a->sources)
-        names += s.expanded() + ",";
+        names += s.expanded().str() + ",";
     auto it = digests.find(names);
     return it == digests.end() ? std::string("none") : it->second;
   };

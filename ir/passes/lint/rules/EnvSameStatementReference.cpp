@@ -30,7 +30,7 @@ static void check(Context &ctx) {
       if (value.find('$') == llvm::StringRef::npos)
         continue;
       for (size_t k = 0; k < j; ++k) {
-        const std::string &name = env.pairs[k].key.expanded();
+        llvm::StringRef name = env.pairs[k].key.expanded();
         if (!mentions(value, name))
           continue;
         if (!before)

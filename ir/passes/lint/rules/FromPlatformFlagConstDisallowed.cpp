@@ -14,7 +14,7 @@ static void check(Context &ctx) {
     if (!s.name.empty() && !arch.empty() && llvm::StringRef(s.name).contains_insensitive(arch))
       continue;
     ctx.report(s.platform->range,
-               "FROM --platform flag should not use constant value \"" + s.platform->raw + "\"");
+               "FROM --platform flag should not use constant value \"" + s.platform->raw.str() + "\"");
   }
 }
 

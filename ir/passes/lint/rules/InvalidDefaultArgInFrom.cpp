@@ -53,7 +53,7 @@ static void check(Context &ctx) {
       continue;
     if (validReference(s.baseName.expanded()) || s.baseName.expanded() == "scratch")
       continue;
-    ctx.report(s.baseName.range, "Default value for ARG " + s.baseName.raw +
+    ctx.report(s.baseName.range, "Default value for ARG " + s.baseName.raw.str() +
                                      " results in empty or invalid base image name");
   }
 }

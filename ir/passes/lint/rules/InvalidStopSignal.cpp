@@ -34,7 +34,7 @@ static void check(Context &ctx) {
     if (llvm::StringRef(s.signal.raw).contains('$') || s.signal.raw.empty())
       return;
     if (!validSignal(s.signal.expanded()))
-      ctx.report(s.signal.range, "Invalid stop signal: '" + s.signal.expanded() + "' is not a signal name or number");
+      ctx.report(s.signal.range, "Invalid stop signal: '" + s.signal.expanded().str() + "' is not a signal name or number");
   });
 }
 

@@ -7,7 +7,7 @@ static void check(Context &ctx) {
   forEachLabel(ctx, [&](const Stage &, const KeyValue &kv) {
     if (schemaType(ctx, kv.key.expanded()) && !isBuildTimeValue(kv) &&
         llvm::StringRef(kv.value.expanded()).trim().empty())
-      ctx.report(kv.key.range, "Label `" + kv.key.expanded() + "` is empty.");
+      ctx.report(kv.key.range, "Label `" + kv.key.expanded().str() + "` is empty.");
   });
 }
 

@@ -15,7 +15,7 @@ static void check(Context &ctx) {
     for (const AnyInstruction &ins : p.stages[s].instructions)
       if (const LabelInstruction *l = ins.as<LabelInstruction>())
         for (const KeyValue &kv : l->pairs)
-          present.insert(kv.key.expanded());
+          present.insert(kv.key.expanded().str());
     const StageRef *base = std::get_if<StageRef>(&p.stages[s].base);
     if (!base || base->index >= s)
       break;

@@ -37,7 +37,7 @@ inline void checkLabelFormat(Context &ctx, llvm::StringRef type, bool (*valid)(l
     const std::string *t = schemaType(ctx, kv.key.expanded());
     if (!t || *t != type || isBuildTimeValue(kv) || kv.value.expanded().empty() || valid(kv.value.expanded()))
       return;
-    ctx.report(kv.value.range, "Label `" + kv.key.expanded() + "` " + what);
+    ctx.report(kv.value.range, "Label `" + kv.key.expanded().str() + "` " + what);
   });
 }
 

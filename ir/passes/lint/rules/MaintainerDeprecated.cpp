@@ -5,7 +5,7 @@ namespace dfc::lint::rules {
 
 static void check(Context &ctx) {
   forEach<MaintainerInstruction>(ctx.program(), [&](const Stage &, size_t, const MaintainerInstruction &m) {
-    std::string value = m.maintainer.raw;
+    llvm::StringRef value = m.maintainer.raw;
     std::string escaped;
     for (char c : value) {
       if (c == '"' || c == '\\')

@@ -36,7 +36,7 @@ static void check(Context &ctx) {
   auto visitArgs = [&](const ArgInstruction &a) {
     for (const ArgDecl &d : a.args)
       if (looksSecret(d.key.raw))
-        ctx.report(d.key.range, "Do not use ARG or ENV instructions for sensitive data (ARG \"" + d.key.raw + "\")");
+        ctx.report(d.key.range, "Do not use ARG or ENV instructions for sensitive data (ARG \"" + d.key.raw.str() + "\")");
   };
   for (const ArgInstruction &a : ctx.program().globalArgs)
     visitArgs(a);
@@ -44,7 +44,7 @@ static void check(Context &ctx) {
   forEach<EnvInstruction>(ctx.program(), [&](const Stage &, size_t, const EnvInstruction &e) {
     for (const KeyValue &kv : e.pairs)
       if (looksSecret(kv.key.raw))
-        ctx.report(kv.key.range, "Do not use ARG or ENV instructions for sensitive data (ENV \"" + kv.key.raw + "\")");
+        ctx.report(kv.key.range, "Do not use ARG or ENV instructions for sensitive data (ENV \"" + kv.key.raw.str() + "\")");
   });
 }
 

@@ -15,7 +15,7 @@ static void check(Context &ctx) {
   std::vector<std::string> declared;
   for (const ArgInstruction &a : ctx.program().globalArgs)
     for (const ArgDecl &d : a.args)
-      declared.push_back(d.key.expanded());
+      declared.push_back(d.key.expanded().str());
   for (const auto &[name, value] : ctx.program().globalScope().entries())
     declared.push_back(name);
   for (const Stage &s : ctx.program().stages) {

@@ -22,7 +22,7 @@ static bool references(const Instruction &ins, const SourceText &src, llvm::Stri
 }
 
 static void report(Context &ctx, const ArgDecl &d) {
-  ctx.report(d.key.range, "ARG '" + d.key.raw + "' is declared but never used");
+  ctx.report(d.key.range, "ARG '" + d.key.raw.str() + "' is declared but never used");
 }
 
 static void check(Context &ctx) {
@@ -66,7 +66,7 @@ static void check(Context &ctx) {
             // `ARG A=1 B=$A`: a later key of the same instruction reads it.
             for (const ArgDecl &other : a->args)
               used = used || (&other != &d && other.defaultValue &&
-                              llvm::StringRef(other.defaultValue->raw).contains("$" + d.key.raw));
+                              llvm::StringRef(other.defaultValue->raw).contains("$" + d.key.raw.str()));
         }
         if (!used)
           report(ctx, d);
