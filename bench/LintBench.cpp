@@ -7,7 +7,7 @@
 // frees them (the next round needs the memory) and that is timed too, as the peer's garbage
 // collection is timed in its loop: a round's figure is the steady cost of a file, frees included.
 // Each round is timed in CPU time (what the work costs, robust on a shared machine) and wall time.
-// --profile instead splits one round into phases and rules.
+// --profile instead splits one round into phases and rules; --read-only times the reading alone.
 #include "cli/LintIO.h"
 #include "frontend/SyntaxTree.h"
 #include "ir/Build.h"
@@ -69,6 +69,25 @@ Round timeOneRound(const std::vector<std::string> &files, int devNull) {
   reports.clear();
   programs.clear();
   trees.clear();
+  Round r;
+  r.cpu = cpuMicros() - cpu0;
+  r.wall = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - wall0).count();
+  return r;
+}
+
+// --read-only: a round that only reads every file as `dfc lint` does (cli/LintIO.h) and lets the
+// texts go: what every round above pays before any linting, and what the peer pays too
+// (readFileSync). It bounds the ratio any linter reading its files could reach on this machine.
+Round timeReadRound(const std::vector<std::string> &files) {
+  auto wall0 = std::chrono::steady_clock::now();
+  double cpu0 = cpuMicros();
+  std::vector<std::string> texts(files.size());
+  for (size_t i = 0; i < files.size(); ++i)
+    if (!readFile(files[i], texts[i]))
+      std::abort();
+  for (const std::string &t : texts)
+    Sink = Sink + t.size();
+  texts.clear();
   Round r;
   r.cpu = cpuMicros() - cpu0;
   r.wall = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - wall0).count();
@@ -160,7 +179,7 @@ void profile(const std::vector<std::string> &texts, int iterations) {
 
 int main(int argc, char **argv) {
   int iterations = 100;
-  bool profiling = false;
+  bool profiling = false, readOnly = false;
   std::vector<std::string> files;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -168,11 +187,13 @@ int main(int argc, char **argv) {
       iterations = std::max(1, std::atoi(argv[++i]));
     else if (arg == "--profile")
       profiling = true;
+    else if (arg == "--read-only")
+      readOnly = true;
     else
       files.push_back(arg);
   }
   if (files.empty()) {
-    std::fprintf(stderr, "usage: dfc_lint_bench [--iterations N] [--profile] FILE...\n");
+    std::fprintf(stderr, "usage: dfc_lint_bench [--iterations N] [--profile | --read-only] FILE...\n");
     return 2;
   }
   dfc::cli::tuneHeapForLint(); // as `dfc lint` does before its first file
@@ -190,11 +211,12 @@ int main(int argc, char **argv) {
     return 0;
   }
   int devNull = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  auto round = [&] { return readOnly ? timeReadRound(files) : timeOneRound(files, devNull); };
   for (int i = 0; i < 3; ++i)
-    timeOneRound(files, devNull);
+    round();
   std::vector<double> cpu, wall;
   for (int i = 0; i < iterations; ++i) {
-    Round r = timeOneRound(files, devNull);
+    Round r = round();
     cpu.push_back(r.cpu);
     wall.push_back(r.wall);
   }

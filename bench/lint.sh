@@ -64,6 +64,13 @@ row() {
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 row "big ($(wc -l <"$BIG") lines)" "$ITERATIONS" "$BIG"
 row "corpus" "$ITERATIONS" "${CORPUS[@]}"
+# What reading the files alone costs (open, read, close, as dfc lint reads them): every round of both
+# tools pays it, so no linter that reads its files each round can beat peer/read on this machine.
+readOnly="$("$BUILD/bin/dfc_lint_bench" --read-only --iterations "$ITERATIONS" "${CORPUS[@]}")"
+peerCorpus="$(NODE_PATH="$PEERS/node_modules" node "$ROOT/bench/peer-lint.js" "$ITERATIONS" "${CORPUS[@]}")"
+printf 'corpus, reading the files alone: %s us/file of CPU; the peer %s us/file: a ceiling of %.1fx for any linter\n' \
+  "$(field us_per_file "$readOnly")" "$(field us_per_file "$peerCorpus")" \
+  "$(awk -v a="$(field us_per_file "$peerCorpus")" -v b="$(field us_per_file "$readOnly")" 'BEGIN { print (b > 0 ? a / b : 0) }')"
 echo "ratio = dfc MB/s / peer MB/s in CPU time; wall = the same in wall time (median of $ITERATIONS"
 echo "rounds each; a round reads, lints and writes JSON for every file; start-up excluded; ShellCheck off)"
 
