@@ -411,9 +411,13 @@ void ProgramBuilder::collect() {
   for (size_t i = 0; i < Tree.instructions.size(); ++i) {
     const Instruction &node = Tree.instructions[i];
     std::vector<Diagnostic> diags;
-    ParsedInstruction parsed = parseInstruction(Tree, node, static_cast<uint32_t>(i), diags);
+    // Inside a stage the instruction is built in its stage's list (reserved at the FROM).
+    ParsedInstruction parsed = parseInstruction(Tree, node, static_cast<uint32_t>(i), diags,
+                                                Pending.empty() ? nullptr : &Pending.back().instructions);
     if (!nodeHasParseErrors(i))
       P.diagnostics.insert(P.diagnostics.end(), diags.begin(), diags.end());
+    if (parsed.placed)
+      continue;
     if (parsed.from) {
       Pending.push_back(PendingStage{std::move(*parsed.from), static_cast<uint32_t>(i), &node, {}});
       // Room for the instructions up to the next FROM: no reallocation of the variants.
@@ -425,17 +429,12 @@ void ProgramBuilder::collect() {
     }
     if (!parsed.instruction)
       continue;
-    if (Pending.empty()) {
-      if (auto *arg = parsed.instruction->as<ArgInstruction>()) {
-        P.globalArgs.push_back(std::move(*arg));
-        continue;
-      }
-      if (parsed.ok && !nodeHasParseErrors(i))
-        P.diagnostics.push_back(
-            Diagnostic{node.keywordRange, Severity::Error, "syntax", "no build stage in current context"});
-      continue;
-    }
-    Pending.back().instructions.push_back(std::move(*parsed.instruction));
+    // Before the first FROM (inside a stage the instruction was placed): an ARG is a meta arg.
+    if (auto *arg = parsed.instruction->as<ArgInstruction>())
+      P.globalArgs.push_back(std::move(*arg));
+    else if (parsed.ok && !nodeHasParseErrors(i))
+      P.diagnostics.push_back(
+          Diagnostic{node.keywordRange, Severity::Error, "syntax", "no build stage in current context"});
   }
 }
 

@@ -62,8 +62,8 @@ std::string dropOnbuildPrefix(llvm::StringRef line) {
 class Parser {
 public:
   Parser(const SyntaxTree &tree, const Instruction &node, uint32_t index, std::vector<Diagnostic> &diags,
-         ParsedInstruction &result)
-      : Tree(tree), Node(node), Index(index), Diags(diags), Result(result) {}
+         ParsedInstruction &result, std::vector<AnyInstruction> *into = nullptr)
+      : Tree(tree), Node(node), Index(index), Diags(diags), Result(result), Into(into) {}
 
   void run();
 
@@ -74,6 +74,8 @@ private:
   std::vector<Diagnostic> &Diags;
   BuilderFlags Flags;
   ParsedInstruction &Result; // the caller's: the instruction is built in place, never moved
+  std::vector<AnyInstruction> *Into; // set: the instruction is appended here instead
+  AnyInstruction *Made = nullptr;    // the instruction built, wherever it is
 
   llvm::ArrayRef<Word> args() const { return Node.args; }
 
@@ -134,7 +136,13 @@ private:
   }
 
   template <typename T> T &make() {
-    T &t = std::get<T>(Result.instruction.emplace(std::in_place_type<T>));
+    if (Into) {
+      Made = &Into->emplace_back(std::in_place_type<T>);
+      Result.placed = true;
+    } else {
+      Made = &Result.instruction.emplace(std::in_place_type<T>);
+    }
+    T &t = std::get<T>(*Made);
     t.kind = Node.kind;
     t.syntaxIndex = Index;
     t.syntax = &Node;
@@ -143,20 +151,19 @@ private:
     return t;
   }
   void finish() {
-    if (Result.instruction) {
-      InstructionBase &b = Result.instruction->base();
+    if (Made) {
+      InstructionBase &b = Made->base();
       b.valid = Result.ok;
       b.flagsUsed = Flags.used();
     }
   }
 
-  CommandLine commandLine(size_t from) const {
-    CommandLine c;
+  // Fills `c` where it lives (moving a CommandLine moves its inline operands one by one).
+  void commandLine(CommandLine &c, size_t from) const {
     c.shellForm = !Node.json;
     c.args.reserve(args().size() > from ? args().size() - from : 0);
     for (size_t i = from; i < args().size(); ++i)
       c.args.push_back(operand(args()[i]));
-    return c;
   }
 
   std::vector<HeredocFile> heredocFiles() const {
@@ -307,11 +314,13 @@ void Parser::parseRun() {
   }
   if (!parseFlags())
     return;
-  run.cmd = commandLine(0);
+  commandLine(run.cmd, 0);
   run.heredocs = heredocFiles();
   // A single-heredoc RUN script is tab-chomped; several are passed to the shell unchanged.
   if (run.heredocs.size() == 1 && run.heredocs[0].chomp)
     run.heredocs[0].data = chompHeredocContent(run.heredocs[0].content);
+  if (!hasFlags())
+    return; // no mount or device, and the default network and security are valid
 
   // Post hooks: mounts (only the `from` check before expansion), network, security, devices.
   if (const BuilderFlags::Value *mounts = Flags.get("mount")) {
@@ -533,14 +542,14 @@ void Parser::parseCmd() {
   CmdInstruction &c = make<CmdInstruction>();
   if (!parseFlags())
     return;
-  c.cmd = commandLine(0);
+  commandLine(c.cmd, 0);
 }
 
 void Parser::parseEntrypoint() {
   EntrypointInstruction &e = make<EntrypointInstruction>();
   if (!parseFlags())
     return;
-  e.cmd = commandLine(0);
+  commandLine(e.cmd, 0);
   e.empty = e.cmd.args.empty();
 }
 
@@ -592,7 +601,7 @@ void Parser::parseHealthcheck() {
     return;
   }
   h.type = HealthcheckInstruction::Type::Cmd;
-  h.cmd = commandLine(1);
+  commandLine(h.cmd, 1);
   if (h.cmd.args.empty()) {
     error(args()[0].range, "Missing command after HEALTHCHECK CMD");
     return;
@@ -682,9 +691,9 @@ void Parser::parseOnbuild() {
 } // namespace
 
 ParsedInstruction parseInstruction(const SyntaxTree &tree, const Instruction &node, uint32_t syntaxIndex,
-                                   std::vector<Diagnostic> &diags) {
+                                   std::vector<Diagnostic> &diags, std::vector<AnyInstruction> *into) {
   ParsedInstruction out;
-  Parser(tree, node, syntaxIndex, diags, out).run();
+  Parser(tree, node, syntaxIndex, diags, out, into).run();
   return out;
 }
 
