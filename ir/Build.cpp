@@ -33,15 +33,20 @@ struct Stage::EnvHistory {
   // or `ownStart`, a copy.
   const shell::ListEnvironment *start = nullptr;
   shell::ListEnvironment ownStart;
-  llvm::SmallVector<std::pair<std::string, std::string>, 2> changes; // ListEnvironment::set calls, in order
+  llvm::SmallVector<std::pair<std::string, std::string>, 4> changes; // ListEnvironment::set calls, in order
   llvm::SmallVector<uint32_t, 4> groupEnd = {0}; // env g is start + changes[0, groupEnd[g])
   llvm::SmallVector<uint32_t, 16> before;        // the env (index into groupEnd) before instruction i
   std::mutex lock;
   llvm::SmallVector<std::unique_ptr<const shell::ListEnvironment>, 4> built; // by env, built on first use
+  // Nothing changed the env: every instruction sees `start` (one static history is shared by
+  // every such image stage: no allocation for the many stages that set no ENV nor ARG value).
+  bool unchanged = false;
 };
 
 const shell::ListEnvironment &Stage::envBefore(size_t i) const {
   static const shell::ListEnvironment none;
+  if (Envs && Envs->unchanged)
+    return *Envs->start;
   if (!Envs || Envs->before.empty())
     return none;
   EnvHistory &h = *Envs;
@@ -146,6 +151,17 @@ const shell::ListEnvironment &imageBaseEnv() {
     return e;
   }();
   return env;
+}
+
+// The history of an image stage whose instructions change no env (immutable, shared).
+const std::shared_ptr<Stage::EnvHistory> &unchangedImageHistory() {
+  static const std::shared_ptr<Stage::EnvHistory> h = [] {
+    auto out = std::make_shared<Stage::EnvHistory>();
+    out->start = &imageBaseEnv();
+    out->unchanged = true;
+    return out;
+  }();
+  return h;
 }
 
 using EnvLog = llvm::SmallVectorImpl<std::pair<std::string, std::string>>;
@@ -660,20 +676,20 @@ void ProgramBuilder::buildStages() {
 
 void ProgramBuilder::dispatch(size_t stageIndex, EnvTable &env, std::vector<std::string> &declared) {
   Stage &stage = P.stages[stageIndex];
-  auto history = std::make_shared<Stage::EnvHistory>();
-  if (env.shared()) {
-    history->start = env.shared();
-  } else {
-    history->ownStart = env.current();
-    history->start = &history->ownStart;
-  }
-  history->before.reserve(stage.instructions.size() + 1);
-  env.record(&history->changes);
+  // Recorded on the stack; a history is allocated only for a stage whose env changes or does not
+  // start as an image's.
+  Stage::EnvHistory rec;
+  rec.start = env.shared();
+  std::optional<shell::ListEnvironment> ownStart; // the start when it is not a static table
+  if (!rec.start)
+    ownStart = env.current();
+  rec.before.reserve(stage.instructions.size() + 1);
+  env.record(&rec.changes);
   // Before each instruction: a new env when the previous ones changed it.
   auto mark = [&] {
-    if (history->changes.size() != history->groupEnd.back())
-      history->groupEnd.push_back(static_cast<uint32_t>(history->changes.size()));
-    history->before.push_back(static_cast<uint32_t>(history->groupEnd.size() - 1));
+    if (rec.changes.size() != rec.groupEnd.back())
+      rec.groupEnd.push_back(static_cast<uint32_t>(rec.changes.size()));
+    rec.before.push_back(static_cast<uint32_t>(rec.groupEnd.size() - 1));
   };
   for (size_t i = 0; i < stage.instructions.size(); ++i) {
     mark();
@@ -684,8 +700,22 @@ void ProgramBuilder::dispatch(size_t stageIndex, EnvTable &env, std::vector<std:
   }
   mark();
   env.record(nullptr);
-  history->built.resize(history->groupEnd.size());
-  stage.Envs = std::move(history);
+  if (rec.changes.empty() && rec.start == &imageBaseEnv()) {
+    stage.Envs = unchangedImageHistory();
+  } else {
+    auto history = std::make_shared<Stage::EnvHistory>();
+    if (rec.start) {
+      history->start = rec.start; // static
+    } else {
+      history->ownStart = std::move(*ownStart);
+      history->start = &history->ownStart;
+    }
+    history->changes = std::move(rec.changes);
+    history->groupEnd = std::move(rec.groupEnd);
+    history->before = std::move(rec.before);
+    history->built.resize(history->groupEnd.size());
+    stage.Envs = std::move(history);
+  }
   stage.declaredArgs = std::move(declared); // later stages copy it from the Stage
 }
 

@@ -53,6 +53,7 @@ bool BuilderFlags::isUsed(llvm::StringRef name) const {
 
 std::vector<std::string> BuilderFlags::names() const {
   std::vector<std::string> out;
+  out.reserve(Flags.size());
   for (const auto &f : Flags)
     out.push_back(f.first);
   std::sort(out.begin(), out.end());
@@ -63,6 +64,7 @@ std::vector<std::string> BuilderFlags::used() const {
   std::vector<std::string> out;
   if (Flags.empty())
     return out;
+  out.reserve(Flags.size());
   for (const auto &[name, v] : Flags)
     if (v.used)
       out.push_back(name);
@@ -134,8 +136,10 @@ std::optional<std::string> BuilderFlags::parse(llvm::ArrayRef<llvm::StringRef> w
 // ---------------------------------------------------------------------------------------------
 // Suggestions
 
+// Two rows of the distance matrix, inline for option names (two std::vectors per option were most
+// of an unknown flag's mallocs).
 static size_t levenshtein(llvm::StringRef a, llvm::StringRef b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  llvm::SmallVector<size_t, 24> prev(b.size() + 1), cur(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j)
     prev[j] = j;
   for (size_t i = 1; i <= a.size(); ++i) {
@@ -154,19 +158,23 @@ std::optional<std::string> suggestClosest(llvm::StringRef value, const std::vect
   if (value.empty())
     return std::nullopt;
   std::string v = caseSensitive ? value.str() : value.lower();
-  size_t best = SIZE_MAX;
-  std::string match;
-  for (const std::string &o : options) {
-    std::string cand = caseSensitive ? o : llvm::StringRef(o).lower();
+  size_t best = SIZE_MAX, match = 0;
+  std::string lower;
+  for (size_t i = 0; i < options.size(); ++i) {
+    llvm::StringRef cand = options[i];
+    if (!caseSensitive) {
+      lower = cand.lower();
+      cand = lower;
+    }
     size_t d = levenshtein(v, cand);
     if (d < best) {
       best = d;
-      match = cand;
+      match = i;
     }
   }
   if (best == 0 || best >= 3)
     return std::nullopt;
-  return match;
+  return caseSensitive ? options[match] : llvm::StringRef(options[match]).lower();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -62,6 +62,23 @@ TEST_CASE("ENV sees the values from before the instruction (tricky case 15)", "[
   CHECK(envValue(p.stages[0].envBefore(2), "b") == "0");
 }
 
+TEST_CASE("a stage whose instructions change no env sees the env it started with", "[ir][env]") {
+  Program p = build("FROM a AS one\nRUN true\nFROM one\nRUN true\nFROM one AS two\nENV X=1\nFROM two\nCOPY a b\n");
+  REQUIRE(p.stages.size() == 4);
+  const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  for (size_t s : {0, 1}) // an image stage, and a stage from it: PATH alone, before and after
+    for (size_t i = 0; i <= 1; ++i) {
+      CHECK(envValue(p.stages[s].envBefore(i), "PATH") == path);
+      CHECK(p.stages[s].envBefore(i).entries().size() == 1);
+    }
+  CHECK(envValue(p.stages[2].envBefore(0), "X") == std::nullopt);
+  CHECK(envValue(p.stages[2].finalEnv(), "X") == "1");
+  // From a stage that set X: its final env, unchanged through COPY.
+  CHECK(envValue(p.stages[3].envBefore(0), "X") == "1");
+  CHECK(envValue(p.stages[3].finalEnv(), "X") == "1");
+  CHECK(envValue(p.stages[3].finalEnv(), "PATH") == path);
+}
+
 TEST_CASE("EXPOSE splits expanded words into ports", "[ir][expansion]") {
   const char *df = "FROM scratch\nENV P=\"80 443/UDP\"\nEXPOSE $P 8000-8001/tcp\n";
   INFO(df);
