@@ -31,8 +31,10 @@ struct ProgramCall {
 
 class Context {
 public:
-  Context(const SyntaxTree &tree, const Program &program, const Config &config)
-      : Tree(tree), Prog(program), Cfg(config) {}
+  Context(const SyntaxTree &tree, const Program &program, const Config &config);
+  ~Context();
+  Context(const Context &) = delete;
+  Context &operator=(const Context &) = delete;
 
   const SyntaxTree &tree() const { return Tree; }
   const Program &program() const { return Prog; }
@@ -86,7 +88,11 @@ private:
   // A file has a few RUNs: they and their scripts are held inline up to 8 (no malloc per file).
   bool RunsIndexed = false;
   llvm::SmallVector<RunScript, 8> Runs;
-  llvm::BumpPtrAllocator ScriptArena;   // every script's text, commands and words (one arena a file)
+  // Every script's text, commands and words (one arena a file): the thread's spare arena when no
+  // other Context holds it (reset after, its first slab kept: a fresh arena was a 4 KiB malloc per
+  // file with RUNs), else OwnArena.
+  llvm::BumpPtrAllocator OwnArena;
+  llvm::BumpPtrAllocator &ScriptArena;
   llvm::SmallVector<ShellScript, 8> Scripts; // Runs[i].script's owners, reserved once (never reallocated)
   size_t ScriptCursor = 0;          // script(run) asks in program order: the next RUN is a hit
   std::vector<std::pair<const RunInstruction *, std::unique_ptr<ShellScript>>> Strays; // outside the stages

@@ -37,6 +37,32 @@ const Rule *findRule(llvm::StringRef idOrAlias) {
   return nullptr;
 }
 
+namespace {
+// The spare script arena of a thread's Contexts (one at a time holds it; see Context.h).
+struct SpareArena {
+  llvm::BumpPtrAllocator arena;
+  bool taken = false;
+};
+thread_local SpareArena Spare;
+} // namespace
+
+Context::Context(const SyntaxTree &tree, const Program &program, const Config &config)
+    : Tree(tree), Prog(program), Cfg(config), ScriptArena(Spare.taken ? OwnArena : Spare.arena) {
+  if (&ScriptArena == &Spare.arena)
+    Spare.taken = true;
+}
+
+Context::~Context() {
+  if (&ScriptArena != &Spare.arena)
+    return;
+  // Nothing that points into the arena is read again: the scripts go first, then its slabs
+  // (all but the first) are freed.
+  Strays.clear();
+  Scripts.clear();
+  Spare.arena.Reset();
+  Spare.taken = false;
+}
+
 void Context::report(Range range, Message message, std::optional<Fix> fix) {
   if (Findings.empty())
     Findings.reserve(std::max<size_t>(16, Tree.instructions.size())); // not moved again and again

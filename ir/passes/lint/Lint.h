@@ -83,6 +83,14 @@ struct TextEdit {
 struct Fix {
   Message title;
   llvm::SmallVector<TextEdit, 1> edits; // non-overlapping
+
+  // SmallVector's move is not declared noexcept (it never throws for one element type): said here,
+  // so a growing std::vector<Finding> moves its findings instead of copying every string.
+  Fix() = default;
+  Fix(const Fix &) = default;
+  Fix(Fix &&) noexcept = default;
+  Fix &operator=(const Fix &) = default;
+  Fix &operator=(Fix &&) noexcept = default;
 };
 
 struct Finding {
@@ -92,6 +100,7 @@ struct Finding {
   Message message;
   std::optional<Fix> fix;
 };
+static_assert(std::is_nothrow_move_constructible_v<Finding>, "a growing vector<Finding> must move, not copy");
 
 struct Config {
   std::set<std::string> ignored;                // ids or aliases
