@@ -166,7 +166,12 @@ std::optional<std::string> suggestClosest(llvm::StringRef value, const std::vect
       lower = cand.lower();
       cand = lower;
     }
-    size_t d = levenshtein(v, cand);
+    // The distance is at least the length difference: a candidate that far off can be neither a
+    // suggestion (under 3) nor beat one, so its matrix is not computed.
+    size_t gap = v.size() > cand.size() ? v.size() - cand.size() : cand.size() - v.size();
+    if (gap >= 3 && gap >= best)
+      continue;
+    size_t d = gap >= 3 ? gap : levenshtein(v, cand);
     if (d < best) {
       best = d;
       match = i;
