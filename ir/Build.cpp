@@ -30,9 +30,9 @@ std::string Stage::displayName() const { return name.empty() ? "stage-" + std::t
 // (five vectors grown per stage were 5 of a corpus file's 72 mallocs).
 struct Stage::EnvHistory {
   // The env the stage started with: a static one (an image's base env: PATH alone, most stages)
-  // or `ownStart`, a copy.
+  // or the final env of the stage it is built FROM, whose history `base` keeps alive.
   const shell::ListEnvironment *start = nullptr;
-  shell::ListEnvironment ownStart;
+  std::shared_ptr<const EnvHistory> base;
   llvm::SmallVector<std::pair<std::string, std::string>, 4> changes; // ListEnvironment::set calls, in order
   llvm::SmallVector<uint32_t, 4> groupEnd = {0}; // env g is start + changes[0, groupEnd[g])
   llvm::SmallVector<uint32_t, 16> before;        // the env (index into groupEnd) before instruction i
@@ -166,11 +166,34 @@ const std::shared_ptr<Stage::EnvHistory> &unchangedImageHistory() {
 
 using EnvLog = llvm::SmallVectorImpl<std::pair<std::string, std::string>>;
 
-// The build env of a stage: ordered, one entry per name, later definitions replace earlier.
-// While a stage is dispatched its changes are also logged (Stage::EnvHistory): the envs the
-// instructions saw are rebuilt from the log when asked for, not copied as they go.
-// A table may start as a view of a static env (`share`), copied on its first change: most
-// stages change nothing (2 allocations per stage saved, and the copy into the history).
+// A stage's build env while it is dispatched: the env it started with and the changes logged so
+// far (the stage's history, from which the envs its instructions saw are rebuilt when asked for).
+// A lookup reads the log backwards, then the start: nothing is copied per stage (a table copied
+// from the start and changed in place cost 2 of a corpus file's 10.5 IR mallocs).
+class StageEnv : public shell::Environment {
+public:
+  StageEnv(const shell::ListEnvironment &start, EnvLog &log) : Start(start), Log(log) {}
+  // A pointer into the log: valid until the next set().
+  const std::string *lookup(llvm::StringRef name) const override {
+    for (auto it = Log.rbegin(); it != Log.rend(); ++it)
+      if (llvm::StringRef(it->first) == name)
+        return &it->second;
+    return Start.lookup(name);
+  }
+  void set(llvm::StringRef k, llvm::StringRef v) {
+    if (const std::string *cur = lookup(k); cur && llvm::StringRef(*cur) == v)
+      return;
+    Log.emplace_back(k.str(), v.str());
+  }
+
+private:
+  const shell::ListEnvironment &Start; // case-sensitive, as the log
+  EnvLog &Log;
+};
+
+// The global scope while meta args are resolved: ordered, one entry per name, later definitions
+// replace earlier. It may start as a view of a shared table (`share`), copied on its first
+// change (most files have no meta arg with a value).
 class EnvTable : public shell::Environment {
 public:
   void set(llvm::StringRef k, llvm::StringRef v) {
@@ -178,10 +201,7 @@ public:
       return;
     own();
     Env.set(k.str(), v.str());
-    if (Log)
-      Log->emplace_back(k.str(), v.str());
   }
-  void record(EnvLog *log) { Log = log; }
   const shell::ListEnvironment &current() const { return Shared ? *Shared : Env; }
   // Non-null while the table is still the static env it started from.
   const shell::ListEnvironment *shared() const { return Shared; }
@@ -191,8 +211,7 @@ public:
     Env = std::move(base);
     Shared = nullptr;
   }
-  // Starts from `base` without copying it: `base` must outlive the table and, for a stage's
-  // table (its history keeps it as the stage's start), the Program: a static.
+  // Starts from `base` without copying it: `base` must outlive the table.
   void share(const shell::ListEnvironment &base) {
     Env = shell::ListEnvironment();
     Shared = &base;
@@ -212,7 +231,6 @@ private:
   }
   const shell::ListEnvironment *Shared = nullptr;
   shell::ListEnvironment Env; // case-sensitive, one entry per name, in order of first definition
-  EnvLog *Log = nullptr;      // changes logged while set
 };
 
 struct Platform {
@@ -285,7 +303,6 @@ private:
   EnvTable Global;
   // Inline for a typical file's stages (each grown vector was a malloc per file).
   llvm::SmallVector<PendingStage, 2> Pending;
-  llvm::SmallVector<EnvTable, 2> StageEnv;
   std::vector<ForwardRef> Forward;
 
   // The --build-arg `name`, or null.
@@ -305,8 +322,9 @@ private:
   void relocate(const Stage &stage, const OnbuildTrigger &trigger, size_t firstDiagnostic, size_t firstForward);
   void resolveGlobalArgs();
   void buildStages();
-  void dispatch(size_t stageIndex, EnvTable &env, std::vector<std::string> &declared);
-  void dispatchOne(Stage &stage, size_t idx, AnyInstruction &inst, EnvTable &env,
+  void dispatch(size_t stageIndex, const shell::ListEnvironment &start, std::shared_ptr<const Stage::EnvHistory> base,
+                std::vector<std::string> &declared);
+  void dispatchOne(Stage &stage, size_t idx, AnyInstruction &inst, StageEnv &env,
                    std::vector<std::string> &declared);
   void checkCycles();
   void resolveTarget();
@@ -612,7 +630,6 @@ void ProgramBuilder::buildStages() {
                                       ? (Opts.buildPlatform.empty() ? hostPlatform() : Opts.buildPlatform)
                                       : Opts.platform;
   llvm::SmallVector<std::vector<std::string>, 2> declared(Pending.size());
-  StageEnv.resize(Pending.size());
   P.stages.reserve(Pending.size());
   for (size_t i = 0; i < Pending.size(); ++i) {
     PendingStage &ps = Pending[i];
@@ -649,10 +666,14 @@ void ProgramBuilder::buildStages() {
     unmatched.erase(std::unique(unmatched.begin(), unmatched.end()), unmatched.end());
     st.undefinedVars = unmatched;
 
-    EnvTable &env = StageEnv[i];
+    // The env the stage starts with: the final env of the stage it is built from (rebuilt once
+    // from that stage's history and kept there), else an image's.
+    const shell::ListEnvironment *start = &imageBaseEnv();
+    std::shared_ptr<const Stage::EnvHistory> startOwner;
     if (std::optional<size_t> from = earlier(st.baseName.expanded())) {
       st.base = StageRef{*from};
-      env = StageEnv[*from];
+      start = &P.stages[*from].finalEnv();
+      startOwner = P.stages[*from].Envs;
       declared[i] = P.stages[*from].declaredArgs;
       st.effectivePlatform = P.stages[*from].effectivePlatform;
     } else {
@@ -660,7 +681,6 @@ void ProgramBuilder::buildStages() {
         st.base = Scratch{};
       else
         st.base = ImageRef{st.baseName.raw.str(), st.baseName.expanded().str()};
-      env.share(imageBaseEnv());
       st.effectivePlatform = targetPlat;
     }
     if (st.platform && !st.platform->expanded().empty())
@@ -670,21 +690,18 @@ void ProgramBuilder::buildStages() {
     if (ImageTriggersFn)
       addTriggers(st);
     P.stages.push_back(std::move(st));
-    dispatch(i, env, declared[i]);
+    dispatch(i, *start, std::move(startOwner), declared[i]);
   }
 }
 
-void ProgramBuilder::dispatch(size_t stageIndex, EnvTable &env, std::vector<std::string> &declared) {
+void ProgramBuilder::dispatch(size_t stageIndex, const shell::ListEnvironment &start,
+                              std::shared_ptr<const Stage::EnvHistory> base, std::vector<std::string> &declared) {
   Stage &stage = P.stages[stageIndex];
   // Recorded on the stack; a history is allocated only for a stage whose env changes or does not
   // start as an image's.
   Stage::EnvHistory rec;
-  rec.start = env.shared();
-  std::optional<shell::ListEnvironment> ownStart; // the start when it is not a static table
-  if (!rec.start)
-    ownStart = env.current();
   rec.before.reserve(stage.instructions.size() + 1);
-  env.record(&rec.changes);
+  StageEnv env(start, rec.changes);
   // Before each instruction: a new env when the previous ones changed it.
   auto mark = [&] {
     if (rec.changes.size() != rec.groupEnd.back())
@@ -699,17 +716,12 @@ void ProgramBuilder::dispatch(size_t stageIndex, EnvTable &env, std::vector<std:
       relocate(stage, Triggers[stageIndex][i], diags, forward);
   }
   mark();
-  env.record(nullptr);
-  if (rec.changes.empty() && rec.start == &imageBaseEnv()) {
+  if (rec.changes.empty() && &start == &imageBaseEnv()) {
     stage.Envs = unchangedImageHistory();
   } else {
     auto history = std::make_shared<Stage::EnvHistory>();
-    if (rec.start) {
-      history->start = rec.start; // static
-    } else {
-      history->ownStart = std::move(*ownStart);
-      history->start = &history->ownStart;
-    }
+    history->start = &start;
+    history->base = std::move(base);
     history->changes = std::move(rec.changes);
     history->groupEnd = std::move(rec.groupEnd);
     history->before = std::move(rec.before);
@@ -719,7 +731,7 @@ void ProgramBuilder::dispatch(size_t stageIndex, EnvTable &env, std::vector<std:
   stage.declaredArgs = std::move(declared); // later stages copy it from the Stage
 }
 
-void ProgramBuilder::dispatchOne(Stage &stage, size_t idx, AnyInstruction &any, EnvTable &env,
+void ProgramBuilder::dispatchOne(Stage &stage, size_t idx, AnyInstruction &any, StageEnv &env,
                                  std::vector<std::string> &declared) {
   InstructionBase &base = any.base();
   if (!base.valid)
