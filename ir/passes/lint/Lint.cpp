@@ -227,6 +227,9 @@ bool Context::namesPrefixed(llvm::StringRef prefix) {
 }
 
 bool Context::isReachable(size_t stage) const {
+  // One stage (most files): reachable when it is the target; no list built (it was a malloc per file).
+  if (Prog.stages.size() == 1)
+    return Prog.targetStage && *Prog.targetStage == 0 && stage == 0;
   if (!Reachable)
     Reachable = Prog.reachableStages();
   return std::binary_search(Reachable->begin(), Reachable->end(), stage);
