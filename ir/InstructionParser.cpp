@@ -154,7 +154,8 @@ private:
     if (Made) {
       InstructionBase &b = Made->base();
       b.valid = Result.ok;
-      b.flagsUsed = Flags.used();
+      if (hasFlags()) // no flag word, no flag used
+        b.flagsUsed = Flags.used();
     }
   }
 
