@@ -3,6 +3,7 @@
 #pragma once
 
 #include "backend/containers/Containers.h"
+#include "backend/containers/Network.h"
 #include "backend/store/ImageStore.h"
 
 #include <llvm/ADT/StringRef.h>
@@ -134,7 +135,7 @@ struct UpOptions {
 // plus leading command words), env, volumes (named ones by their store name, anonymous ones as
 // <project>_<service>_<hash of the target>), volumes_from as container names, its namespace on the project
 // network, /etc/hosts lines for every service, and docker compose's labels. Pure.
-struct Network;
+using Network = containers::BridgeNetwork;
 containers::RunSpec containerSpec(const Project &p, const Service &s, const Network &net);
 
 class Runner {
@@ -162,23 +163,6 @@ private:
   Project P;
   llvm::Error buildInChild(const Service &s, const std::string &image);
   Printer Print;
-};
-
-// The project network (see ARCHITECTURE.md): a namespace holding a bridge, one namespace per container
-// with a veth into the bridge. Names are derived from the store root so two stores never share one.
-struct Network {
-  std::string projectNamespace; // `ip netns` name
-  static Network forProject(const store::ImageStore &store, llvm::StringRef project);
-  std::string containerNamespace(llvm::StringRef container) const;
-  static std::string path(llvm::StringRef netns) { return "/run/netns/" + netns.str(); }
-  // The address of the index-th service (0-based) on the project subnet.
-  static std::string address(size_t index);
-
-  llvm::Error create() const;
-  // A fresh namespace for a container, linked to the bridge with `address`.
-  llvm::Error attach(llvm::StringRef container, size_t index, llvm::StringRef address) const;
-  llvm::Error detach(llvm::StringRef container) const;
-  llvm::Error remove() const;
 };
 
 } // namespace dfc::compose

@@ -1,8 +1,9 @@
-// The per-project network: an `ip netns` namespace holding a Linux bridge, and per container a namespace
-// of its own joined to the bridge by a veth pair with an address on 10.89.0.0/24. Every project has its
-// own bridge in its own namespace, so projects never see each other and the host's interfaces are never
-// touched; outbound access comes from slirp4netns on each container (backend/containers/Launch.cpp).
-#include "backend/compose/Compose.h"
+// A network of namespaces: an `ip netns` namespace holding a Linux bridge, and per container a namespace
+// of its own joined to the bridge by a veth pair with an address on 10.89.0.0/24. Every network (a
+// compose project's, a user network) has its own bridge in its own namespace, so they never see each
+// other and the host's interfaces are never touched; outbound access comes from slirp4netns on each
+// container (backend/containers/Launch.cpp).
+#include "backend/containers/Network.h"
 
 #include <cstdint>
 #include <cstdio>
@@ -11,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-namespace dfc::compose {
+namespace dfc::containers {
 
 namespace {
 
@@ -30,7 +31,7 @@ std::string ipBinary() {
 llvm::Error ip(std::vector<std::string> args) {
   std::string bin = ipBinary();
   if (bin.empty())
-    return failure("dfc compose needs the ip command (Debian package iproute2)");
+    return failure("dfc networks need the ip command (Debian package iproute2)");
   args.insert(args.begin(), bin);
   int err[2];
   if (::pipe2(err, O_CLOEXEC) != 0)
@@ -73,7 +74,7 @@ llvm::Error ip(std::vector<std::string> args) {
   return failure("ip" + command + ": " + message);
 }
 
-bool exists(llvm::StringRef netns) { return ::access(Network::path(netns).c_str(), F_OK) == 0; }
+bool exists(llvm::StringRef netns) { return ::access(BridgeNetwork::path(netns).c_str(), F_OK) == 0; }
 
 // FNV-1a: a short stable tag for the store root, so two stores' projects of one name never share a namespace.
 std::string storeTag(llvm::StringRef root) {
@@ -89,20 +90,20 @@ std::string storeTag(llvm::StringRef root) {
 
 } // namespace
 
-Network Network::forProject(const store::ImageStore &store, llvm::StringRef project) {
-  Network n;
+BridgeNetwork BridgeNetwork::forProject(const store::ImageStore &store, llvm::StringRef project) {
+  BridgeNetwork n;
   n.projectNamespace = "dfc-" + storeTag(store.root()) + "-p-" + project.str();
   return n;
 }
 
-std::string Network::containerNamespace(llvm::StringRef container) const {
+std::string BridgeNetwork::containerNamespace(llvm::StringRef container) const {
   // dfc-<tag>-p-<project> -> dfc-<tag>-c-<container>
   return projectNamespace.substr(0, 13) + "c-" + container.str();
 }
 
-std::string Network::address(size_t index) { return "10.89.0." + std::to_string(index + 2); }
+std::string BridgeNetwork::address(size_t index) { return "10.89.0." + std::to_string(index + 2); }
 
-llvm::Error Network::create() const {
+llvm::Error BridgeNetwork::create() const {
   if (exists(projectNamespace))
     return llvm::Error::success();
   if (llvm::Error e = ip({"netns", "add", projectNamespace}))
@@ -118,7 +119,7 @@ llvm::Error Network::create() const {
   return llvm::Error::success();
 }
 
-llvm::Error Network::attach(llvm::StringRef container, size_t index, llvm::StringRef address) const {
+llvm::Error BridgeNetwork::attach(llvm::StringRef container, size_t index, llvm::StringRef address) const {
   std::string ns = containerNamespace(container);
   if (exists(ns))
     if (llvm::Error e = ip({"netns", "del", ns}))
@@ -147,17 +148,17 @@ llvm::Error Network::attach(llvm::StringRef container, size_t index, llvm::Strin
   return llvm::Error::success();
 }
 
-llvm::Error Network::detach(llvm::StringRef container) const {
+llvm::Error BridgeNetwork::detach(llvm::StringRef container) const {
   std::string ns = containerNamespace(container);
   if (!exists(ns))
     return llvm::Error::success();
   return ip({"netns", "del", ns});
 }
 
-llvm::Error Network::remove() const {
+llvm::Error BridgeNetwork::remove() const {
   if (!exists(projectNamespace))
     return llvm::Error::success();
   return ip({"netns", "del", projectNamespace});
 }
 
-} // namespace dfc::compose
+} // namespace dfc::containers
