@@ -40,6 +40,8 @@ void registerLoadCommand(CLI::App &app, int &status);
 void registerSystemCommand(CLI::App &app, int &status);
 // `dfc volume create|ls|inspect|rm`: the named volumes containers mount.
 void registerVolumeCommand(CLI::App &app, int &status);
+// `dfc network create|ls|inspect|rm`: user networks containers join with `dfc run --network NAME`.
+void registerNetworkCommand(CLI::App &app, int &status);
 void registerRunCommand(CLI::App &app, int &status);
 // `dfc compose [-f FILE] [-p NAME] up|down|ps|logs|build|stop` (backend/compose).
 void registerComposeCommand(CLI::App &app, int &status);

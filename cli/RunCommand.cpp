@@ -41,7 +41,7 @@ constexpr int ExitRunFailure = 125;
 
 struct RunFlags {
   std::string image, workdir, user, network = "default", name, entrypoint, hostname, memory, restart = "no";
-  std::vector<std::string> command, env, envFiles, volumes, mounts, tmpfs, ports;
+  std::vector<std::string> command, env, envFiles, volumes, mounts, tmpfs, ports, networkAliases;
   int64_t pidsLimit = 0;
   bool rm = false, detach = false, interactive = false, tty = false, publishAll = false, readOnly = false;
   bool entrypointSet = false;
@@ -121,6 +121,13 @@ int runContainer(RunFlags &f, CLI::App *cmd) {
   spec.network = f.network == "host"   ? containers::Network::Host
                  : f.network == "none" ? containers::Network::None
                                        : containers::Network::Default;
+  if (f.network != "default" && f.network != "bridge" && f.network != "host" && f.network != "none")
+    spec.userNetwork = f.network; // one of `dfc network create`
+  if (!f.networkAliases.empty() && spec.userNetwork.empty()) {
+    std::cerr << "dfc: network-scoped aliases are only supported for user-defined networks\n";
+    return ExitRunFailure;
+  }
+  spec.networkAliases = f.networkAliases;
   store::trace::mark("run: store opened");
   containers::Containers all(*store);
   auto id = all.create(spec);
@@ -447,8 +454,9 @@ void addRunCommand(CLI::App &app, int &status, bool create) {
       "--restart", f->restart,
       "Restart policy to apply when a container exits (no, always, unless-stopped, on-failure[:N])");
   cmd->add_option("--pids-limit", f->pidsLimit, "Tune container pids limit");
-  cmd->add_option("--network,--net", f->network, "default, none or host")
-      ->check(CLI::IsMember({"default", "bridge", "host", "none"}));
+  cmd->add_option("--network,--net", f->network, "default, none, host or a network of dfc network create");
+  cmd->add_option("--network-alias", f->networkAliases, "Add network-scoped alias for the container")
+      ->allow_extra_args(false);
   cmd->add_option("image", f->image, "Image name or id")->required();
   cmd->add_option("command", f->command, "Command and arguments");
   cmd->prefix_command(false);

@@ -38,7 +38,8 @@ int main(int argc, char **argv) {
                           c::registerHistoryCommand, c::registerSaveCommand,   c::registerLoadCommand,
                           c::registerSystemCommand,  c::registerRunCommand,    c::registerLspCommand,
                           c::registerPullCommand,    c::registerPushCommand,   c::registerLoginCommand,
-                          c::registerPlanCommand,    c::registerComposeCommand, c::registerVolumeCommand};
+                          c::registerPlanCommand,    c::registerComposeCommand, c::registerVolumeCommand,
+                          c::registerNetworkCommand};
   // The command a command line names is registered alone: CLI11 builds every option of every
   // command it is given, 0.4 ms of each dfc start. Help, a typo or a name missing here gets them all.
   static const struct {
@@ -57,6 +58,7 @@ int main(int argc, char **argv) {
                 {"wait", c::registerRunCommand},        {"exec", c::registerRunCommand},
                 {"create", c::registerRunCommand},      {"start", c::registerRunCommand},
                 {"restart", c::registerRunCommand},     {"volume", c::registerVolumeCommand},
+                {"network", c::registerNetworkCommand},
                 {"lsp", c::registerLspCommand},         {"pull", c::registerPullCommand},
                 {"push", c::registerPushCommand},       {"login", c::registerLoginCommand},
                 {"logout", c::registerLoginCommand},    {"plan", c::registerPlanCommand},

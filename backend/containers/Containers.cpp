@@ -346,6 +346,8 @@ nlohmann::json specToJson(const RunSpec &s) {
                       {"tty", s.tty},               {"interactive", s.interactive},
                       {"autoRemove", s.autoRemove}, {"network", static_cast<int>(s.network)},
                       {"networkNamespace", s.networkNamespace}, {"extraHosts", s.extraHosts},
+                      {"userNetwork", s.userNetwork}, {"networkAliases", s.networkAliases},
+                      {"networkAddress", s.networkAddress},
                       {"labels", s.labels},         {"restart", s.restart}};
   if (s.entrypoint)
     j["entrypoint"] = *s.entrypoint;
@@ -385,6 +387,9 @@ RunSpec specFromJson(const nlohmann::json &j) {
   s.network = static_cast<Network>(j.value("network", 0));
   s.networkNamespace = j.value("networkNamespace", "");
   s.extraHosts = j.value("extraHosts", std::vector<std::string>{});
+  s.userNetwork = j.value("userNetwork", "");
+  s.networkAliases = j.value("networkAliases", std::vector<std::string>{});
+  s.networkAddress = j.value("networkAddress", "");
   s.labels = j.value("labels", std::map<std::string, std::string>{});
   s.restart = j.value("restart", "no");
   if (j.contains("healthcheck") && j["healthcheck"].is_object()) {
@@ -537,6 +542,10 @@ bool supervisorAlive(const State &s) {
 static bool supervised(Status s) { return s == Status::Running || s == Status::Restarting; }
 
 void removeContainer(store::ImageStore &store, const std::string &id, const std::string &dir) {
+  if (auto row = store.db().container(id); row && *row)
+    leaveUserNetwork(store, State::fromJson((**row).stateJson));
+  else if (!row)
+    llvm::consumeError(row.takeError());
   llvm::consumeError(store.db().removeContainer(id).takeError());
   llvm::consumeError(store::removeTree(dir));
 }
@@ -910,6 +919,7 @@ llvm::Error Containers::remove(llvm::StringRef idOrName, bool force) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
   }
+  leaveUserNetwork(Store, *s);
   if (auto gone = Store.db().removeContainer(*id); !gone)
     return gone.takeError();
   return store::removeTree(directory(*id));
@@ -1070,13 +1080,20 @@ llvm::Expected<std::string> Containers::inspect(llvm::StringRef idOrName) {
         {"ReadonlyRootfs", s.spec.readOnly},
         {"Memory", s.spec.memoryBytes.value_or(0)},
         {"PidsLimit", s.spec.pidsLimit.value_or(0)},
-        {"NetworkMode", s.spec.network == Network::Host   ? "host"
+        {"NetworkMode", !s.spec.userNetwork.empty()       ? s.spec.userNetwork
+                        : s.spec.network == Network::Host ? "host"
                         : s.spec.network == Network::None ? "none"
                                                           : "default"},
         {"RestartPolicy",
          {{"Name", policy ? policy->name : s.spec.restart},
           {"MaximumRetryCount", policy ? policy->maximumRetryCount : 0}}}}},
-      {"NetworkSettings", {{"Ports", ports}}},
+      {"NetworkSettings",
+       {{"Ports", ports},
+        {"Networks", s.spec.userNetwork.empty()
+                         ? nlohmann::json::object()
+                         : nlohmann::json{{s.spec.userNetwork,
+                                           {{"IPAddress", s.spec.networkAddress},
+                                            {"Aliases", s.spec.networkAliases}}}}}}},
   };
   if (!s.health.empty()) {
     nlohmann::json log = nlohmann::json::array();
@@ -1219,11 +1236,24 @@ llvm::Expected<std::string> Containers::create(const RunSpec &specIn) {
   if (s.args.empty())
     return fail("no command specified");
 
+  int networkLock = -1;
+  auto unlockNetwork = llvm::make_scope_exit([&] {
+    if (networkLock >= 0)
+      ::close(networkLock);
+  });
+  if (!spec.userNetwork.empty()) {
+    if (llvm::Error e = joinUserNetwork(Store, spec, networkLock))
+      return e;
+    s.spec = spec;
+  }
+  auto leave = [&] { leaveUserNetwork(Store, s); };
   // A container that goes when it ends (--rm) gets its directory from whoever runs it: an attached
   // run makes it on a tmpfs of its own, a supervisor on disk (it writes the log there).
   if (!spec.autoRemove)
-    if (llvm::Error e = store::makeDirs(directory(id), 0710))
+    if (llvm::Error e = store::makeDirs(directory(id), 0710)) {
+      leave();
       return e;
+    }
   store::ContainerRow row;
   row.id = id;
   row.name = spec.name;
@@ -1232,6 +1262,7 @@ llvm::Expected<std::string> Containers::create(const RunSpec &specIn) {
   row.stateJson = s.toJson();
   row.created = nowSeconds();
   if (llvm::Error e = Store.db().putContainer(row)) {
+    leave();
     llvm::consumeError(store::removeTree(directory(id)));
     return e;
   }

@@ -55,6 +55,9 @@ struct RunSpec {
   std::optional<int64_t> memoryBytes, pidsLimit;
   Network network = Network::Default;
   std::string networkNamespace;           // a path to join (compose projects); implies Default
+  std::string userNetwork;                // `--network NAME` of `dfc network create`: joined at create
+  std::vector<std::string> networkAliases; // --network-alias: more names others on it know it by
+  std::string networkAddress;             // its address on the user network (set by create)
   std::vector<std::string> extraHosts;    // "name:ip" lines for /etc/hosts
   std::map<std::string, std::string> labels;
   std::string restart = "no"; // no | always | unless-stopped | on-failure[:N] (parseRestartPolicy)
@@ -122,6 +125,22 @@ struct ExecSpec {
   int outputFd = -1;   // >= 0: the process's stdout and stderr (health checks), else ours
   int64_t timeoutMs = 0; // > 0: SIGKILL after this long; exec then fails with a message saying so
 };
+
+// User networks (`dfc network create`): a record in $DFC_ROOT/networks/<name>.json and a BridgeNetwork
+// (Network.h) of its own. A container joins at create (`--network NAME`), gets the next free address
+// and /etc/hosts lines for every container already on it (names, aliases, short ids); it leaves when
+// it is removed.
+struct UserNetwork {
+  std::string name, id;
+  int64_t created = 0;
+};
+bool validNetworkName(llvm::StringRef name);
+llvm::Expected<UserNetwork> createUserNetwork(store::ImageStore &store, llvm::StringRef name);
+llvm::Expected<std::vector<UserNetwork>> listUserNetworks(store::ImageStore &store);
+// Refused while a container is on it (any state): docker's "has active endpoints".
+llvm::Error removeUserNetwork(store::ImageStore &store, llvm::StringRef name);
+// `docker network inspect`'s JSON array.
+llvm::Expected<std::string> userNetworksInspectJson(store::ImageStore &store, const std::vector<UserNetwork> &nets);
 
 // `dfc logs` options. tail >= 0: only the last `tail` lines logged so far (then, following, every new
 // one); timestamps: each line after its RFC 3339 time and a space, as `docker logs -t` prints it.

@@ -51,8 +51,14 @@ void requestStop(const std::string &containerDir);
 unsigned long long processStartTime(int pid);
 bool supervisorAlive(const State &s);
 llvm::Expected<State> loadState(store::ImageStore &store, llvm::StringRef id);
-// The record and the directory of a container that is no more (best effort: both may be gone).
+// The record and the directory of a container that is no more (best effort: both may be gone); it
+// leaves its user network first.
 void removeContainer(store::ImageStore &store, const std::string &id, const std::string &dir);
+// A container's namespace on its user network goes (best effort; nothing without one).
+void leaveUserNetwork(store::ImageStore &store, const State &s);
+// Joins a new container to spec.userNetwork: address, namespace and /etc/hosts lines (in spec). `lockFd`
+// is an open lock on the network's record, held until the container's record is stored.
+llvm::Error joinUserNetwork(store::ImageStore &store, RunSpec &spec, int &lockFd);
 llvm::Error saveState(store::ImageStore &store, llvm::StringRef id, const State &s);
 int parseSignal(llvm::StringRef name); // "SIGTERM", "TERM", "15"; 0 when unknown
 // Relays this process's terminal to a container pty (raw mode when interactive on a tty, window size

@@ -258,6 +258,34 @@ check "volume rm of a missing volume fails; -f does not" eval '[[ $rc -ne 0 ]] &
 run volume rm -f todo-db
 check "volume rm -f of a missing volume succeeds" is "$rc" 0
 
+# --- user networks, as Docker's getting-started tutorial uses them (todo-app, --network-alias mysql) ---
+run network create tutnet
+check "network create prints an id" isId "$(cat "$WORK/out")"
+run network create tutnet
+check "a second network of one name is refused" eval '[[ $rc -ne 0 ]] && errHas "already exists"'
+run network ls
+check "network ls lists it" outHas ' tutnet +bridge +local$'
+run run -d --name tutdb --network tutnet --network-alias mysql busybox sh -c \
+  'mkdir -p /w && echo from-db >/w/index.html && exec httpd -f -p 8080 -h /w'
+# (busybox 1.35's wget -T crashes: timeout bounds it instead)
+reaches() { "$DFC" run --rm --network tutnet busybox timeout 5 wget -qO- "http://$1:8080/" 2>/dev/null | grep -qx from-db; }
+check "a container on the network reaches another by its alias" waitFor 50 reaches mysql
+check "... and by its name" reaches tutdb
+run run --rm busybox sh -c 'timeout 5 wget -qO- http://mysql:8080/ || timeout 5 wget -qO- http://10.89.0.2:8080/'
+check "a container not on the network reaches neither its name nor its address" eval '[[ $rc -ne 0 ]] && ! outHas from-db'
+run network inspect tutnet
+check "network inspect lists the container and its address" eval 'outHas "\"Name\": \"tutdb\"" && outHas "10\.89\.0\.2/24"'
+run network rm tutnet
+check "a network with containers is not removed" eval '[[ $rc -ne 0 ]] && errHas "active endpoints"'
+run rm -f tutdb
+run network rm tutnet
+check "network rm once it is empty" eval '[[ $rc -eq 0 ]] && outHas "^tutnet$"'
+check "no namespace of the network or its containers is left" bash -c '! ip netns list | grep -qE "u\.tutnet|-c-tutdb\b"'
+run run --rm --network nosuch busybox true
+check "an unknown network is an error (125)" eval '[[ $rc -eq 125 ]] && errHas "network nosuch not found"'
+run run --rm --network-alias x busybox true
+check "--network-alias needs a user network" eval '[[ $rc -eq 125 ]] && errHas "user-defined networks"'
+
 # --- a stale container: its supervisor killed, it reads as exited with a real time ---
 run run -d busybox sleep 60
 sid="$(cat "$WORK/out")"
