@@ -541,7 +541,39 @@ bool supervisorAlive(const State &s) {
 // the last time it is known to have lived: its log's last write, else now.
 static bool supervised(Status s) { return s == Status::Running || s == Status::Restarting; }
 
-void removeContainer(store::ImageStore &store, const std::string &id, const std::string &dir) {
+namespace {
+std::string exitsDir(const store::ImageStore &store) { return store.root() + "/exits"; }
+} // namespace
+
+std::optional<int> removedExitCode(store::ImageStore &store, const std::string &id) {
+  auto text = store::readFile(exitsDir(store) + "/" + id);
+  if (!text) {
+    llvm::consumeError(text.takeError());
+    return std::nullopt;
+  }
+  int code = 0;
+  if (llvm::StringRef(*text).trim().getAsInteger(10, code))
+    return std::nullopt;
+  return code;
+}
+
+void removeContainer(store::ImageStore &store, const std::string &id, const std::string &dir,
+                     std::optional<int> exitCode) {
+  if (exitCode) {
+    // Notes older than ten minutes go as a new one comes: a waiter reads its note within a poll.
+    std::string exits = exitsDir(store);
+    if (::mkdir(exits.c_str(), 0700) == 0 || errno == EEXIST) {
+      int64_t now = nowSeconds();
+      std::error_code ec;
+      for (llvm::sys::fs::directory_iterator it(exits, ec), end; !ec && it != end; it.increment(ec)) {
+        struct stat st;
+        if (::stat(it->path().c_str(), &st) == 0 && now - st.st_mtime > 600)
+          ::unlink(it->path().c_str());
+      }
+      std::string text = std::to_string(*exitCode) + "\n";
+      llvm::consumeError(store::writeFileAtomic(exits + "/" + id, text, exits, /*sync=*/false));
+    }
+  }
   if (auto row = store.db().container(id); row && *row)
     leaveUserNetwork(store, State::fromJson((**row).stateJson));
   else if (!row)
@@ -791,8 +823,14 @@ llvm::Expected<int> Containers::wait(llvm::StringRef idOrName) {
     return id.takeError();
   for (int delay = 1;; delay = std::min(delay * 2, 50)) {
     auto s = loadState(Store, *id);
-    if (!s)
+    if (!s) {
+      // A --rm container removed as it ended: its note has the code.
+      if (std::optional<int> code = removedExitCode(Store, *id)) {
+        llvm::consumeError(s.takeError());
+        return *code;
+      }
       return s.takeError();
+    }
     if (s->status == Status::Exited)
       return s->exitCode;
     if (s->status == Status::Created && !s->supervisor)

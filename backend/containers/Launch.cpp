@@ -557,7 +557,7 @@ void pumpLogs(int logFd, int out, int err, int terminal, bool echo = false) {
     finish(l);
     sendReport(f.exitCode, f.message);
     if (s.spec.autoRemove)
-      removeContainer(store, id, dir);
+      removeContainer(store, id, dir, f.exitCode);
     ::_exit(f.exitCode);
   };
   if (llvm::Error e = prepare(store, id, dir, s, l))
@@ -690,7 +690,7 @@ void pumpLogs(int logFd, int out, int err, int terminal, bool echo = false) {
   finish(l);
   markExited(store, id, s, r.exitCode, r.error);
   if (s.spec.autoRemove)
-    removeContainer(store, id, dir);
+    removeContainer(store, id, dir, r.exitCode);
   ::_exit(0);
 }
 
@@ -806,7 +806,7 @@ int Containers::runAttached(llvm::StringRef idRef) {
     if (!l.layerDir.empty())
       llvm::consumeError(store::removeTree(l.layerDir));
     if (s.spec.autoRemove)
-      removeContainer(Store, id, dir);
+      removeContainer(Store, id, dir, code);
     else
       markExited(Store, id, s, code, error);
     store::trace::mark("run: record updated");

@@ -53,7 +53,11 @@ bool supervisorAlive(const State &s);
 llvm::Expected<State> loadState(store::ImageStore &store, llvm::StringRef id);
 // The record and the directory of a container that is no more (best effort: both may be gone); it
 // leaves its user network first.
-void removeContainer(store::ImageStore &store, const std::string &id, const std::string &dir);
+// With the exit code of a --rm container's last run: kept a while in $DFC_ROOT/exits/<id> for a `dfc wait`
+// from elsewhere that finds the record gone (docker wait prints the code of a removed container).
+void removeContainer(store::ImageStore &store, const std::string &id, const std::string &dir,
+                     std::optional<int> exitCode = std::nullopt);
+std::optional<int> removedExitCode(store::ImageStore &store, const std::string &id);
 // A container's namespace on its user network goes (best effort; nothing without one).
 void leaveUserNetwork(store::ImageStore &store, const State &s);
 // Joins a new container to spec.userNetwork: address, namespace and /etc/hosts lines (in spec). `lockFd`

@@ -91,6 +91,18 @@ check "the attached run ends with the stop signal's status" is "$?" 143
 run ps -a
 check "the stopped --rm container is gone" outLacks 'attached'
 
+# dfc wait from another process on a --rm container prints its code though the record goes as it ends
+# (docker wait does), attached or detached.
+"$DFC" run --rm --name waitedrm busybox sh -c 'sleep 1; exit 7' >/dev/null 2>&1 &
+client=$!
+waitFor 100 bash -c "\"$DFC\" ps | grep -q ' waitedrm$'"
+run wait waitedrm
+check "wait on an attached --rm container prints its exit code" eval '[[ $rc -eq 0 ]] && outHas "^7$"'
+wait "$client"
+run run -d --rm --name waitedrm2 busybox sh -c 'sleep 1; exit 9'
+run wait waitedrm2
+check "wait on a detached --rm container prints its exit code" eval '[[ $rc -eq 0 ]] && outHas "^9$"'
+
 # The attached dfc of a --rm container killed outright: its container dies with it (PDEATHSIG), and
 # the record and directory it left go the next time anyone looks, as docker removes it.
 "$DFC" run --rm --name killedclient busybox sleep 30 >/dev/null 2>&1 &
