@@ -86,9 +86,11 @@ int configureTap(int &tapFd) {
     ::close(v6);
   }
   int err = 0;
+  // A namespace that outlives its runs (a user network's or compose project's container, started
+  // again) still has the persistent tap0 and its route from the last run: an existing route is fine.
   if (::ioctl(sock, SIOCSIFMTU, &mtu) != 0 || setAddr(SIOCSIFADDR, "10.0.2.100") != 0 ||
       setAddr(SIOCSIFNETMASK, "255.255.255.0") != 0 || ::ioctl(sock, SIOCSIFFLAGS, &up) != 0 ||
-      ::ioctl(sock, SIOCADDRT, &route) != 0)
+      (::ioctl(sock, SIOCADDRT, &route) != 0 && errno != EEXIST))
     err = errno;
   ::close(sock);
   return err;

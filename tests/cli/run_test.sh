@@ -285,6 +285,9 @@ check "a container on the network reaches another by its alias" waitFor 50 reach
 check "... and by its name" reaches tutdb
 run run --rm busybox sh -c 'timeout 5 wget -qO- http://mysql:8080/ || timeout 5 wget -qO- http://10.89.0.2:8080/'
 check "a container not on the network reaches neither its name nor its address" eval '[[ $rc -ne 0 ]] && ! outHas from-db'
+run restart -t 1 tutdb
+check "restart of a container on a user network (its namespace's tap0 is there from the first run)" eval '[[ $rc -eq 0 ]] && outHas "^tutdb$"'
+check "... and it is reached by its alias again" waitFor 50 reaches mysql
 run network inspect tutnet
 check "network inspect lists the container and its address" eval 'outHas "\"Name\": \"tutdb\"" && outHas "10\.89\.0\.2/24"'
 run network rm tutnet
