@@ -211,8 +211,10 @@ llvm::Expected<VolumeBinding> parseMount(llvm::StringRef spec) {
   }
   if (type != "volume")
     return invalid("unknown mount type \"" + type + "\" (bind, volume or tmpfs)");
-  if (v.source.empty())
+  if (v.source.empty()) {
     v.source = generateId(); // an anonymous volume, named by a random id as docker names them
+    v.anonymous = true;
+  }
   if (!validVolumeName(v.source))
     return invalid("\"" + v.source + "\" includes invalid characters for a local volume name");
   v.named = true;
@@ -321,6 +323,8 @@ void to_json(nlohmann::json &j, const VolumeBinding &v) {
   j = {{"source", v.source}, {"destination", v.destination}, {"named", v.named}, {"readOnly", v.readOnly}};
   if (v.mustExist)
     j["mustExist"] = true;
+  if (v.anonymous)
+    j["anonymous"] = true;
   if (v.tmpfs) {
     j["tmpfs"] = true;
     j["tmpfsOptions"] = v.tmpfsOptions;
@@ -332,6 +336,7 @@ void from_json(const nlohmann::json &j, VolumeBinding &v) {
   v.named = j.value("named", false);
   v.readOnly = j.value("readOnly", false);
   v.mustExist = j.value("mustExist", false);
+  v.anonymous = j.value("anonymous", false);
   v.tmpfs = j.value("tmpfs", false);
   v.tmpfsOptions = j.value("tmpfsOptions", std::vector<std::string>{});
 }
@@ -574,12 +579,21 @@ void removeContainer(store::ImageStore &store, const std::string &id, const std:
       llvm::consumeError(store::writeFileAtomic(exits + "/" + id, text, exits, /*sync=*/false));
     }
   }
-  if (auto row = store.db().container(id); row && *row)
-    leaveUserNetwork(store, State::fromJson((**row).stateJson));
-  else if (!row)
+  std::vector<std::string> anonymousVolumes;
+  if (auto row = store.db().container(id); row && *row) {
+    State s = State::fromJson((**row).stateJson);
+    leaveUserNetwork(store, s);
+    // docker's --rm takes the container's anonymous volumes with it (named ones stay).
+    if (s.spec.autoRemove)
+      for (const VolumeBinding &v : s.spec.volumes)
+        if (v.named && v.anonymous)
+          anonymousVolumes.push_back(v.source);
+  } else if (!row)
     llvm::consumeError(row.takeError());
   llvm::consumeError(store.db().removeContainer(id).takeError());
   llvm::consumeError(store::removeTree(dir));
+  for (const std::string &name : anonymousVolumes)
+    llvm::consumeError(removeNamedVolume(store, name));
 }
 
 // nullopt: the container was a stale --rm one and is removed now. Its process went with whoever ran

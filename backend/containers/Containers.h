@@ -32,6 +32,7 @@ struct VolumeBinding {
   bool named = false;
   bool readOnly = false;
   bool mustExist = false;          // --mount type=bind: a missing source is an error (-v creates it)
+  bool anonymous = false;          // --mount type=volume without a source: goes with a --rm container
   bool tmpfs = false;
   std::vector<std::string> tmpfsOptions = {}; // after docker's nosuid,nodev,noexec: "size=64m", "mode=1777", "exec"...
 };

@@ -51,8 +51,8 @@ void requestStop(const std::string &containerDir);
 unsigned long long processStartTime(int pid);
 bool supervisorAlive(const State &s);
 llvm::Expected<State> loadState(store::ImageStore &store, llvm::StringRef id);
-// The record and the directory of a container that is no more (best effort: both may be gone); it
-// leaves its user network first.
+// The record and the directory of a container that is no more (best effort: both may be gone), and a
+// --rm container's anonymous volumes; it leaves its user network first.
 // With the exit code of a --rm container's last run: kept a while in $DFC_ROOT/exits/<id> for a `dfc wait`
 // from elsewhere that finds the record gone (docker wait prints the code of a removed container).
 void removeContainer(store::ImageStore &store, const std::string &id, const std::string &dir,

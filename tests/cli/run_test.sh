@@ -259,6 +259,11 @@ check "--tmpfs: a tmpfs with docker's nosuid,nodev,noexec and the size asked" ou
 check "--tmpfs: the size holds" errHas 'No space left on device'
 run run --rm --mount type=tmpfs,target=/t,tmpfs-mode=1770 busybox stat -c %a /t
 check "--mount type=tmpfs with a mode" is "$(cat "$WORK/out")" 1770
+volumesBefore="$(ls "$DFC_ROOT/volumes" | wc -l)"
+run run --rm --mount type=volume,target=/anon busybox sh -c 'echo x >/anon/f'
+run run --rm -d --mount type=volume,target=/anon busybox true
+volumesBack() { [[ "$(ls "$DFC_ROOT/volumes" | wc -l)" == "$volumesBefore" ]]; }
+check "run --rm removes its anonymous volumes (attached and detached), as docker's --rm does" waitFor 100 volumesBack
 run run -d --name volholder -v todo-db:/v busybox sleep 30
 run volume rm todo-db
 check "a volume in use is not removed" eval '[[ $rc -ne 0 ]] && errHas "volume is in use" && [[ -d $DFC_ROOT/volumes/todo-db ]]'
