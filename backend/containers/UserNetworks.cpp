@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <set>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace dfc::containers {
@@ -63,6 +64,13 @@ llvm::Expected<std::vector<std::pair<std::string, State>>> members(store::ImageS
       out.emplace_back(r.id, std::move(s));
   }
   return out;
+}
+
+// A record opened, then locked only after an rm that held the lock removed it (a new network of the
+// name may have its own record by now): the network it named is gone.
+bool removedMeanwhile(int fd) {
+  struct stat st;
+  return ::fstat(fd, &st) != 0 || st.st_nlink == 0;
 }
 
 } // namespace
@@ -131,6 +139,10 @@ llvm::Error removeUserNetwork(store::ImageStore &store, llvm::StringRef name) {
   if (lock < 0)
     return failure("network " + name + " not found");
   ::flock(lock, LOCK_EX); // no container joins while it goes
+  if (removedMeanwhile(lock)) {
+    ::close(lock);
+    return failure("network " + name + " not found");
+  }
   auto result = [&]() -> llvm::Error {
     auto on = members(store, name);
     if (!on)
@@ -183,6 +195,8 @@ llvm::Error joinUserNetwork(store::ImageStore &store, RunSpec &spec, int &lockFd
   // Two containers joining at once must not take one address: the lock is held until the caller
   // has stored this container's record, which is where the next one looks.
   ::flock(lockFd, LOCK_EX);
+  if (removedMeanwhile(lockFd))
+    return failure("network " + name + " not found");
   auto on = members(store, name);
   if (!on)
     return on.takeError();

@@ -301,6 +301,17 @@ run rm -f tutdb
 run network rm tutnet
 check "network rm once it is empty" eval '[[ $rc -eq 0 ]] && outHas "^tutnet$"'
 check "no namespace of the network or its containers is left" bash -c '! ip netns list | grep -qE "u\.tutnet|-c-tutdb\b"'
+# A create that opened the network's record just as an rm (holding its lock) removed it must not join
+# the removed network: here flock(1) holds the lock as rm does, and removes the record.
+run network create racenet
+(flock -x "$DFC_ROOT/networks/racenet.json" sh -c "touch '$WORK/locked'; sleep 0.5; rm '$DFC_ROOT/networks/racenet.json'") &
+waitFor 50 test -e "$WORK/locked"
+run create --name racer --network racenet busybox true
+wait
+check "a create racing the network's rm fails as for a missing network" eval '[[ $rc -eq 125 ]] && errHas "network racenet not found"'
+run rm -f racer
+"$DFC" network rm racenet >/dev/null 2>&1
+ip netns del "$(ip netns list | grep -o '^dfc-[0-9a-f]*-p-u\.racenet')" 2>/dev/null
 run run --rm --network nosuch busybox true
 check "an unknown network is an error (125)" eval '[[ $rc -eq 125 ]] && errHas "network nosuch not found"'
 run run --rm --network-alias x busybox true
