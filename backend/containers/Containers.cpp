@@ -1219,6 +1219,11 @@ llvm::Error removeNamedVolume(store::ImageStore &store, llvm::StringRef name) {
   return store::removeTree(store.root() + "/volumes/" + name.str());
 }
 
+llvm::Error nameConflict(llvm::StringRef name, llvm::StringRef holder) {
+  return fail("Conflict. The container name \"/" + name + "\" is already in use by container \"" + holder +
+              "\". You have to remove (or rename) that container to be able to reuse that name.");
+}
+
 llvm::Expected<std::string> Containers::create(const RunSpec &specIn) {
   RunSpec spec = specIn;
   auto img = Store.resolve(spec.image);
@@ -1248,8 +1253,7 @@ llvm::Expected<std::string> Containers::create(const RunSpec &specIn) {
     if (!taken)
       return taken.takeError();
     if (*taken)
-      return fail("Conflict. The container name \"/" + spec.name + "\" is already in use by container \"" +
-                  (*taken)->id + "\". You have to remove (or rename) that container to be able to reuse that name.");
+      return nameConflict(spec.name, (*taken)->id);
   }
   // Env files expand now, so the record says exactly what the process got.
   for (const std::string &f : spec.envFiles) {
@@ -1316,6 +1320,12 @@ llvm::Expected<std::string> Containers::create(const RunSpec &specIn) {
   if (llvm::Error e = Store.db().putContainer(row)) {
     leave();
     llvm::consumeError(store::removeTree(directory(id)));
+    // Another create of this name stored its record since the check above.
+    if (auto taken = Store.db().container(spec.name); taken && *taken && (*taken)->id != id) {
+      llvm::consumeError(std::move(e));
+      return nameConflict(spec.name, (*taken)->id);
+    } else if (!taken)
+      llvm::consumeError(taken.takeError());
     return e;
   }
   return id;

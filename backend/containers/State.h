@@ -62,6 +62,8 @@ std::optional<int> removedExitCode(store::ImageStore &store, const std::string &
 void leaveUserNetwork(store::ImageStore &store, const State &s);
 // Joins a new container to spec.userNetwork: address, namespace and /etc/hosts lines (in spec). `lockFd`
 // is an open lock on the network's record, held until the container's record is stored.
+// Docker's error for a container name in use by `holder`.
+llvm::Error nameConflict(llvm::StringRef name, llvm::StringRef holder);
 llvm::Error joinUserNetwork(store::ImageStore &store, RunSpec &spec, int &lockFd);
 llvm::Error saveState(store::ImageStore &store, llvm::StringRef id, const State &s);
 int parseSignal(llvm::StringRef name); // "SIGTERM", "TERM", "15"; 0 when unknown

@@ -197,6 +197,12 @@ llvm::Error joinUserNetwork(store::ImageStore &store, RunSpec &spec, int &lockFd
   ::flock(lockFd, LOCK_EX);
   if (removedMeanwhile(lockFd))
     return failure("network " + name + " not found");
+  // A create of this name that joined while we waited for the lock: the namespace (named by the
+  // container's name) is its, not ours to replace.
+  if (auto taken = store.db().container(spec.name); !taken)
+    return taken.takeError();
+  else if (*taken)
+    return nameConflict(spec.name, (*taken)->id);
   auto on = members(store, name);
   if (!on)
     return on.takeError();

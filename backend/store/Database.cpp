@@ -422,7 +422,9 @@ llvm::Expected<bool> Database::removeCache(llvm::StringRef key) {
 
 llvm::Error Database::putContainer(const ContainerRow &c) {
   std::lock_guard<std::recursive_mutex> lock(Mutex);
-  return Statement(Db, "INSERT OR REPLACE INTO containers(id, name, image, image_manifest, state, "
+  // Not OR REPLACE: that would delete the row of another container of the same name (two creates of
+  // one name at once), whose process and directory would live on unlisted.
+  return Statement(Db, "INSERT INTO containers(id, name, image, image_manifest, state, "
                        "created) VALUES (?, ?, ?, ?, ?, ?)")
       .bind(1, c.id)
       .bind(2, c.name)

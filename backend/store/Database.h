@@ -114,7 +114,7 @@ public:
   llvm::Expected<bool> removeCache(llvm::StringRef key);
 
   // Containers.
-  llvm::Error putContainer(const ContainerRow &row); // insert or replace by id
+  llvm::Error putContainer(const ContainerRow &row); // a new one: fails when its id or name is taken
   llvm::Expected<std::optional<ContainerRow>> container(llvm::StringRef idOrName);
   llvm::Expected<std::vector<ContainerRow>> containers();
   llvm::Error setContainerState(llvm::StringRef id, llvm::StringRef stateJson);

@@ -312,6 +312,19 @@ check "a create racing the network's rm fails as for a missing network" eval '[[
 run rm -f racer
 "$DFC" network rm racenet >/dev/null 2>&1
 ip netns del "$(ip netns list | grep -o '^dfc-[0-9a-f]*-p-u\.racenet')" 2>/dev/null
+# Two creates of one name on a network at once: the loser must not take the winner's namespace with it.
+run network create samenet
+(flock -x "$DFC_ROOT/networks/samenet.json" sh -c "touch '$WORK/samelocked'; sleep 0.5") &
+waitFor 50 test -e "$WORK/samelocked"
+"$DFC" create --name twin --network samenet busybox true >"$WORK/twin1" 2>&1 &
+"$DFC" create --name twin --network samenet busybox true >"$WORK/twin2" 2>&1 &
+wait
+check "two creates of one name at once: one is refused with docker's Conflict" \
+  eval '[[ $(cat "$WORK/twin1" "$WORK/twin2" | grep -c "^[0-9a-f]\{64\}$") -eq 1 ]] && grep -q "Conflict. The container name \"/twin\"" "$WORK/twin1" "$WORK/twin2"'
+check "... the one created keeps its namespace" bash -c 'ip netns list | grep -qE -- "-c-twin\b"'
+check "... and no directory of the refused one is left" is "$(ls "$DFC_ROOT/containers" | wc -l)" "$("$DFC" ps -aq | wc -l)"
+run rm -f twin
+run network rm samenet
 run run --rm --network nosuch busybox true
 check "an unknown network is an error (125)" eval '[[ $rc -eq 125 ]] && errHas "network nosuch not found"'
 run run --rm --network-alias x busybox true

@@ -96,3 +96,26 @@ TEST_CASE("a read-only open reads an old store without touching it", "[store][db
   CHECK(::access((path + "-wal").c_str(), F_OK) != 0);
   CHECK(::access((path + "-shm").c_str(), F_OK) != 0);
 }
+
+// Two creates of one container name at once: the second insert must fail, not replace the first
+// container's row (INSERT OR REPLACE deleted it: its process and directory lived on unlisted).
+TEST_CASE("a container row of a name in use is refused, the first kept", "[store][db]") {
+  TempDir dir;
+  auto db = Database::open(dir.path + "/dfc.db");
+  REQUIRE(bool(db));
+  ContainerRow first;
+  first.id = "aaaa";
+  first.name = "twin";
+  first.image = "busybox";
+  first.stateJson = "{}";
+  REQUIRE_FALSE(bool((*db)->putContainer(first)));
+  ContainerRow second = first;
+  second.id = "bbbb";
+  llvm::Error e = (*db)->putContainer(second);
+  CHECK(bool(e));
+  llvm::consumeError(std::move(e));
+  auto row = (*db)->container("twin");
+  REQUIRE(bool(row));
+  REQUIRE(row->has_value());
+  CHECK((**row).id == "aaaa");
+}
