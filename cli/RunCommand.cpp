@@ -299,9 +299,7 @@ void registerContainerCommands(CLI::App &app, int &status) {
     restart->add_option("containers", *names)->required();
     restart->callback([names, timeout, &status] {
       status = eachContainer(*names, true, [&](containers::Containers &cs, const std::string &n) -> llvm::Error {
-        if (llvm::Error e = cs.stop(n, *timeout))
-          return e;
-        return cs.start(n).takeError();
+        return cs.restart(n, *timeout);
       });
     });
   }

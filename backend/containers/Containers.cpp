@@ -279,6 +279,7 @@ bool RestartPolicy::restarts(int exitCode, int restartCount) const {
 }
 
 std::string stopRequestPath(const std::string &containerDir) { return containerDir + "/stop-requested"; }
+std::string restartRequestPath(const std::string &containerDir) { return containerDir + "/restart-requested"; }
 
 void requestStop(const std::string &containerDir) {
   int fd = ::open(stopRequestPath(containerDir).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
@@ -914,6 +915,20 @@ llvm::Error Containers::stop(llvm::StringRef idOrName, int timeoutSeconds) {
   }
 }
 
+llvm::Error Containers::restart(llvm::StringRef idOrName, int timeoutSeconds) {
+  auto id = resolve(idOrName);
+  if (!id)
+    return id.takeError();
+  // docker restart keeps a --rm container (its daemon lifts AutoRemove for the stop): the supervisor
+  // that sees this note records the end instead of removing the container; start takes the note away.
+  int note = ::open(restartRequestPath(directory(*id)).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (note >= 0)
+    ::close(note);
+  if (llvm::Error e = stop(*id, timeoutSeconds))
+    return e;
+  return start(*id).takeError();
+}
+
 llvm::Expected<int> Containers::start(llvm::StringRef idOrName, bool attach) {
   auto id = resolve(idOrName);
   if (!id)
@@ -933,8 +948,10 @@ llvm::Expected<int> Containers::start(llvm::StringRef idOrName, bool attach) {
     return s.takeError();
   if (supervised(s->status))
     return 0; // docker start of a running container does nothing
-  // The last stop's request would end this run's restarts.
+  // The last stop's request would end this run's restarts; a restart's would keep a --rm container
+  // that is stopped after it.
   ::unlink(stopRequestPath(dir).c_str());
+  ::unlink(restartRequestPath(dir).c_str());
   if (attach)
     return runAttached(*id);
   if (llvm::Error e = startDetached(*id))

@@ -168,6 +168,8 @@ public:
   // settings kept, its log appended to — detached, or attached (returns its exit code); a running
   // one is left alone (0).
   llvm::Expected<int> start(llvm::StringRef idOrName, bool attach = false);
+  // `docker restart`: stop, then start; a detached --rm container is kept across it (docker's too).
+  llvm::Error restart(llvm::StringRef idOrName, int timeoutSeconds);
 
   // Full id of a container by id, unambiguous id prefix or name.
   llvm::Expected<std::string> resolve(llvm::StringRef idOrName);

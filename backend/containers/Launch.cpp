@@ -689,7 +689,7 @@ void pumpLogs(int logFd, int out, int err, int terminal, bool echo = false) {
   }
   finish(l);
   markExited(store, id, s, r.exitCode, r.error);
-  if (s.spec.autoRemove)
+  if (s.spec.autoRemove && ::access(restartRequestPath(dir).c_str(), F_OK) != 0)
     removeContainer(store, id, dir, r.exitCode);
   ::_exit(0);
 }

@@ -46,6 +46,8 @@ struct State {
 // `dfc stop` (and kill with a fatal signal, rm -f) leave this file in the container's directory before
 // they signal: the supervisor restarts nothing once it is there.
 std::string stopRequestPath(const std::string &containerDir);
+// Present while `dfc restart` stops a container: a --rm one is then kept (recorded Exited), not removed.
+std::string restartRequestPath(const std::string &containerDir);
 void requestStop(const std::string &containerDir);
 
 unsigned long long processStartTime(int pid);

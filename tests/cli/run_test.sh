@@ -234,6 +234,16 @@ check "restart: stopped and started again" waitFor 100 upCount 2
 run ps
 check "restart: running again" outHas ' Up .* again2$'
 run rm -f again2
+# docker restart keeps a --rm container (its daemon lifts AutoRemove for the restart); a stop after
+# still removes it.
+run run -d --rm --name rmrestart busybox sh -c 'trap "exit 0" TERM; while :; do sleep 0.1; done'
+run restart -t 5 rmrestart
+check "restart of a detached --rm container runs it again" eval '[[ $rc -eq 0 ]] && outHas "^rmrestart$"'
+run ps
+check "... it is up" outHas ' Up .* rmrestart$'
+run stop rmrestart
+run ps -a
+check "... and a stop after removes it" outLacks 'rmrestart'
 
 # --- volumes and --mount, as the Docker tutorials use them ---
 run volume create todo-db
