@@ -9,6 +9,7 @@
 #include "backend/store/Files.h"
 #include "backend/store/Trace.h"
 
+#include <llvm/ADT/STLExtras.h>
 #include <llvm/ADT/ScopeExit.h>
 #include <nlohmann/json.hpp>
 
@@ -247,7 +248,12 @@ llvm::Error prepare(store::ImageStore &store, const std::string &id, const std::
   std::string hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
   std::string ownAddress = slirp && spec.networkNamespace.empty() ? "10.0.2.100" : "127.0.1.1";
   hosts += ownAddress + "\t" + hostname + "\n";
-  for (const std::string &h : spec.extraHosts) {
+  std::vector<std::string> hostLines = spec.extraHosts;
+  // On a user network: also those that joined after it (a run again after they came).
+  for (std::string &peer : userNetworkPeers(store, spec))
+    if (!llvm::is_contained(hostLines, peer))
+      hostLines.push_back(std::move(peer));
+  for (const std::string &h : hostLines) {
     size_t colon = h.rfind(':');
     if (colon != std::string::npos)
       hosts += h.substr(colon + 1) + "\t" + h.substr(0, colon) + "\n";

@@ -66,6 +66,8 @@ void leaveUserNetwork(store::ImageStore &store, const State &s);
 // is an open lock on the network's record, held until the container's record is stored.
 // Docker's error for a container name in use by `holder`.
 llvm::Error nameConflict(llvm::StringRef name, llvm::StringRef holder);
+// "name:address" lines for the other containers on spec.userNetwork now (names, short ids, aliases).
+std::vector<std::string> userNetworkPeers(store::ImageStore &store, const RunSpec &spec);
 llvm::Error joinUserNetwork(store::ImageStore &store, RunSpec &spec, int &lockFd);
 llvm::Error saveState(store::ImageStore &store, llvm::StringRef id, const State &s);
 int parseSignal(llvm::StringRef name); // "SIGTERM", "TERM", "15"; 0 when unknown

@@ -231,7 +231,40 @@ llvm::Error joinUserNetwork(store::ImageStore &store, RunSpec &spec, int &lockFd
   spec.network = Network::Default;
   for (const std::string &a : spec.networkAliases)
     spec.extraHosts.push_back(a + ":" + address);
+  // Those already on it learn the newcomer's names too (docker's DNS answers both ways): lines appended
+  // to each one's hosts file, bind-mounted, so a running container sees them at once (a run started
+  // later writes its file again with every member: userNetworkPeers).
+  std::string lines = address + "\t" + spec.name + "\n";
+  for (const std::string &a : spec.networkAliases)
+    lines += address + "\t" + a + "\n";
+  for (const auto &[id, s] : *on) {
+    int fd = ::open((store.root() + "/containers/" + id + "/hosts").c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd >= 0) {
+      llvm::consumeError(store::writeAll(fd, lines.data(), lines.size(), "hosts"));
+      ::close(fd);
+    }
+  }
   return llvm::Error::success();
+}
+
+std::vector<std::string> userNetworkPeers(store::ImageStore &store, const RunSpec &spec) {
+  std::vector<std::string> out;
+  if (spec.userNetwork.empty())
+    return out;
+  auto on = members(store, spec.userNetwork);
+  if (!on) {
+    llvm::consumeError(on.takeError());
+    return out;
+  }
+  for (const auto &[id, s] : *on) {
+    if (s.spec.name == spec.name)
+      continue;
+    for (const std::string &n : {s.spec.name, id.substr(0, 12)})
+      out.push_back(n + ":" + s.spec.networkAddress);
+    for (const std::string &a : s.spec.networkAliases)
+      out.push_back(a + ":" + s.spec.networkAddress);
+  }
+  return out;
 }
 
 } // namespace dfc::containers

@@ -300,6 +300,13 @@ check "a container on the network reaches another by its alias" waitFor 50 reach
 check "... and by its name" reaches tutdb
 run run --rm busybox sh -c 'timeout 5 wget -qO- http://mysql:8080/ || timeout 5 wget -qO- http://10.89.0.2:8080/'
 check "a container not on the network reaches neither its name nor its address" eval '[[ $rc -ne 0 ]] && ! outHas from-db'
+# The one that was there first reaches the newcomer by name too (docker's DNS answers both ways).
+run run -d --name tutapp --network tutnet --network-alias app busybox sh -c \
+  'mkdir -p /w && echo from-app >/w/index.html && exec httpd -f -p 8080 -h /w'
+reachesApp() { "$DFC" exec tutdb timeout 5 wget -qO- "http://$1:8080/" 2>/dev/null | grep -qx from-app; }
+check "a container reaches one that joined the network after it, by alias" waitFor 50 reachesApp app
+check "... and by name" reachesApp tutapp
+run rm -f tutapp
 run restart -t 1 tutdb
 check "restart of a container on a user network (its namespace's tap0 is there from the first run)" eval '[[ $rc -eq 0 ]] && outHas "^tutdb$"'
 check "... and it is reached by its alias again" waitFor 50 reaches mysql
