@@ -184,7 +184,8 @@ llvm::Error prepare(store::ImageStore &store, const std::string &id, const std::
   const std::string &layers = l.layerDir.empty() ? dir : l.layerDir;
   // A container started again (dfc start) keeps its upper layer; its overlay work directory is
   // scratch, and after a volatile mount the kernel refuses it (EINVAL) until its marker is gone.
-  if (s.startedAt != 0)
+  // Also after a start that failed once mounted (its host port taken): it ended, never started.
+  if (s.startedAt != 0 || s.finishedAt != 0)
     if (llvm::Error e = store::removeTree(layers + "/work"))
       return e;
   for (const std::string &sub : {layers + "/upper", layers + "/work", dir + "/empty", dir + "/rootfs"})

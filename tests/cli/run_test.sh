@@ -234,6 +234,19 @@ check "restart: stopped and started again" waitFor 100 upCount 2
 run ps
 check "restart: running again" outHas ' Up .* again2$'
 run rm -f again2
+# A start that failed (its host port taken) leaves the overlay's work dir as a mount left it: the
+# next start must clear it as it does after a run.
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+run run -d --name portholder -p "127.0.0.1:$port:80" busybox sleep 60
+run create --name portwaiter -p "127.0.0.1:$port:80" busybox sleep 60
+run start portwaiter
+check "start with its host port taken fails" eval '[[ $rc -ne 0 ]] && errHas "already in use"'
+run rm -f portholder
+run start portwaiter
+check "... and starts once the port is free" is "$rc" 0
+run ps
+check "... it is up" outHas ' Up .* portwaiter$'
+run rm -f portwaiter
 # docker restart keeps a --rm container (its daemon lifts AutoRemove for the restart); a stop after
 # still removes it.
 run run -d --rm --name rmrestart busybox sh -c 'trap "exit 0" TERM; while :; do sleep 0.1; done'
