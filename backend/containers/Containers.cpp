@@ -921,11 +921,14 @@ llvm::Error Containers::restart(llvm::StringRef idOrName, int timeoutSeconds) {
     return id.takeError();
   // docker restart keeps a --rm container (its daemon lifts AutoRemove for the stop): the supervisor
   // that sees this note records the end instead of removing the container; start takes the note away.
-  int note = ::open(restartRequestPath(directory(*id)).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  std::string notePath = restartRequestPath(directory(*id));
+  int note = ::open(notePath.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
   if (note >= 0)
     ::close(note);
-  if (llvm::Error e = stop(*id, timeoutSeconds))
+  if (llvm::Error e = stop(*id, timeoutSeconds)) {
+    ::unlink(notePath.c_str()); // a later stop of a --rm container removes it
     return e;
+  }
   return start(*id).takeError();
 }
 
