@@ -1073,7 +1073,7 @@ llvm::Error Containers::logs(llvm::StringRef idOrName, bool follow,
   return llvm::Error::success();
 }
 
-static std::string rfc3339(int64_t t) {
+std::string rfc3339(int64_t t) {
   if (!t)
     return "0001-01-01T00:00:00Z";
   char buf[64];

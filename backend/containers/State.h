@@ -71,6 +71,8 @@ std::vector<std::string> userNetworkPeers(store::ImageStore &store, const RunSpe
 llvm::Error joinUserNetwork(store::ImageStore &store, RunSpec &spec, int &lockFd);
 llvm::Error saveState(store::ImageStore &store, llvm::StringRef id, const State &s);
 int parseSignal(llvm::StringRef name); // "SIGTERM", "TERM", "15"; 0 when unknown
+// Unix seconds as docker's JSON writes times ("2026-11-22T18:24:40Z"); 0 is Go's zero time.
+std::string rfc3339(int64_t unixSeconds);
 // Relays this process's terminal to a container pty (raw mode when interactive on a tty, window size
 // kept in step, EOF passed on) until the pty closes: `dfc run -it` and `dfc exec -it`.
 void relayTerminal(int master, bool interactive, int logFd = -1); // logFd >= 0: also logs the output

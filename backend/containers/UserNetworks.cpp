@@ -43,15 +43,6 @@ BridgeNetwork bridgeOf(const store::ImageStore &store, llvm::StringRef name) {
 
 const char *const BuiltIn[] = {"bridge", "default", "host", "none"};
 
-std::string rfc3339(int64_t t) {
-  char buf[64];
-  time_t tt = static_cast<time_t>(t);
-  struct tm tm;
-  ::gmtime_r(&tt, &tm);
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 // The containers on the network (any state), with their records.
 llvm::Expected<std::vector<std::pair<std::string, State>>> members(store::ImageStore &store, llvm::StringRef name) {
   auto rows = store.db().containers();
