@@ -277,20 +277,18 @@ private:
   void nameValue(const Instruction &ins, uint32_t b, uint32_t e, const char *key);
 };
 
-bool isFlagSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
-
 // extractBuilderFlags on line[rest, te), into Flags; returns where the arguments start. Flags
 // without quotes or escapes (nearly all) are their own text: slices, no copy.
 uint32_t LineParser::flags(const Instruction &ins, llvm::StringRef line, uint32_t rest, uint32_t te) {
   uint32_t pos = rest;
   while (true) {
-    while (pos < te && isFlagSpace(line[pos]))
+    while (pos < te && isAsciiSpace(line[pos]))
       ++pos;
     if (pos + 1 >= te || line[pos] != '-' || line[pos + 1] != '-')
       return pos < te ? pos : te;
     uint32_t w = pos;
     bool plain = true;
-    while (pos < te && !isFlagSpace(line[pos])) {
+    while (pos < te && !isAsciiSpace(line[pos])) {
       char c = line[pos];
       plain = plain && c != '\'' && c != '"' && c != Escape;
       ++pos;
@@ -658,8 +656,7 @@ void Parser::run() {
     }
     // The logical line as BuildKit keeps it, without trailing whitespace.
     size_t trimmed = line.size();
-    while (trimmed > 0 &&
-           (line[trimmed - 1] == ' ' || (line[trimmed - 1] >= '\t' && line[trimmed - 1] <= '\r')))
+    while (trimmed > 0 && isAsciiSpace(line[trimmed - 1]))
       --trimmed;
     ins.line = line.take_front(trimmed);
     ins.map = OffsetMap(save<OffsetMap::Segment>(Arena, MapBuf));
