@@ -93,13 +93,13 @@ public:
   void rangeNumbers(const Range &r, llvm::StringRef line, llvm::StringRef col, llvm::StringRef endLine,
                     llvm::StringRef endCol) {
     raw(line);
-    number(r.begin.line + 1);
+    number(line1(r.begin));
     raw(col);
-    number(r.begin.column + 1);
+    number(col1(r.begin));
     raw(endLine);
-    number(r.end.line + 1);
+    number(line1(r.end));
     raw(endCol);
-    number(r.end.column + 1);
+    number(col1(r.end));
   }
 
   // A JSON string exactly as nlohmann's dump() writes it: ", \\, \b \f \n \r \t, other control
