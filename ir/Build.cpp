@@ -11,8 +11,6 @@
 
 #include <algorithm>
 #include <array>
-#include <functional>
-#include <map>
 #include <mutex>
 #include <sys/utsname.h>
 
