@@ -60,6 +60,7 @@ row() {
     "$(field us_per_file "$ours")" "$oursMb" "$(field us_per_file "$peer")" "$peerMb" \
     "$(awk -v a="$oursMb" -v b="$peerMb" 'BEGIN { print (b > 0 ? a / b : 0) }')" \
     "$(awk -v a="$(field wall_mb_per_s "$ours")" -v b="$(field wall_mb_per_s "$peer")" 'BEGIN { print (b > 0 ? a / b : 0) }')"
+  lastPeer="$peer" # the peer's figures of this row, for the reading-alone line below
 }
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 row "big ($(wc -l <"$BIG") lines)" "$ITERATIONS" "$BIG"
@@ -67,7 +68,7 @@ row "corpus" "$ITERATIONS" "${CORPUS[@]}"
 # What reading the files alone costs (open, read, close, as dfc lint reads them): every round of both
 # tools pays it, so no linter that reads its files each round can beat peer/read on this machine.
 readOnly="$("$BUILD/bin/dfc_lint_bench" --read-only --iterations "$ITERATIONS" "${CORPUS[@]}")"
-peerCorpus="$(NODE_PATH="$PEERS/node_modules" node "$ROOT/bench/peer-lint.js" "$ITERATIONS" "${CORPUS[@]}")"
+peerCorpus="$lastPeer" # the corpus row's run of the peer, not a second one
 printf 'corpus, reading the files alone: %s us/file of CPU; the peer %s us/file: a ceiling of %.1fx for any linter\n' \
   "$(field us_per_file "$readOnly")" "$(field us_per_file "$peerCorpus")" \
   "$(awk -v a="$(field us_per_file "$peerCorpus")" -v b="$(field us_per_file "$readOnly")" 'BEGIN { print (b > 0 ? a / b : 0) }')"
