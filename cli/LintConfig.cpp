@@ -4,6 +4,7 @@
 #include "ir/passes/lint/Format.h"
 
 #include <llvm/ADT/SmallString.h>
+#include <llvm/Support/FileSystem.h>
 #include <llvm/Support/Path.h>
 #include <yaml-cpp/yaml.h>
 
@@ -12,7 +13,6 @@
 #include <map>
 #include <cstdlib>
 #include <sys/stat.h>
-#include <unistd.h>
 
 namespace dfc::cli {
 namespace {
@@ -137,12 +137,7 @@ std::string findLintConfig(const std::string &dir, std::map<std::string, std::st
   // cost a readlink per component of every Dockerfile's folder: `dfc lint` of BuildKit's 38
   // corpus files made 265 readlink calls, a fifth of the command's CPU time.
   llvm::SmallString<256> abs(dir.empty() ? llvm::StringRef(".") : llvm::StringRef(dir));
-  if (!llvm::sys::path::is_absolute(abs)) {
-    char cwd[PATH_MAX];
-    llvm::SmallString<256> rel = abs;
-    abs = ::getcwd(cwd, sizeof cwd) ? cwd : "/";
-    llvm::sys::path::append(abs, rel);
-  }
+  llvm::sys::fs::make_absolute(abs);
   llvm::sys::path::remove_dots(abs, /*remove_dot_dot=*/true);
   std::string d(abs.str());
   if (d.empty())

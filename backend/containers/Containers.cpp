@@ -116,6 +116,15 @@ llvm::Expected<PortBinding> parsePort(llvm::StringRef spec) {
   return p;
 }
 
+namespace {
+// A host path as given, made absolute against the working directory (as docker's CLI does).
+std::string absolutePath(llvm::StringRef path) {
+  llvm::SmallString<256> out(path);
+  llvm::sys::fs::make_absolute(out);
+  return out.str().str();
+}
+} // namespace
+
 llvm::Expected<VolumeBinding> parseVolume(llvm::StringRef spec) {
   llvm::SmallVector<llvm::StringRef, 3> parts;
   spec.split(parts, ':');
@@ -137,11 +146,8 @@ llvm::Expected<VolumeBinding> parseVolume(llvm::StringRef spec) {
     }
   }
   v.named = !llvm::StringRef(v.source).startswith("/") && !llvm::StringRef(v.source).startswith(".");
-  if (!v.named && !llvm::StringRef(v.source).startswith("/")) {
-    char cwd[4096];
-    if (::getcwd(cwd, sizeof cwd))
-      v.source = std::string(cwd) + "/" + v.source;
-  }
+  if (!v.named)
+    v.source = absolutePath(v.source);
   return v;
 }
 
@@ -201,11 +207,7 @@ llvm::Expected<VolumeBinding> parseMount(llvm::StringRef spec) {
   if (type == "bind") {
     if (v.source.empty())
       return invalid("source is required when specifying a bind mount");
-    if (!llvm::StringRef(v.source).startswith("/")) {
-      char cwd[4096];
-      if (::getcwd(cwd, sizeof cwd))
-        v.source = std::string(cwd) + "/" + v.source;
-    }
+    v.source = absolutePath(v.source);
     v.mustExist = true;
     return v;
   }
