@@ -283,11 +283,16 @@ bool RestartPolicy::restarts(int exitCode, int restartCount) const {
 std::string stopRequestPath(const std::string &containerDir) { return containerDir + "/stop-requested"; }
 std::string restartRequestPath(const std::string &containerDir) { return containerDir + "/restart-requested"; }
 
-void requestStop(const std::string &containerDir) {
-  int fd = ::open(stopRequestPath(containerDir).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+namespace {
+// A note is an empty file: that it exists is what it says.
+void leaveNote(const std::string &path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
   if (fd >= 0)
     ::close(fd);
 }
+} // namespace
+
+void requestStop(const std::string &containerDir) { leaveNote(stopRequestPath(containerDir)); }
 
 llvm::Expected<std::vector<std::string>> readEnvFile(llvm::StringRef path) {
   auto text = store::readFile(path);
@@ -613,7 +618,7 @@ static std::optional<State> settle(store::ImageStore &store, llvm::StringRef id,
   State now = State::fromJson((*again)->stateJson);
   if (!supervised(now.status) || supervisorAlive(now))
     return now;
-  std::string dir = store.root() + "/containers/" + id.str();
+  std::string dir = containerDirectory(store, id);
   if (now.spec.autoRemove && !store.db().readOnly()) {
     removeContainer(store, id.str(), dir);
     return std::nullopt;
@@ -724,7 +729,11 @@ std::string portsText(const std::vector<PortBinding> &ports) {
 
 // --- Containers ---
 
-std::string Containers::directory(llvm::StringRef id) const { return Store.root() + "/containers/" + id.str(); }
+std::string containerDirectory(const store::ImageStore &store, llvm::StringRef id) {
+  return store.root() + "/containers/" + id.str();
+}
+
+std::string Containers::directory(llvm::StringRef id) const { return containerDirectory(Store, id); }
 std::string Containers::logPath(llvm::StringRef id) const { return directory(id) + "/" + id.str() + "-json.log"; }
 
 llvm::Expected<std::string> Containers::resolve(llvm::StringRef idOrName) {
@@ -924,9 +933,7 @@ llvm::Error Containers::restart(llvm::StringRef idOrName, int timeoutSeconds) {
   // docker restart keeps a --rm container (its daemon lifts AutoRemove for the stop): the supervisor
   // that sees this note records the end instead of removing the container; start takes the note away.
   std::string notePath = restartRequestPath(directory(*id));
-  int note = ::open(notePath.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-  if (note >= 0)
-    ::close(note);
+  leaveNote(notePath);
   if (llvm::Error e = stop(*id, timeoutSeconds)) {
     ::unlink(notePath.c_str()); // a later stop of a --rm container removes it
     return e;
@@ -1181,27 +1188,34 @@ llvm::Expected<std::string> Containers::inspect(llvm::StringRef idOrName) {
   return j.dump(4, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+namespace {
+// $DFC_ROOT/volumes/<name>; its data is in _data below it.
+std::string volumesRoot(const store::ImageStore &store) { return store.root() + "/volumes"; }
+std::string volumeDirectory(const store::ImageStore &store, llvm::StringRef name) {
+  return volumesRoot(store) + "/" + name.str();
+}
+} // namespace
+
 llvm::Expected<std::string> namedVolumePath(store::ImageStore &store, llvm::StringRef name) {
   if (name.contains('/') || name.startswith("."))
     return fail("invalid volume name " + name);
-  std::string path = store.root() + "/volumes/" + name.str() + "/_data";
+  std::string path = volumeDirectory(store, name) + "/_data";
   if (llvm::Error e = store::makeDirs(path))
     return e;
   return path;
 }
 
-bool validVolumeName(llvm::StringRef name) {
-  auto ok = [](char c, bool first) {
-    return llvm::isAlnum(c) || (!first && (c == '_' || c == '.' || c == '-'));
-  };
-  if (name.size() < 2 || !ok(name[0], true))
+bool validResourceName(llvm::StringRef name, size_t minSize) {
+  if (name.size() < minSize || name.empty() || !llvm::isAlnum(name[0]))
     return false;
-  return llvm::all_of(name.drop_front(), [&](char c) { return ok(c, false); });
+  return llvm::all_of(name, [](char c) { return llvm::isAlnum(c) || c == '_' || c == '.' || c == '-'; });
 }
+
+bool validVolumeName(llvm::StringRef name) { return validResourceName(name, 2); }
 
 llvm::Expected<std::vector<VolumeInfo>> listNamedVolumes(store::ImageStore &store) {
   std::vector<VolumeInfo> out;
-  std::string root = store.root() + "/volumes";
+  std::string root = volumesRoot(store);
   std::error_code ec;
   for (llvm::sys::fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
     std::string name = llvm::sys::path::filename(it->path()).str();
@@ -1223,7 +1237,7 @@ llvm::Expected<std::vector<std::string>> volumeUsers(store::ImageStore &store, l
   auto rows = store.db().containers();
   if (!rows)
     return rows.takeError();
-  std::string path = store.root() + "/volumes/" + name.str() + "/_data";
+  std::string path = volumeDirectory(store, name) + "/_data";
   std::vector<std::string> users;
   for (const store::ContainerRow &r : *rows) {
     State s = State::fromJson(r.stateJson);
@@ -1238,7 +1252,7 @@ llvm::Expected<std::vector<std::string>> volumeUsers(store::ImageStore &store, l
 llvm::Error removeNamedVolume(store::ImageStore &store, llvm::StringRef name) {
   if (name.contains('/') || name.startswith(".") || name.empty())
     return fail("invalid volume name " + name);
-  return store::removeTree(store.root() + "/volumes/" + name.str());
+  return store::removeTree(volumeDirectory(store, name));
 }
 
 llvm::Error nameConflict(llvm::StringRef name, llvm::StringRef holder) {

@@ -45,6 +45,10 @@ struct State {
 
 // `dfc stop` (and kill with a fatal signal, rm -f) leave this file in the container's directory before
 // they signal: the supervisor restarts nothing once it is there.
+// Docker's rule for the names of volumes and networks: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at least minSize long.
+bool validResourceName(llvm::StringRef name, size_t minSize);
+// $DFC_ROOT/containers/<id>: a container's files (Containers::directory).
+std::string containerDirectory(const store::ImageStore &store, llvm::StringRef id);
 std::string stopRequestPath(const std::string &containerDir);
 // Present while `dfc restart` stops a container: a --rm one is then kept (recorded Exited), not removed.
 std::string restartRequestPath(const std::string &containerDir);

@@ -6,7 +6,6 @@
 #include "backend/store/Files.h"
 
 #include <llvm/ADT/STLExtras.h>
-#include <llvm/ADT/StringExtras.h>
 #include <llvm/Support/FileSystem.h>
 #include <llvm/Support/Path.h>
 #include <nlohmann/json.hpp>
@@ -66,11 +65,7 @@ bool removedMeanwhile(int fd) {
 
 } // namespace
 
-bool validNetworkName(llvm::StringRef name) {
-  if (name.empty() || !llvm::isAlnum(name[0]))
-    return false;
-  return llvm::all_of(name, [](char c) { return llvm::isAlnum(c) || c == '_' || c == '.' || c == '-'; });
-}
+bool validNetworkName(llvm::StringRef name) { return validResourceName(name, 1); }
 
 llvm::Expected<UserNetwork> createUserNetwork(store::ImageStore &store, llvm::StringRef name) {
   if (llvm::is_contained(BuiltIn, name))
@@ -197,15 +192,11 @@ llvm::Error joinUserNetwork(store::ImageStore &store, RunSpec &spec, int &lockFd
   auto on = members(store, name);
   if (!on)
     return on.takeError();
+  // The others' names are not copied into this container's record: each run writes its hosts file
+  // from the members of that moment (userNetworkPeers).
   std::set<std::string> used;
-  for (const auto &[id, s] : *on) {
+  for (const auto &[id, s] : *on)
     used.insert(s.spec.networkAddress);
-    // Every container already on it, by name, short id and aliases.
-    for (const std::string &n : {s.spec.name, id.substr(0, 12)})
-      spec.extraHosts.push_back(n + ":" + s.spec.networkAddress);
-    for (const std::string &a : s.spec.networkAliases)
-      spec.extraHosts.push_back(a + ":" + s.spec.networkAddress);
-  }
   size_t index = 0;
   while (index < 253 && used.count(BridgeNetwork::address(index)))
     ++index;
@@ -229,7 +220,7 @@ llvm::Error joinUserNetwork(store::ImageStore &store, RunSpec &spec, int &lockFd
   for (const std::string &a : spec.networkAliases)
     lines += address + "\t" + a + "\n";
   for (const auto &[id, s] : *on) {
-    int fd = ::open((store.root() + "/containers/" + id + "/hosts").c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+    int fd = ::open((containerDirectory(store, id) + "/hosts").c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
     if (fd >= 0) {
       llvm::consumeError(store::writeAll(fd, lines.data(), lines.size(), "hosts"));
       ::close(fd);
