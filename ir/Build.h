@@ -23,6 +23,9 @@ struct BuildOptions {
 // (code "syntax" for instruction-level errors, "semantic" for dispatch-level ones), and
 // building continues with the next instruction.
 Program buildProgram(const SyntaxTree &tree, const BuildOptions &opts = {});
+// The Program's operands are views into `tree` (see Operand): a temporary tree would leave them
+// dangling, so passing one does not compile.
+Program buildProgram(SyntaxTree &&, const BuildOptions & = {}) = delete;
 
 // An ONBUILD trigger a stage runs right after its FROM (Docker semantics; `dfc build` only).
 struct OnbuildTrigger {
@@ -48,6 +51,7 @@ struct TriggeredProgram {
 using ImageTriggers = std::function<std::vector<std::string>(const std::string &image)>;
 TriggeredProgram buildProgramWithTriggers(const SyntaxTree &tree, const BuildOptions &opts,
                                           const ImageTriggers &imageTriggers);
+TriggeredProgram buildProgramWithTriggers(SyntaxTree &&, const BuildOptions &, const ImageTriggers &) = delete;
 
 // "linux/amd64" etc. for the machine we run on (uname), in containerd's normalised form.
 const std::string &hostPlatform();
