@@ -4,6 +4,8 @@
 #include <llvm/ADT/StringSwitch.h>
 
 #include <algorithm>
+#include <array>
+#include <string>
 
 namespace dfc {
 
@@ -56,28 +58,16 @@ llvm::StringRef instructionName(InstructionKind kind) {
 }
 
 llvm::StringRef instructionLowerName(InstructionKind kind) {
-  switch (kind) {
-  case InstructionKind::Unknown: return "";
-  case InstructionKind::Add: return "add";
-  case InstructionKind::Arg: return "arg";
-  case InstructionKind::Cmd: return "cmd";
-  case InstructionKind::Copy: return "copy";
-  case InstructionKind::Entrypoint: return "entrypoint";
-  case InstructionKind::Env: return "env";
-  case InstructionKind::Expose: return "expose";
-  case InstructionKind::From: return "from";
-  case InstructionKind::Healthcheck: return "healthcheck";
-  case InstructionKind::Label: return "label";
-  case InstructionKind::Maintainer: return "maintainer";
-  case InstructionKind::Onbuild: return "onbuild";
-  case InstructionKind::Run: return "run";
-  case InstructionKind::Shell: return "shell";
-  case InstructionKind::StopSignal: return "stopsignal";
-  case InstructionKind::User: return "user";
-  case InstructionKind::Volume: return "volume";
-  case InstructionKind::Workdir: return "workdir";
-  }
-  return "";
+  // instructionName's spellings lowered, once.
+  constexpr size_t Kinds = static_cast<size_t>(InstructionKind::Workdir) + 1;
+  static const std::array<std::string, Kinds> lower = [] {
+    std::array<std::string, Kinds> out;
+    for (size_t k = 0; k < Kinds; ++k)
+      out[k] = instructionName(static_cast<InstructionKind>(k)).lower();
+    return out;
+  }();
+  size_t k = static_cast<size_t>(kind);
+  return k < Kinds ? llvm::StringRef(lower[k]) : llvm::StringRef();
 }
 
 void OffsetMap::append(llvm::SmallVectorImpl<Segment> &segs, uint32_t logical, Position source,
